@@ -1,0 +1,1 @@
+"""Channel adapters: translate platform events in, render core replies out."""

@@ -1,0 +1,100 @@
+"""The terminal chat: one message per line in, replies printed with numbered choices."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from typing import TextIO
+
+from adapters.base import EventSink
+from bot.events import Address, ChoiceMade, InboundEvent, Sender, parse_text
+from bot.replies import Reply
+
+CHANNEL = "console"
+
+
+def render(reply: Reply) -> str:
+    """The reply as terminal text: the message, then ``  1) Label`` lines."""
+    lines = [reply.text]
+    lines += [f"  {number}) {choice.label}" for number, choice in enumerate(reply.choices, 1)]
+    return "\n".join(lines)
+
+
+def to_event(line: str, sender: Sender, last: Reply | None) -> InboundEvent:
+    """Translate a typed line: a number or exact label picks from the last choices shown."""
+    stripped = line.strip()
+    if last is not None and last.choices:
+        if stripped.isdigit() and 1 <= int(stripped) <= len(last.choices):
+            choice = last.choices[int(stripped) - 1]
+            return ChoiceMade(sender, choice.id, last.nonce)
+        for choice in last.choices:
+            if stripped and stripped.casefold() == choice.label.casefold():
+                return ChoiceMade(sender, choice.id, last.nonce)
+    return parse_text(sender, line.rstrip("\n"))
+
+
+class ConsoleAdapter:
+    """Reads stdin on a daemon thread and prints replies for one local user."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        user: str,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        language: str | None = None,
+    ) -> None:
+        self.sender = Sender(Address(CHANNEL, user), display_name=user, language=language)
+        self._in = stdin or sys.stdin
+        self._out = stdout or sys.stdout
+        self._last: Reply | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.finished = asyncio.Event()
+
+    @property
+    def interactive(self) -> bool:
+        """True when a person types at a terminal (then a prompt is shown)."""
+        return self._in.isatty()
+
+    async def start(self, sink: EventSink) -> None:
+        """Begin reading lines; each is handled before the next is read."""
+        self._task = asyncio.create_task(self._read(sink))
+
+    async def send(self, reply: Reply) -> None:
+        """Print a reply; its choices become the ones numbers refer to."""
+        if reply.choices:
+            self._last = reply
+        self._out.write("\n" + render(reply) + "\n")
+        self._out.flush()
+
+    async def stop(self) -> None:
+        """Stop reading."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self.finished.set()
+
+    async def _read(self, sink: EventSink) -> None:
+        loop = asyncio.get_running_loop()
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def pump() -> None:
+            for line in iter(self._in.readline, ""):
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+            loop.call_soon_threadsafe(lines.put_nowait, None)
+
+        threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+        try:
+            while True:
+                if self.interactive:
+                    self._out.write("> ")
+                    self._out.flush()
+                line = await lines.get()
+                if line is None:
+                    break
+                if not line.strip() and self.interactive:
+                    continue
+                await sink(to_event(line, self.sender, self._last))
+        finally:
+            self.finished.set()

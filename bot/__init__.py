@@ -1,0 +1,1 @@
+"""concernbot core: domain, dialog engine, use cases, storage and delivery."""

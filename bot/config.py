@@ -1,0 +1,207 @@
+"""Settings: a TOML file, then environment overrides ``CONCERNBOT_<SECTION>_<KEY>``."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.model import Network, Organisation, RoleContact
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    """General behaviour."""
+
+    name: str = "concernbot"
+    default_language: str = "nl"
+    timezone: str = "Europe/Amsterdam"
+    public_contact: str = "your organisation's contact person for polarisation and radicalisation"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Where the data lives."""
+
+    url: str = "sqlite+aiosqlite:///var/concernbot.db"
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class CryptoSettings:
+    """Where the column-encryption keys come from: an environment variable, else a key file."""
+
+    keys_env: str = "CONCERNBOT_ENCRYPTION_KEYS"
+    key_file: str = "var/keys.txt"
+
+
+@dataclass(frozen=True)
+class DeadlineSettings:
+    """How soon a concern must be acknowledged and the reporter hear back."""
+
+    acknowledge_working_days: int = 2
+    acute_acknowledge_minutes: int = 15
+    feedback_days: int = 14
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    """Delivery behaviour of the outbox worker."""
+
+    max_attempts: int = 8
+    base_backoff_seconds: float = 1.0
+    max_backoff_seconds: float = 300.0
+    poll_seconds: float = 0.5
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """Where a member who starts the terminal chat is enrolled."""
+
+    network: str = "demo"
+    organisation: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything concernbot is configured with."""
+
+    bot: BotSettings = field(default_factory=BotSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    crypto: CryptoSettings = field(default_factory=CryptoSettings)
+    deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
+    outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    networks: tuple[Network, ...] = ()
+
+    def network(self, network_id: str) -> Network:
+        """Return the configured network with this id."""
+        for network in self.networks:
+            if network.id == network_id:
+                return network
+        raise ConfigError(f"no network with id {network_id!r} in the configuration")
+
+
+_SECTION_TYPES: dict[str, type[Any]] = {
+    "bot": BotSettings,
+    "database": DatabaseSettings,
+    "crypto": CryptoSettings,
+    "deadlines": DeadlineSettings,
+    "outbox": OutboxSettings,
+    "console": ConsoleSettings,
+}
+_SECTIONS = tuple(_SECTION_TYPES)
+
+
+def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read ``path`` (when given) and apply environment overrides."""
+    env = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"configuration file not found: {path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from exc
+    sections = {name: _section(name, raw.get(name, {}), env) for name in _SECTIONS}
+    networks = tuple(_network(item) for item in raw.get("networks", []))
+    settings = Settings(networks=networks, **sections)
+    _check(settings)
+    return settings
+
+
+def _section(name: str, values: object, env: Mapping[str, str]) -> Any:
+    defaults = _SECTION_TYPES[name]()
+    if not isinstance(values, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    known = {f.name: f for f in dataclasses.fields(defaults)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ConfigError(f"[{name}] has unknown keys: {', '.join(sorted(unknown))}")
+    merged: dict[str, Any] = {}
+    for key, spec in known.items():
+        default = getattr(defaults, key)
+        value = values.get(key, default)
+        env_name = f"CONCERNBOT_{name}_{key}".upper()
+        if env_name in env:
+            value = _coerce(env[env_name], type(default), env_name)
+        elif not isinstance(value, type(default)) and not (
+            isinstance(default, float) and isinstance(value, int)
+        ):
+            raise ConfigError(f"[{name}] {key} must be of type {type(default).__name__}")
+        merged[spec.name] = value
+    return dataclasses.replace(defaults, **merged)
+
+
+def _coerce(text: str, kind: type, env_name: str) -> Any:
+    try:
+        if kind is bool:
+            lowered = text.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        if kind is int:
+            return int(text)
+        if kind is float:
+            return float(text)
+    except ValueError as exc:
+        raise ConfigError(f"{env_name} must be a {kind.__name__}") from exc
+    return text
+
+
+def _network(item: Mapping[str, Any]) -> Network:
+    try:
+        organisations = tuple(
+            Organisation(
+                id=str(org["id"]),
+                name=str(org["name"]),
+                procedure=str(org.get("procedure", "")).strip(),
+                agreements=str(org.get("agreements", "")).strip(),
+            )
+            for org in item.get("organisations", [])
+        )
+        roles = tuple(
+            RoleContact(role=str(r["role"]), who=str(r["who"]), contact=str(r.get("contact", "")))
+            for r in item.get("roles", [])
+        )
+        return Network(
+            id=str(item["id"]),
+            name=str(item["name"]),
+            organisations=organisations,
+            roles=roles,
+            digest_threshold=int(item.get("digest_threshold", 5)),
+            retention_days=int(item.get("retention_days", 365)),
+        )
+    except KeyError as exc:
+        raise ConfigError(f"a [[networks]] entry lacks the key {exc.args[0]!r}") from exc
+
+
+def _check(settings: Settings) -> None:
+    ids = [n.id for n in settings.networks]
+    if len(ids) != len(set(ids)):
+        raise ConfigError("network ids must be unique")
+    for network in settings.networks:
+        if not network.organisations:
+            raise ConfigError(f"network {network.id!r} needs at least one organisation")
+        if network.digest_threshold < 1:
+            raise ConfigError(f"network {network.id!r}: digest_threshold must be at least 1")
+        if network.retention_days < 1:
+            raise ConfigError(f"network {network.id!r}: retention_days must be at least 1")
+    try:
+        ZoneInfo(settings.bot.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"[bot] timezone {settings.bot.timezone!r} is not known") from exc
+    if settings.bot.default_language not in ("nl", "en"):
+        raise ConfigError("[bot] default_language must be 'nl' or 'en'")

@@ -1,0 +1,37 @@
+"""What a channel may answer when asked to deliver a reply: typed, content-free errors."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.replies import Reply
+
+
+class DeliveryError(Exception):
+    """Delivery failed for a reason that may pass (network error, 5xx); try again later."""
+
+
+class RetryLater(DeliveryError):
+    """The platform asked us to slow down (429); try again after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"retry after {retry_after:.1f}s")
+        self.retry_after = retry_after
+
+
+class Unreachable(DeliveryError):
+    """The recipient cannot be reached on this channel (blocked the bot, left); do not retry."""
+
+
+class Rejected(DeliveryError):
+    """The platform refused this message for good (400); do not retry."""
+
+
+class Outlet(Protocol):
+    """Something that delivers replies on one channel."""
+
+    name: str
+
+    async def send(self, reply: Reply) -> None:
+        """Deliver ``reply`` or raise a ``DeliveryError``."""
+        ...

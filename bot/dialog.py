@@ -1,0 +1,372 @@
+"""A pure dialog engine: (dialog, state, event) -> transition. No I/O, no clock, no randomness."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Union
+
+from bot.events import ChoiceMade, CommandReceived, InboundEvent, TextReceived
+from bot.i18n import N_, Translate
+from bot.replies import Choice
+from bot.text import MAX_ACCOUNT_CHARS, MAX_MESSAGE_CHARS, clean
+
+Answer = Union[str, list[str]]  # noqa: UP007 - a runtime alias
+Answers = Mapping[str, Answer]
+
+END = "__end__"
+CANCEL = "__cancel__"
+DONE = "done"
+SKIP = "skip"
+
+
+class Kind(StrEnum):
+    """How a step takes its answer."""
+
+    CHOICE = "choice"
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    MULTI = "multi"
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice offered by a step; ``label`` is a message id, translated when shown."""
+
+    id: str
+    label: str
+
+
+Prompt = Callable[[Answers, Translate], str]
+Next = Callable[[Answers], str]
+Options = Callable[[Answers], tuple[Option, ...]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question: how it is asked, what it accepts and where it leads."""
+
+    key: str
+    prompt: str | Prompt
+    kind: Kind = Kind.CHOICE
+    options: tuple[Option, ...] | Options = ()
+    next: str | Next = END
+    label: str = ""
+    skippable: bool = False
+    picks_step_to_edit: bool = False
+
+    def options_for(self, answers: Answers) -> tuple[Option, ...]:
+        """The options offered, given the answers so far."""
+        return self.options(answers) if callable(self.options) else self.options
+
+    def next_for(self, answers: Answers) -> str:
+        """The key of the step that follows, given the answers so far."""
+        return self.next(answers) if callable(self.next) else self.next
+
+    def text_for(self, answers: Answers, t: Translate) -> str:
+        """The prompt, translated."""
+        return self.prompt(answers, t) if callable(self.prompt) else t(self.prompt)
+
+
+@dataclass(frozen=True)
+class Dialog:
+    """A named graph of steps with a first step and, optionally, a summary step."""
+
+    name: str
+    steps: tuple[Step, ...]
+    first: str
+    help: str
+    cancelled: str = N_("Stopped. Nothing was stored.")
+    summary: str | None = None
+
+    def step(self, key: str) -> Step:
+        """Return the step with this key."""
+        for candidate in self.steps:
+            if candidate.key == key:
+                return candidate
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class DialogState:
+    """Where a member is in a dialog; stored after every turn."""
+
+    dialog: str
+    step: str
+    answers: dict[str, Answer]
+    instance: str
+    turn: int = 0
+    history: tuple[str, ...] = ()
+    editing: bool = False
+
+    @property
+    def nonce(self) -> str:
+        """Identifies the current step's choices; changes whenever the step changes."""
+        return f"{self.instance}.{self.turn}"
+
+    def to_json(self) -> str:
+        """Serialise for storage."""
+        return json.dumps(
+            {
+                "dialog": self.dialog,
+                "step": self.step,
+                "answers": self.answers,
+                "instance": self.instance,
+                "turn": self.turn,
+                "history": list(self.history),
+                "editing": self.editing,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> DialogState:
+        """Rebuild a state stored by ``to_json``."""
+        raw = json.loads(text)
+        return cls(
+            dialog=raw["dialog"],
+            step=raw["step"],
+            answers=dict(raw["answers"]),
+            instance=raw["instance"],
+            turn=int(raw["turn"]),
+            history=tuple(raw["history"]),
+            editing=bool(raw.get("editing", False)),
+        )
+
+
+@dataclass(frozen=True)
+class Said:
+    """A message the engine wants shown to the member."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    nonce: str | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The outcome of one turn."""
+
+    state: DialogState | None
+    said: tuple[Said, ...] = ()
+    completed: dict[str, Answer] | None = None
+    cancelled: bool = False
+    unhandled: bool = False
+
+
+def start(
+    dialog: Dialog, instance: str, t: Translate, answers: Answers | None = None
+) -> Transition:
+    """Begin ``dialog``; ``instance`` is a short random id the caller makes."""
+    state = DialogState(dialog.name, dialog.first, dict(answers or {}), instance, turn=1)
+    return Transition(state, (render(dialog, state, t),))
+
+
+def render(dialog: Dialog, state: DialogState, t: Translate, lead: str = "") -> Said:
+    """Show the current step, optionally after a short ``lead`` line."""
+    step = dialog.step(state.step)
+    text = step.text_for(state.answers, t)
+    choices: list[Choice] = []
+    chosen = state.answers.get(step.key)
+    for option in step.options_for(state.answers):
+        label = t(option.label)
+        if step.kind is Kind.MULTI and isinstance(chosen, list) and option.id in chosen:
+            label = "✓ " + label
+        choices.append(Choice(option.id, label))
+    if step.kind in (Kind.LONG_TEXT, Kind.MULTI):
+        choices.append(Choice(DONE, t(N_("Done"))))
+    if step.skippable and step.kind is Kind.TEXT:
+        choices.append(Choice(SKIP, t(N_("Skip"))))
+    body = f"{lead}\n\n{text}" if lead else text
+    return Said(body, tuple(choices), state.nonce if choices else None)
+
+
+def advance(dialog: Dialog, state: DialogState, event: InboundEvent, t: Translate) -> Transition:
+    """Apply one event to ``state`` and say what follows."""
+    if isinstance(event, CommandReceived):
+        return _command(dialog, state, event.command, t)
+    step = dialog.step(state.step)
+    if isinstance(event, ChoiceMade):
+        if event.nonce is not None and event.nonce != state.nonce:
+            lead = t(N_("That question has expired; here is the current one."))
+            return Transition(state, (render(dialog, state, t, lead),))
+        return _choice(dialog, state, step, event.choice_id, t)
+    return _text(dialog, state, step, event, t)
+
+
+def _command(dialog: Dialog, state: DialogState, command: str, t: Translate) -> Transition:
+    if command == "cancel":
+        return Transition(None, (Said(t(dialog.cancelled)),), cancelled=True)
+    if command == "back":
+        if state.editing and dialog.summary:
+            return _goto(dialog, replace(state, editing=False), dialog.summary, t, push=False)
+        if not state.history:
+            lead = t(N_("This is the first question; there is nothing to go back to."))
+            return Transition(state, (render(dialog, state, t, lead),))
+        previous = replace(state, step=state.history[-1], history=state.history[:-1])
+        return Transition(_bump(previous), (render(dialog, _bump(previous), t),))
+    if command == "help":
+        lead = t(dialog.help) + "\n\n" + t(_NAVIGATION)
+        return Transition(state, (render(dialog, state, t, lead),))
+    return Transition(state, unhandled=True)
+
+
+_NAVIGATION = N_("/back goes to the previous question, /cancel stops, /help shows this text.")
+
+
+def _choice(
+    dialog: Dialog, state: DialogState, step: Step, choice_id: str, t: Translate
+) -> Transition:
+    answers = dict(state.answers)
+    option_ids = [o.id for o in step.options_for(answers)]
+    if step.kind is Kind.CHOICE and choice_id in option_ids:
+        answers[step.key] = choice_id
+        if step.picks_step_to_edit:
+            target = replace(state, answers=answers, editing=True)
+            if dialog.step(choice_id).kind is Kind.LONG_TEXT:
+                target.answers.pop(choice_id, None)
+            return _goto(dialog, target, choice_id, t)
+        return _next(dialog, replace(state, answers=answers), step, t)
+    if step.kind is Kind.MULTI and choice_id in option_ids:
+        picked = list(_as_list(answers.get(step.key)))
+        picked.remove(choice_id) if choice_id in picked else picked.append(choice_id)
+        answers[step.key] = picked
+        new = replace(state, answers=answers)
+        return Transition(new, (render(dialog, new, t),))
+    if step.kind is Kind.MULTI and choice_id == DONE:
+        answers.setdefault(step.key, [])
+        return _next(dialog, replace(state, answers=answers), step, t)
+    if step.kind is Kind.LONG_TEXT and choice_id == DONE:
+        if not _as_list(answers.get(step.key)):
+            lead = t(N_("Nothing has been written yet. Please describe it first."))
+            return Transition(state, (render(dialog, state, t, lead),))
+        return _next(dialog, state, step, t)
+    if step.kind is Kind.TEXT and step.skippable and choice_id == SKIP:
+        answers[step.key] = ""
+        return _next(dialog, replace(state, answers=answers), step, t)
+    lead = t(N_("That is not one of the options. Please pick one below."))
+    return Transition(state, (render(dialog, state, t, lead),))
+
+
+def _text(
+    dialog: Dialog, state: DialogState, step: Step, event: TextReceived, t: Translate
+) -> Transition:
+    text = clean(event.text)
+    if step.kind in (Kind.CHOICE, Kind.MULTI):
+        picked = _match_option(dialog, state, step, text, t)
+        if picked is not None:
+            return _choice(dialog, state, step, picked, t)
+        lead = t(N_("Please pick one of the options below (type its number or tap it)."))
+        return Transition(state, (render(dialog, state, t, lead),))
+    if not text:
+        lead = t(N_("That message was empty. Please type your answer."))
+        return Transition(state, (render(dialog, state, t, lead),))
+    if len(text) > MAX_MESSAGE_CHARS:
+        lead = t(
+            N_(
+                "That message is too long ({count} characters; at most {limit}). "
+                "Please split it into several messages. Nothing of it was stored."
+            )
+        ).format(count=len(text), limit=MAX_MESSAGE_CHARS)
+        return Transition(state, (render(dialog, state, t, lead),))
+    answers = dict(state.answers)
+    if step.kind is Kind.TEXT:
+        answers[step.key] = text
+        return _next(dialog, replace(state, answers=answers), step, t)
+    parts = _as_list(answers.get(step.key))
+    if sum(len(p) for p in parts) + len(text) > MAX_ACCOUNT_CHARS:
+        lead = t(
+            N_(
+                "This part has reached its maximum length of {limit} characters. "
+                "That last message was not added."
+            )
+        ).format(limit=MAX_ACCOUNT_CHARS)
+        return Transition(state, (render(dialog, state, t, lead),))
+    answers[step.key] = [*parts, text]
+    new = replace(state, answers=answers)
+    lead = t(N_("Noted ({count} messages so far). Write more, or choose Done when complete."))
+    more = Said(
+        lead.format(count=len(answers[step.key])), (Choice(DONE, t(N_("Done"))),), new.nonce
+    )
+    return Transition(new, (more,))
+
+
+def _match_option(
+    dialog: Dialog, state: DialogState, step: Step, text: str, t: Translate
+) -> str | None:
+    shown = render(dialog, state, t).choices
+    if text.isdigit() and 1 <= int(text) <= len(shown):
+        return shown[int(text) - 1].id
+    folded = text.casefold().removeprefix("✓ ").strip()
+    for choice in shown:
+        if folded in (choice.label.casefold().removeprefix("✓ ").strip(), choice.id.casefold()):
+            return choice.id
+    return None
+
+
+def _next(dialog: Dialog, state: DialogState, step: Step, t: Translate) -> Transition:
+    target = step.next_for(state.answers)
+    if state.editing and dialog.summary:
+        while target not in (END, CANCEL, dialog.summary) and target in state.answers:
+            target = dialog.step(target).next_for(state.answers)
+        if target in (END, dialog.summary):
+            return _goto(dialog, replace(state, editing=False), dialog.summary, t)
+    if target == CANCEL:
+        return Transition(None, (Said(t(dialog.cancelled)),), cancelled=True)
+    if target == END:
+        return Transition(None, completed=_on_path(dialog, state.answers))
+    return _goto(dialog, state, target, t)
+
+
+def _goto(
+    dialog: Dialog, state: DialogState, key: str, t: Translate, push: bool = True
+) -> Transition:
+    history = (*state.history, state.step) if push else state.history
+    moved = _bump(replace(state, step=key, history=history))
+    return Transition(moved, (render(dialog, moved, t),))
+
+
+def _bump(state: DialogState) -> DialogState:
+    return replace(state, turn=state.turn + 1)
+
+
+def _as_list(value: Answer | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _on_path(dialog: Dialog, answers: Answers) -> dict[str, Answer]:
+    """Keep only the answers on the path the final answers lead along."""
+    kept: dict[str, Answer] = {k: v for k, v in answers.items() if k.startswith("_")}
+    key = dialog.first
+    seen: set[str] = set()
+    while key not in (END, CANCEL) and key not in seen:
+        seen.add(key)
+        step = dialog.step(key)
+        if key in answers:
+            kept[key] = answers[key]
+        key = step.next_for(answers)
+    return kept
+
+
+__all__ = [
+    "CANCEL",
+    "DONE",
+    "END",
+    "SKIP",
+    "Answer",
+    "Answers",
+    "Dialog",
+    "DialogState",
+    "Kind",
+    "Option",
+    "Said",
+    "Step",
+    "Transition",
+    "advance",
+    "render",
+    "start",
+]

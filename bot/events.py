@@ -1,0 +1,62 @@
+"""Inbound events: what a channel adapter hands to the core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a member can be reached: a channel and the platform's id of the private chat."""
+
+    channel: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an event, as the platform knows them."""
+
+    address: Address
+    display_name: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class TextReceived:
+    """The sender wrote free text."""
+
+    sender: Sender
+    text: str
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ChoiceMade:
+    """The sender picked one of the offered choices (a button or a numbered line)."""
+
+    sender: Sender
+    choice_id: str
+    nonce: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandReceived:
+    """The sender gave a command such as ``/new``; ``args`` is the rest of the line."""
+
+    sender: Sender
+    command: str
+    args: str = ""
+
+
+InboundEvent = TextReceived | ChoiceMade | CommandReceived
+
+
+def parse_text(sender: Sender, text: str, message_id: str | None = None) -> InboundEvent:
+    """Turn a line of user text into a command event when it starts with ``/``."""
+    stripped = text.strip()
+    if stripped.startswith("/") and len(stripped) > 1 and not stripped[1].isspace():
+        head, _, rest = stripped[1:].partition(" ")
+        name = head.split("@", 1)[0].lower()
+        return CommandReceived(sender=sender, command=name, args=rest.strip())
+    return TextReceived(sender=sender, text=text, message_id=message_id)

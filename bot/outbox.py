@@ -1,0 +1,154 @@
+"""The outbox worker: delivers committed messages in order, with backoff, never losing one."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.config import OutboxSettings
+from bot.delivery import DeliveryError, Outlet, Rejected, RetryLater, Unreachable
+from bot.events import Address
+from bot.storage.outbox import OutboxItem
+from bot.storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+
+
+def backoff_seconds(
+    attempts: int, settings: OutboxSettings, jitter: Callable[[], float] = random.random
+) -> float:
+    """Exponential backoff with jitter: base·2^(attempts-1), ×0.5–1.5, capped."""
+    raw = settings.base_backoff_seconds * (2 ** max(attempts - 1, 0))
+    return float(min(raw * (0.5 + jitter()), settings.max_backoff_seconds))
+
+
+class Deliverer:
+    """Claims due outbox rows for its outlets and sends them; ``address`` limits it to one user."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        outlets: Mapping[str, Outlet],
+        clock: Clock,
+        settings: OutboxSettings,
+        address: str | None = None,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._uow = uow
+        self._outlets = dict(outlets)
+        self._clock = clock
+        self._settings = settings
+        self._address = address
+        self._jitter = jitter
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        """Tell the worker new messages were committed."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Ask ``run`` to finish after the current pass."""
+        self._stopping = True
+        self._wake.set()
+
+    async def deliver_due(self) -> int:
+        """Deliver everything due now; returns how many messages were handled."""
+        handled = 0
+        while True:
+            async with self._uow() as uow:
+                items = await uow.outbox.claim(
+                    tuple(self._outlets), self._clock.now(), LEASE, address=self._address
+                )
+                await uow.commit()
+            if not items:
+                return handled
+            for item in items:
+                await self._deliver(item)
+                handled += 1
+
+    async def pending(self) -> int:
+        """How many messages still wait for this worker's outlets (and address)."""
+        async with self._uow() as uow:
+            total = 0
+            for channel in self._outlets:
+                total += await uow.outbox.pending_count(channel, self._address)
+            return total
+
+    async def run(self) -> None:
+        """Deliver until stopped, waking on ``wake()`` or every ``poll_seconds``."""
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self.deliver_due()
+            except Exception as error:
+                log.error("outbox pass failed: %s", type(error).__name__)
+            if self._stopping:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._settings.poll_seconds)
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        outlet = self._outlets[item.reply.to.channel]
+        attempts = item.attempts + 1
+        now = self._clock.now()
+        try:
+            await outlet.send(item.reply)
+        except RetryLater as error:
+            await self._settle(
+                item,
+                "retry",
+                attempts - 1,
+                now + timedelta(seconds=error.retry_after),
+                "rate_limited",
+            )
+        except Unreachable:
+            log.warning("outbox %s: recipient unreachable on %s", item.id, outlet.name)
+            await self._settle(item, "dead", attempts, None, "unreachable")
+            await self._mark_unreachable(item.reply.to)
+        except Rejected:
+            log.warning("outbox %s: rejected by %s", item.id, outlet.name)
+            await self._settle(item, "dead", attempts, None, "rejected")
+        except (TimeoutError, DeliveryError, OSError) as error:
+            await self._failed(item, attempts, type(error).__name__)
+        except Exception as error:
+            log.error("outbox %s: unexpected %s", item.id, type(error).__name__)
+            await self._failed(item, attempts, type(error).__name__)
+        else:
+            await self._settle(item, "sent", attempts, None, "")
+
+    async def _failed(self, item: OutboxItem, attempts: int, error: str) -> None:
+        if attempts >= self._settings.max_attempts:
+            log.error("outbox %s: dead letter after %d attempts (%s)", item.id, attempts, error)
+            await self._settle(item, "dead", attempts, None, error[:64])
+            return
+        delay = backoff_seconds(attempts, self._settings, self._jitter)
+        when = self._clock.now() + timedelta(seconds=delay)
+        await self._settle(item, "retry", attempts, when, error[:64])
+
+    async def _settle(
+        self, item: OutboxItem, outcome: str, attempts: int, when: datetime | None, error: str
+    ) -> None:
+        async with self._uow() as uow:
+            if outcome == "sent":
+                await uow.outbox.mark_sent(item.id, self._clock.now())
+            elif outcome == "dead":
+                await uow.outbox.mark_dead(item.id, attempts, error)
+            else:
+                assert when is not None
+                await uow.outbox.retry_at(item.id, attempts, when, error)
+            await uow.commit()
+
+    async def _mark_unreachable(self, address: Address) -> None:
+        async with self._uow() as uow:
+            member = await uow.members.by_address(address)
+            if member is not None and member.id is not None:
+                await uow.members.mark_unreachable(member.id)
+            await uow.commit()

@@ -1,0 +1,56 @@
+"""Outgoing replies: what the core asks a channel adapter to show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.events import Address
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option the recipient can pick; ``id`` comes back in ``ChoiceMade``."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message for one recipient, optionally with choices.
+
+    ``nonce`` identifies the dialog step the choices belong to, so a choice from an
+    earlier step can be recognised as expired.
+    """
+
+    to: Address
+    text: str
+    choices: tuple[Choice, ...] = ()
+    nonce: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def to_payload(self) -> dict[str, object]:
+        """Return a JSON-serialisable form of everything but the address."""
+        return {
+            "text": self.text,
+            "choices": [[c.id, c.label] for c in self.choices],
+            "nonce": self.nonce,
+            "extra": dict(self.extra),
+        }
+
+    @classmethod
+    def from_payload(cls, to: Address, payload: dict[str, object]) -> Reply:
+        """Rebuild a reply from ``to_payload`` output."""
+        raw_choices = payload.get("choices") or []
+        assert isinstance(raw_choices, list)
+        choices = tuple(Choice(id=str(c[0]), label=str(c[1])) for c in raw_choices)
+        nonce = payload.get("nonce")
+        extra = payload.get("extra") or {}
+        assert isinstance(extra, dict)
+        return cls(
+            to=to,
+            text=str(payload.get("text", "")),
+            choices=choices,
+            nonce=None if nonce is None else str(nonce),
+            extra={str(k): str(v) for k, v in extra.items()},
+        )

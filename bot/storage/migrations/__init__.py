@@ -1,0 +1,1 @@
+"""Alembic migrations; applied on start by ``bot.storage.migrate``."""

@@ -1,0 +1,152 @@
+"""Outbox rows: messages written with the change that caused them, delivered later."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.clock import as_utc
+from bot.crypto import Cipher
+from bot.events import Address
+from bot.replies import Reply
+from bot.storage.ids import new_id
+from bot.storage.tables import outbox
+
+_PAYLOAD = "outbox.payload"
+PENDING, SENT, DEAD = "pending", "sent", "dead"
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A claimed message, ready to send."""
+
+    id: int
+    reply: Reply
+    attempts: int
+    created_at: datetime
+
+
+class OutboxRepository:
+    """Adds, claims and settles outbox rows."""
+
+    def __init__(self, connection: AsyncConnection, cipher: Cipher) -> None:
+        self._c = connection
+        self._cipher = cipher
+
+    async def add(self, reply: Reply, now: datetime) -> int:
+        """Queue ``reply``; returns the row id."""
+        payload = json.dumps(reply.to_payload(), ensure_ascii=False)
+        result = await self._c.execute(
+            insert(outbox).values(
+                channel=reply.to.channel,
+                address=reply.to.user_id,
+                payload_enc=self._cipher.seal(payload, _PAYLOAD),
+                state=PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+        return new_id(result)
+
+    async def claim(
+        self,
+        channels: tuple[str, ...],
+        now: datetime,
+        lease: timedelta,
+        limit: int = 50,
+        address: str | None = None,
+    ) -> list[OutboxItem]:
+        """Claim due messages, only the oldest pending one per recipient (keeps their order)."""
+        earlier = outbox.alias("earlier")
+        blocked = (
+            select(earlier.c.id)
+            .where(
+                earlier.c.channel == outbox.c.channel,
+                earlier.c.address == outbox.c.address,
+                earlier.c.state == PENDING,
+                earlier.c.id < outbox.c.id,
+            )
+            .exists()
+        )
+        query = (
+            select(outbox)
+            .where(
+                outbox.c.state == PENDING,
+                outbox.c.channel.in_(channels),
+                outbox.c.next_attempt_at <= now,
+                or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+                ~blocked,
+            )
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        if address is not None:
+            query = query.where(outbox.c.address == address)
+        rows = list(await self._c.execute(query))
+        if not rows:
+            return []
+        await self._c.execute(
+            update(outbox)
+            .where(outbox.c.id.in_([r.id for r in rows]))
+            .values(claimed_until=now + lease)
+        )
+        return [
+            OutboxItem(
+                id=r.id,
+                reply=Reply.from_payload(
+                    Address(r.channel, r.address),
+                    json.loads(self._cipher.open(r.payload_enc, _PAYLOAD)),
+                ),
+                attempts=r.attempts,
+                created_at=as_utc(r.created_at),
+            )
+            for r in rows
+        ]
+
+    async def mark_sent(self, item_id: int, now: datetime) -> None:
+        """Record a successful delivery."""
+        await self._settle(item_id, state=SENT, sent_at=now, claimed_until=None)
+
+    async def retry_at(self, item_id: int, attempts: int, when: datetime, error: str) -> None:
+        """Put the message back for another attempt at ``when``."""
+        await self._settle(
+            item_id, attempts=attempts, next_attempt_at=when, claimed_until=None, last_error=error
+        )
+
+    async def mark_dead(self, item_id: int, attempts: int, error: str) -> None:
+        """Give up on the message (a dead letter)."""
+        await self._settle(
+            item_id, state=DEAD, attempts=attempts, claimed_until=None, last_error=error
+        )
+
+    async def pending_count(self, channel: str | None = None, address: str | None = None) -> int:
+        """How many messages wait for delivery (optionally for one channel or recipient)."""
+        query = select(func.count()).select_from(outbox).where(outbox.c.state == PENDING)
+        if channel is not None:
+            query = query.where(outbox.c.channel == channel)
+        if address is not None:
+            query = query.where(outbox.c.address == address)
+        return int((await self._c.execute(query)).scalar_one())
+
+    async def dead_count(self) -> int:
+        """How many messages were given up on."""
+        query = select(func.count()).select_from(outbox).where(outbox.c.state == DEAD)
+        return int((await self._c.execute(query)).scalar_one())
+
+    async def next_due(self, channels: tuple[str, ...], address: str | None) -> datetime | None:
+        """When the earliest pending message becomes due, if any."""
+        query = select(func.min(outbox.c.next_attempt_at)).where(
+            and_(outbox.c.state == PENDING, outbox.c.channel.in_(channels))
+        )
+        if address is not None:
+            query = query.where(outbox.c.address == address)
+        value = (await self._c.execute(query)).scalar_one()
+        return None if value is None else as_utc(value)
+
+    async def _settle(self, item_id: int, **values: object) -> None:
+        await self._c.execute(update(outbox).where(outbox.c.id == item_id).values(**values))

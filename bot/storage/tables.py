@@ -1,0 +1,167 @@
+"""Table definitions (SQLAlchemy Core). Columns ending in ``_enc`` hold sealed text only."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Stamp = DateTime(timezone=True)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("network_id", String(64), nullable=False),
+    Column("organisation_id", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("display_name_enc", Text, nullable=False),
+    Column("pseudonym", String(16), nullable=False, unique=True),
+    Column("created_at", Stamp, nullable=False),
+    Column("unreachable", Boolean, nullable=False, default=False),
+)
+
+identities = Table(
+    "identities",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    Column("external_id", String(128), primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", Stamp, nullable=False),
+)
+
+dialog_states = Table(
+    "dialog_states",
+    metadata,
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("dialog", String(32), nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("state_enc", Text, nullable=False),
+    Column("started_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+)
+
+concerns = Table(
+    "concerns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference", String(16), nullable=False, unique=True),
+    Column("network_id", String(64), nullable=False),
+    Column("organisation_id", String(64), nullable=False),
+    Column("reporter_id", Integer, ForeignKey("members.id"), nullable=True),
+    Column("mode", String(16), nullable=False),
+    Column("subject", String(32), nullable=False),
+    Column("age_band", String(16), nullable=False),
+    Column("setting", String(32), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("urgency", String(16), nullable=False),
+    Column("acute", Boolean, nullable=False),
+    Column("contact_allowed", Boolean, nullable=False),
+    Column("identity_shown", Boolean, nullable=False),
+    Column("actions_taken", String(256), nullable=False),
+    Column("facts_enc", Text, nullable=False),
+    Column("interpretation_enc", Text, nullable=False),
+    Column("counter_signals_enc", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("outcome", String(32), nullable=True),
+    Column("assignee_id", Integer, ForeignKey("members.id"), nullable=True),
+    Column("acknowledged_by", Integer, ForeignKey("members.id"), nullable=True),
+    Column("acknowledged_at", Stamp, nullable=True),
+    Column("created_at", Stamp, nullable=False),
+    Column("acknowledge_due", Stamp, nullable=False),
+    Column("feedback_due", Stamp, nullable=False),
+    Column("last_feedback_at", Stamp, nullable=True),
+    Column("closed_at", Stamp, nullable=True),
+    Index("ix_concerns_network_status", "network_id", "status"),
+    Index("ix_concerns_reporter", "reporter_id"),
+)
+
+status_changes = Table(
+    "status_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("concern_id", Integer, ForeignKey("concerns.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("outcome", String(32), nullable=True),
+    Column("note_enc", Text, nullable=False),
+    Column("by_member_id", Integer, ForeignKey("members.id"), nullable=True),
+    Column("at", Stamp, nullable=False),
+    Index("ix_status_changes_concern", "concern_id"),
+)
+
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("concern_id", Integer, ForeignKey("concerns.id", ondelete="CASCADE"), nullable=False),
+    Column("asked_by", Integer, ForeignKey("members.id"), nullable=True),
+    Column("question_enc", Text, nullable=False),
+    Column("asked_at", Stamp, nullable=False),
+    Column("answer_enc", Text, nullable=True),
+    Column("answered_at", Stamp, nullable=True),
+    Index("ix_questions_concern", "concern_id"),
+)
+
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", Stamp, nullable=False),
+    Column("actor_member_id", Integer, nullable=True),
+    Column("on_behalf_of", String(64), nullable=True),
+    Column("channel", String(16), nullable=True),
+    Column("concern_reference", String(16), nullable=True),
+    Column("subject_member_id", Integer, nullable=True),
+    Column("action", String(32), nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Index("ix_access_log_concern", "concern_reference"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("address", String(128), nullable=False),
+    Column("payload_enc", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Stamp, nullable=False),
+    Column("claimed_until", Stamp, nullable=True),
+    Column("created_at", Stamp, nullable=False),
+    Column("sent_at", Stamp, nullable=True),
+    Column("last_error", String(64), nullable=True),
+    Index("ix_outbox_due", "state", "channel", "next_attempt_at"),
+    Index("ix_outbox_address", "channel", "address", "state"),
+)
+
+__all__ = [
+    "access_log",
+    "concerns",
+    "dialog_states",
+    "identities",
+    "members",
+    "metadata",
+    "outbox",
+    "questions",
+    "status_changes",
+]

@@ -1,0 +1,46 @@
+"""Input hygiene in one place: normalisation, invisible characters, size limits."""
+
+from __future__ import annotations
+
+import unicodedata
+
+MAX_MESSAGE_CHARS = 4000
+"""The longest single message the bot accepts from a user."""
+
+MAX_ACCOUNT_CHARS = 20000
+"""The longest free-text answer (all its messages together) the bot stores."""
+
+_BIDI_AND_INVISIBLE = {
+    *range(0x200B, 0x2010),  # zero-width space/joiners, LRM, RLM
+    *range(0x202A, 0x202F),  # bidi embeddings and overrides
+    *range(0x2060, 0x2065),  # word joiner, invisible operators
+    *range(0x2066, 0x206A),  # bidi isolates
+    0xFEFF,  # zero-width no-break space / BOM
+    0x00AD,  # soft hyphen
+}
+_KEPT_CONTROLS = {"\n", "\t"}
+
+
+def clean(text: str) -> str:
+    """Return ``text`` NFC-normalised, without control, bidi-override or zero-width characters."""
+    normalised = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    kept = []
+    for char in normalised:
+        if char in _KEPT_CONTROLS:
+            kept.append(char)
+            continue
+        if ord(char) in _BIDI_AND_INVISIBLE:
+            continue
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs", "Co", "Cn"):
+            continue
+        kept.append(char)
+    return "".join(kept).strip()
+
+
+def one_line(text: str, limit: int = 80) -> str:
+    """Collapse ``text`` to one line of at most ``limit`` characters."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[: limit - 1].rstrip() + "…"

@@ -1,0 +1,92 @@
+"""One turn of the bot: who acts, in which transaction, and what gets said to whom."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.events import Address
+from bot.i18n import Translate, translator
+from bot.model import AccessLogEntry, Member, Network, Organisation
+from bot.replies import Choice, Reply
+from bot.storage.uow import UnitOfWork
+
+Compose = Callable[[Translate], tuple[str, tuple[Choice, ...]]]
+
+
+@dataclass
+class Turn:
+    """The context every use case gets: actor, transaction, clock, settings, outgoing replies."""
+
+    uow: UnitOfWork
+    member: Member
+    address: Address
+    clock: Clock
+    settings: Settings
+    replies: list[Reply] = field(default_factory=list)
+    _now: datetime | None = None
+
+    @property
+    def t(self) -> Translate:
+        """Translate into the actor's language."""
+        return translator(self.member.language)
+
+    @property
+    def now(self) -> datetime:
+        """The moment of this turn, fixed for the whole turn."""
+        if self._now is None:
+            self._now = self.clock.now()
+        return self._now
+
+    @property
+    def member_id(self) -> int:
+        """The actor's member id."""
+        assert self.member.id is not None
+        return self.member.id
+
+    @property
+    def network(self) -> Network:
+        """The actor's network."""
+        return self.settings.network(self.member.network_id)
+
+    @property
+    def organisation(self) -> Organisation:
+        """The actor's organisation."""
+        return self.network.organisation(self.member.organisation_id)
+
+    def say(self, text: str, choices: tuple[Choice, ...] = (), nonce: str | None = None) -> None:
+        """Reply to the actor."""
+        self.replies.append(Reply(self.address, text, choices, nonce))
+
+    async def notify(self, member_id: int, compose: Compose) -> bool:
+        """Send another member a message in their own language; False if they have no address."""
+        recipient = await self.uow.members.get(member_id)
+        address = await self.uow.members.address_of(member_id)
+        if recipient is None or address is None:
+            return False
+        text, choices = compose(translator(recipient.language))
+        self.replies.append(Reply(address, text, choices))
+        return True
+
+    async def log(
+        self,
+        action: str,
+        outcome: str,
+        reference: str | None = None,
+        subject_member_id: int | None = None,
+    ) -> None:
+        """Append an access-log row for something the actor did."""
+        await self.uow.access_log.add(
+            AccessLogEntry(
+                at=self.now,
+                actor_member_id=self.member.id,
+                action=action,
+                outcome=outcome,
+                concern_reference=reference,
+                subject_member_id=subject_member_id,
+                channel=self.address.channel,
+            )
+        )

@@ -1,0 +1,80 @@
+"""Knowledge on hand: help, privacy, the network's role division, the working procedure."""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+from bot.model import Role
+from bot.turn import Turn
+
+REPORTER_HELP = N_(
+    "What I can do:\n"
+    "/new – share a concern or ask for advice\n"
+    "/status – your concerns and their status\n"
+    "/privacy – what happens with what you share\n"
+    "/network – who does what in your network\n"
+    "/procedure – your organisation's working procedure\n"
+    "/language – Nederlands or English\n"
+    "/cancel – stop what you are doing\n"
+    "In immediate danger, call 112."
+)
+COORDINATOR_HELP = N_(
+    "For coordinators:\n"
+    "/list – open concerns, overdue first\n"
+    "/show REFERENCE – one concern and its actions"
+)
+PRIVACY = N_(
+    "What happens with what you share:\n"
+    "• Your account is stored encrypted and read only by the coordinators of your network "
+    "({network}). Every time one opens it, that is logged.\n"
+    "• Use no names: an age band and setting are enough.\n"
+    "• This chat is not end-to-end encrypted.\n"
+    "• Closed concerns are deleted after {retention_days} days.\n"
+    "• You hear back in this chat whenever the status changes, and at least every "
+    "{feedback_days} days.\n"
+    "• With 'advice' you stay anonymous; with 'share' you choose whether your name is shown."
+)
+
+
+def show_help(turn: Turn) -> None:
+    """List the commands the actor can use."""
+    t = turn.t
+    text = t(REPORTER_HELP)
+    if turn.member.role is Role.COORDINATOR:
+        text += "\n\n" + t(COORDINATOR_HELP)
+    turn.say(text)
+
+
+def show_privacy(turn: Turn) -> None:
+    """Explain, in plain words, what is stored, who reads it and for how long."""
+    turn.say(
+        turn.t(PRIVACY).format(
+            network=turn.network.name,
+            retention_days=turn.network.retention_days,
+            feedback_days=turn.settings.deadlines.feedback_days,
+        )
+    )
+
+
+def show_network(turn: Turn) -> None:
+    """Show the network's role division and contacts."""
+    t = turn.t
+    network = turn.network
+    lines = [t(N_("Who does what in {network}:")).format(network=network.name)]
+    for role in network.roles:
+        contact = f" — {role.contact}" if role.contact else ""
+        lines.append(f"• {role.role}: {role.who}{contact}")
+    if not network.roles:
+        lines.append(t(N_("No role division has been configured yet.")))
+    lines.append(t(N_("In immediate danger, call 112.")))
+    turn.say("\n".join(lines))
+
+
+def show_procedure(turn: Turn) -> None:
+    """Show the organisation's working procedure and agreements."""
+    t = turn.t
+    org = turn.organisation
+    lines = [t(N_("Working procedure of {organisation}:")).format(organisation=org.name)]
+    lines.append(org.procedure or t(N_("No working procedure has been configured yet.")))
+    if org.agreements:
+        lines += ["", t(N_("Agreements:")), org.agreements]
+    turn.say("\n".join(lines))

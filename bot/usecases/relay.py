@@ -1,0 +1,97 @@
+"""Relayed questions: a coordinator asks, the reporter answers, neither sees the other's account."""
+
+from __future__ import annotations
+
+from bot.cards import action
+from bot.i18n import N_, Translate
+from bot.replies import Choice
+from bot.turn import Turn
+from bot.usecases.triage import load_for_coordinator
+
+
+async def may_ask(turn: Turn, reference: str) -> bool:
+    """True when the actor may relay a question about this concern (says why not otherwise)."""
+    concern = await load_for_coordinator(turn, reference, "relay_question")
+    if concern is None:
+        return False
+    if not concern.contact_allowed:
+        await turn.log("relay_question", "refused:no_contact", concern.reference)
+        turn.say(
+            turn.t(N_("The reporter of {reference} chose not to be contacted.")).format(
+                reference=concern.reference
+            )
+        )
+        return False
+    if not concern.is_open:
+        turn.say(turn.t(N_("{reference} is closed.")).format(reference=concern.reference))
+        return False
+    return True
+
+
+async def ask_reporter(turn: Turn, reference: str, question: str) -> None:
+    """Relay a coordinator's question to the reporter's own chat."""
+    if not await may_ask(turn, reference):
+        return
+    concern = await turn.uow.concerns.by_reference(reference)
+    assert concern is not None
+    assert concern.id is not None
+    question_id = await turn.uow.questions.add(concern.id, turn.member_id, question, turn.now)
+
+    def compose(t: Translate) -> tuple[str, tuple[Choice, ...]]:
+        text = (
+            t(N_("A coordinator has a question about your concern {reference}:")).format(
+                reference=concern.reference
+            )
+            + "\n\n"
+            + question
+        )
+        return text, (Choice(action("answer", str(question_id)), t(N_("Answer"))),)
+
+    await turn.notify(concern.reporter_id, compose)
+    await turn.log("relay_question", "ok", concern.reference)
+    turn.say(
+        turn.t(N_("Your question about {reference} was sent to the reporter.")).format(
+            reference=concern.reference
+        )
+    )
+
+
+async def question_for_reporter(turn: Turn, question_id: str) -> str | None:
+    """The reference of the concern a question is about, if the actor may answer it."""
+    question = await turn.uow.questions.get(int(question_id)) if question_id.isdigit() else None
+    concern = None
+    if question is not None:
+        concern = await turn.uow.concerns.by_id(question.concern_id)
+    if question is None or concern is None or concern.reporter_id != turn.member_id:
+        await turn.log("relay_answer", "denied")
+        turn.say(turn.t(N_("That question cannot be found.")))
+        return None
+    if question.answer is not None:
+        turn.say(turn.t(N_("You already answered that question. Thank you.")))
+        return None
+    return concern.reference
+
+
+async def answer_question(turn: Turn, question_id: str, answer: str) -> None:
+    """Store the reporter's answer and relay it to the coordinator who asked."""
+    reference = await question_for_reporter(turn, question_id)
+    if reference is None:
+        return
+    question = await turn.uow.questions.get(int(question_id))
+    assert question is not None
+    await turn.uow.questions.answer(question.id, answer, turn.now)
+
+    def compose(t: Translate) -> tuple[str, tuple[Choice, ...]]:
+        text = (
+            t(N_("The reporter answered your question about {reference}:")).format(
+                reference=reference
+            )
+            + "\n\n"
+            + answer
+        )
+        return text, ()
+
+    if question.asked_by is not None:
+        await turn.notify(question.asked_by, compose)
+    await turn.log("relay_answer", "ok", reference)
+    turn.say(turn.t(N_("Your answer was passed on. Thank you.")))

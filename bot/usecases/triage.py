@@ -1,0 +1,175 @@
+"""Coordinator use cases: list, look, acknowledge, assign, move a concern through its statuses."""
+
+from __future__ import annotations
+
+from bot.cards import action, card_text, details_text, headline, triage_choices
+from bot.deadlines import feedback_due
+from bot.i18n import N_, Translate
+from bot.model import Concern, DomainError, Outcome, Role, Status
+from bot.reference import normalise_reference
+from bot.replies import Choice
+from bot.turn import Turn
+from bot.vocabulary import OUTCOMES, STATUS_MEANINGS, STATUSES, label
+
+
+async def load_for_coordinator(turn: Turn, reference: str, what: str) -> Concern | None:
+    """The concern, if the actor coordinates its network; otherwise refuse and log it."""
+    t = turn.t
+    ref = normalise_reference(reference)
+    concern = await turn.uow.concerns.by_reference(ref)
+    allowed = (
+        concern is not None
+        and turn.member.role is Role.COORDINATOR
+        and concern.network_id == turn.member.network_id
+    )
+    if not allowed:
+        await turn.log(what, "denied", ref if concern is not None else None)
+        turn.say(t(N_("There is no concern {reference} that you can see.")).format(reference=ref))
+        return None
+    return concern
+
+
+async def list_open(turn: Turn) -> None:
+    """Show the network's open concerns, overdue ones first, each as a choice."""
+    t = turn.t
+    if turn.member.role is not Role.COORDINATOR:
+        turn.say(t(N_("Only coordinators can list concerns. /status shows your own.")))
+        return
+    now = turn.now
+    concerns = await turn.uow.concerns.open_in_network(turn.member.network_id)
+    if not concerns:
+        turn.say(t(N_("There are no open concerns in your network.")))
+        return
+    concerns.sort(key=lambda c: (not c.is_overdue(now), not c.acute, c.created_at))
+    lines = [t(N_("Open concerns (overdue first):"))]
+    choices = []
+    for concern in concerns[:20]:
+        late = " — " + t(N_("OVERDUE")) if concern.is_overdue(now) else ""
+        lines.append(f"• {headline(concern, t)} · {label(STATUSES, concern.status, t)}{late}")
+        choices.append(Choice(action("show", concern.reference), concern.reference))
+    if len(concerns) > 20:
+        lines.append(t(N_("… and {count} more.")).format(count=len(concerns) - 20))
+    turn.say("\n".join(lines), tuple(choices))
+
+
+async def show_card(turn: Turn, reference: str) -> None:
+    """Show one concern's card (no free text) with the actions."""
+    concern = await load_for_coordinator(turn, reference, "show")
+    if concern is None:
+        return
+    assignee = (
+        None if concern.assignee_id is None else await turn.uow.members.get(concern.assignee_id)
+    )
+    zone = turn.settings.bot.timezone
+    turn.say(
+        card_text(concern, turn.network, zone, turn.t, assignee), triage_choices(concern, turn.t)
+    )
+
+
+async def view_details(turn: Turn, reference: str) -> None:
+    """Show the full account; every opening writes an access-log row."""
+    concern = await load_for_coordinator(turn, reference, "view_details")
+    if concern is None:
+        return
+    reporter = await turn.uow.members.get(concern.reporter_id)
+    if reporter is None:
+        who = turn.t(N_("(erased)"))
+    elif concern.identity_shown:
+        who = (
+            f"{reporter.display_name} ({turn.network.organisation(reporter.organisation_id).name})"
+        )
+    else:
+        who = reporter.pseudonym
+    await turn.log("view_details", "ok", concern.reference)
+    zone = turn.settings.bot.timezone
+    turn.say(details_text(concern, who, zone, turn.t), triage_choices(concern, turn.t))
+
+
+async def acknowledge(turn: Turn, reference: str) -> None:
+    """Take responsibility for a concern; the reporter hears of it."""
+    concern = await load_for_coordinator(turn, reference, "acknowledge")
+    if concern is None:
+        return
+    try:
+        concern.acknowledge(turn.member_id, turn.now)
+    except DomainError:
+        turn.say(
+            turn.t(N_("{reference} was already acknowledged.")).format(reference=concern.reference)
+        )
+        return
+    await _after_status_change(turn, concern, "")
+    turn.say(
+        turn.t(N_("You acknowledged {reference}; the reporter has been told.")).format(
+            reference=concern.reference
+        ),
+        triage_choices(concern, turn.t),
+    )
+
+
+async def assign_to_self(turn: Turn, reference: str) -> None:
+    """Make the actor the coordinator responsible for a concern."""
+    concern = await load_for_coordinator(turn, reference, "assign")
+    if concern is None:
+        return
+    try:
+        concern.assign(turn.member_id)
+    except DomainError:
+        turn.say(turn.t(N_("{reference} is closed.")).format(reference=concern.reference))
+        return
+    await turn.uow.concerns.save(concern)
+    await turn.log("assign", "ok", concern.reference)
+    turn.say(
+        turn.t(N_("{reference} is now assigned to you.")).format(reference=concern.reference),
+        triage_choices(concern, turn.t),
+    )
+
+
+async def set_status(
+    turn: Turn, reference: str, status: Status, outcome: Outcome | None, note: str
+) -> None:
+    """Move a concern forward with an optional feedback note; the reporter hears of it."""
+    concern = await load_for_coordinator(turn, reference, "status_change")
+    if concern is None:
+        return
+    try:
+        concern.move_to(status, turn.member_id, turn.now, outcome, note)
+    except DomainError as error:
+        await turn.log("status_change", f"refused:{error}", concern.reference)
+        turn.say(
+            turn.t(N_("That status change is not possible: {reference} is {status}.")).format(
+                reference=concern.reference, status=label(STATUSES, concern.status, turn.t)
+            )
+        )
+        return
+    await _after_status_change(turn, concern, note)
+    turn.say(
+        turn.t(N_("{reference} is now: {status}. The reporter has been told.")).format(
+            reference=concern.reference, status=label(STATUSES, concern.status, turn.t)
+        )
+    )
+
+
+async def _after_status_change(turn: Turn, concern: Concern, note: str) -> None:
+    concern.note_feedback(turn.now, feedback_due(turn.now, turn.settings.deadlines))
+    await turn.uow.concerns.save(concern)
+    await turn.log("status_change", f"ok:{concern.status.value}", concern.reference)
+
+    def compose(t: Translate) -> tuple[str, tuple[Choice, ...]]:
+        return status_message(concern, note, t), ()
+
+    await turn.notify(concern.reporter_id, compose)
+
+
+def status_message(concern: Concern, note: str, t: Translate) -> str:
+    """What a status change means, in plain words, for the reporter."""
+    lines = [
+        t(N_("Update on your concern {reference}: {status}.")).format(
+            reference=concern.reference, status=label(STATUSES, concern.status, t)
+        ),
+        t(STATUS_MEANINGS[concern.status]),
+    ]
+    if concern.status is Status.CLOSED and concern.outcome is not None:
+        lines.append(f"{t(N_('Outcome'))}: {label(OUTCOMES, concern.outcome, t)}")
+    if note:
+        lines.append(f"{t(N_('Note from the coordinator'))}: {note}")
+    return "\n".join(lines)

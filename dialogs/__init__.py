@@ -1,0 +1,1 @@
+"""Declarative conversation definitions: steps as data, small step functions."""

@@ -1,0 +1,25 @@
+"""Wires the share-a-concern dialog to the core: its context in, the submitted concern out."""
+
+from __future__ import annotations
+
+from bot.dialog import Answer
+from bot.flows import Flow
+from bot.turn import Turn
+from bot.usecases.reporting import submit_concern
+from dialogs.share_concern import DIALOG
+
+
+async def _begin(turn: Turn, argument: str) -> dict[str, Answer]:
+    deadlines = turn.settings.deadlines
+    return {
+        "_retention_days": str(turn.network.retention_days),
+        "_ack_days": str(deadlines.acknowledge_working_days),
+        "_feedback_days": str(deadlines.feedback_days),
+    }
+
+
+async def _complete(turn: Turn, answers: dict[str, Answer]) -> None:
+    await submit_concern(turn, answers)
+
+
+FLOW = Flow(dialog=DIALOG, begin=_begin, complete=_complete, keeps_account=True)
