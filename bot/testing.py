@@ -1,0 +1,160 @@
+"""Test doubles shipped with the code: a fake clock, a recording outlet, a scripted chat."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.bootstrap import App, bootstrap
+from bot.config import Settings, load_settings
+from bot.crypto import Cipher, KeyRing
+from bot.delivery import DeliveryError
+from bot.events import Address, ChoiceMade, InboundEvent, Sender, parse_text
+from bot.model import Member, Role
+from bot.outbox import Deliverer
+from bot.replies import Reply
+from bot.usecases.enrolment import enrol_local
+
+TEST_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
+
+
+class FakeClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        """The current fake time."""
+        return self._now
+
+    def advance(self, **delta: float) -> None:
+        """Move time forward, e.g. ``advance(minutes=16)``."""
+        self._now += timedelta(**delta)
+
+    def set(self, moment: datetime) -> None:
+        """Jump to ``moment``."""
+        self._now = moment
+
+
+def fixed_cipher(key_id: str = "test") -> Cipher:
+    """A cipher with a fixed, well-known key: for tests only."""
+    return Cipher(KeyRing.parse(f"{key_id}:{TEST_KEY}"))
+
+
+@dataclass
+class RecordingOutlet:
+    """An outlet that records what it was asked to deliver; can be told to fail."""
+
+    name: str = "console"
+    sent: list[Reply] = field(default_factory=list)
+    failures: list[DeliveryError] = field(default_factory=list)
+
+    async def send(self, reply: Reply) -> None:
+        """Record ``reply``, or raise the next queued failure."""
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(reply)
+
+    def to(self, user_id: str) -> list[Reply]:
+        """Everything delivered to one recipient, in order."""
+        return [r for r in self.sent if r.to.user_id == user_id]
+
+
+def example_settings(database: Path, config: Path | None = None) -> Settings:
+    """The example configuration with the database moved to ``database``."""
+    path = config or Path(__file__).resolve().parent.parent / "config.example.toml"
+    return load_settings(path, {"CONCERNBOT_DATABASE_URL": f"sqlite+aiosqlite:///{database}"})
+
+
+@dataclass
+class Chat:
+    """One member talking to the bot through the recording outlet."""
+
+    app: App
+    outlet: RecordingOutlet
+    deliverer: Deliverer
+    member: Member
+
+    @property
+    def address(self) -> Address:
+        """Where this member is reached."""
+        return Address(self.outlet.name, self.member.display_name)
+
+    async def send(self, event: InboundEvent) -> list[Reply]:
+        """Hand an event to the bot, deliver the outbox, return the replies to this member."""
+        before = len(self.outlet.to(self.address.user_id))
+        await self.app.bot.handle(event)
+        await self.deliverer.deliver_due()
+        return self.outlet.to(self.address.user_id)[before:]
+
+    async def say(self, text: str) -> list[Reply]:
+        """Type a line of text (``/commands`` become commands)."""
+        return await self.send(parse_text(Sender(self.address), text))
+
+    async def pick(self, label_or_id: str) -> list[Reply]:
+        """Pick a choice of the last message that had choices, by id or label."""
+        last = self.last_with_choices()
+        for choice in last.choices:
+            if label_or_id in (choice.id, choice.label):
+                return await self.send(ChoiceMade(Sender(self.address), choice.id, last.nonce))
+        raise AssertionError(f"no choice {label_or_id!r} in {[c.label for c in last.choices]}")
+
+    async def script(self, lines: Sequence[str]) -> list[Reply]:
+        """Say each line in turn; lines starting with '#' pick a choice by label or id."""
+        replies: list[Reply] = []
+        for line in lines:
+            replies += await (self.pick(line[1:]) if line.startswith("#") else self.say(line))
+        return replies
+
+    def last_with_choices(self) -> Reply:
+        """The newest message to this member that offered choices."""
+        for reply in reversed(self.outlet.to(self.address.user_id)):
+            if reply.choices:
+                return reply
+        raise AssertionError("no message with choices yet")
+
+
+async def start_app(settings: Settings, clock: FakeClock) -> App:
+    """Bootstrap the real bot on the settings' database with the test key."""
+    return await bootstrap(settings, clock=clock, cipher=fixed_cipher(), environ={})
+
+
+async def join(
+    app: App, outlet: RecordingOutlet, name: str, role: Role = Role.REPORTER, language: str = "en"
+) -> Chat:
+    """Enrol ``name`` as a local member and return a chat for them."""
+    address = Address(outlet.name, name)
+    async with app.uow() as uow:
+        member = await enrol_local(
+            uow, app.settings, address, role, name, language, app.clock.now()
+        )
+        await uow.commit()
+    deliverer = Deliverer(app.uow, {outlet.name: outlet}, app.clock, app.settings.outbox)
+    return Chat(app, outlet, deliverer, member)
+
+
+SHARE_SCRIPT: tuple[str, ...] = (
+    "/new",
+    "#no",
+    "#continue",
+    "#share",
+    "#person",
+    "#16_17",
+    "#school",
+    "CANARY-FACT-7f3a: a pupil praised an attack abroad in class.",
+    "#done",
+    "#own_observation",
+    "He may be testing limits.",
+    "#skip",
+    "#talked_colleague",
+    "#done",
+    "#week",
+    "#yes",
+    "#pseudonym",
+    "#confirm",
+)
+"""A complete share-a-concern conversation, ending with the confirmation."""
