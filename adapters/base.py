@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.events import InboundEvent
-from bot.replies import Reply
+from bot.replies import Outgoing
 
 EventSink = Callable[[InboundEvent], Awaitable[None]]
 
@@ -20,7 +20,7 @@ class Adapter(Protocol):
         """Connect and begin feeding events to ``sink``; returns without blocking."""
         ...
 
-    async def send(self, reply: Reply) -> None:
+    async def send(self, reply: Outgoing) -> None:
         """Deliver ``reply``; raise a ``bot.delivery.DeliveryError`` on failure."""
         ...
 

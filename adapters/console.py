@@ -9,7 +9,7 @@ from typing import TextIO
 
 from adapters.base import EventSink
 from bot.events import Address, ChoiceMade, InboundEvent, Sender, parse_text
-from bot.replies import Reply
+from bot.replies import Outgoing, Reply
 
 CHANNEL = "console"
 
@@ -62,8 +62,10 @@ class ConsoleAdapter:
         """Begin reading lines; each is handled before the next is read."""
         self._task = asyncio.create_task(self._read(sink))
 
-    async def send(self, reply: Reply) -> None:
+    async def send(self, reply: Outgoing) -> None:
         """Print a reply; its choices become the ones numbers refer to."""
+        if not isinstance(reply, Reply):
+            return  # a terminal cannot take back what it printed
         if reply.choices:
             self._last = reply
         self._out.write("\n" + render(reply) + "\n")

@@ -25,10 +25,10 @@ def default_flows() -> dict[str, Flow]:
     """Every dialog the bot offers, by name."""
     from dialogs.coordinator import ASK, STATUS
     from dialogs.reporter import ANSWER
-    from dialogs.settings import LANGUAGE
+    from dialogs.settings import CHAT_HYGIENE, LANGUAGE
     from dialogs.share_flow import FLOW as SHARE
 
-    return {flow.dialog.name: flow for flow in (SHARE, ASK, STATUS, ANSWER, LANGUAGE)}
+    return {flow.dialog.name: flow for flow in (SHARE, ASK, STATUS, ANSWER, LANGUAGE, CHAT_HYGIENE)}
 
 
 @dataclass

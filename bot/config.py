@@ -72,6 +72,29 @@ class ConsoleSettings:
 
 
 @dataclass(frozen=True)
+class TelegramSettings:
+    """The Telegram channel; active when the token variable is set."""
+
+    token_env: str = "TELEGRAM_BOT_TOKEN"
+    mode: str = "polling"
+    webhook_url: str = ""
+    webhook_secret_env: str = "TELEGRAM_WEBHOOK_SECRET"
+    api_base_url: str = "https://api.telegram.org"
+    username: str = ""
+    overall_per_second: float = 30.0
+    per_chat_per_second: float = 1.0
+    per_chat_burst: float = 3.0
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """The bot's own HTTP server: health, metrics and webhooks."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything concernbot is configured with."""
 
@@ -81,6 +104,8 @@ class Settings:
     deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    http: HttpSettings = field(default_factory=HttpSettings)
     networks: tuple[Network, ...] = ()
 
     def network(self, network_id: str) -> Network:
@@ -98,6 +123,8 @@ _SECTION_TYPES: dict[str, type[Any]] = {
     "deadlines": DeadlineSettings,
     "outbox": OutboxSettings,
     "console": ConsoleSettings,
+    "telegram": TelegramSettings,
+    "http": HttpSettings,
 }
 _SECTIONS = tuple(_SECTION_TYPES)
 
@@ -203,5 +230,9 @@ def _check(settings: Settings) -> None:
         ZoneInfo(settings.bot.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"[bot] timezone {settings.bot.timezone!r} is not known") from exc
+    if settings.telegram.mode not in ("polling", "webhook"):
+        raise ConfigError("[telegram] mode must be 'polling' or 'webhook'")
+    if settings.telegram.mode == "webhook" and not settings.telegram.webhook_url:
+        raise ConfigError("[telegram] webhook mode needs webhook_url")
     if settings.bot.default_language not in ("nl", "en"):
         raise ConfigError("[bot] default_language must be 'nl' or 'en'")

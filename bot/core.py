@@ -5,17 +5,20 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.dialog import DialogState, Transition, advance, render, start
-from bot.events import ChoiceMade, CommandReceived, InboundEvent
+from bot.dialog import UNSUPPORTED, DialogState, Transition, advance, render, start
+from bot.events import ChoiceMade, CommandReceived, InboundEvent, UnsupportedReceived
 from bot.flows import Flow
 from bot.i18n import N_, translator
+from bot.model import AccessLogEntry
 from bot.replies import Reply
-from bot.storage.uow import UnitOfWorkFactory
+from bot.storage.uow import UnitOfWork, UnitOfWorkFactory
 from bot.turn import Turn
 from bot.usecases import info, reporting, triage
+from bot.usecases.invites import redeem
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,11 @@ UNKNOWN_USER = N_(
 FAILED = N_(
     "Sorry, something went wrong on our side and your last message was not processed. "
     "Please try again in a moment."
+)
+WELCOME = N_(
+    "Welcome. You are now enrolled in {network} for {organisation}. "
+    "Here you can share a concern about a young person or group with your network's "
+    "coordinator, and hear back what happens with it."
 )
 STILL_IN_DIALOG = N_("You are still in the middle of a conversation; here is where you were.")
 
@@ -62,20 +70,57 @@ class Bot:
     async def _handle(self, event: InboundEvent) -> None:
         address = event.sender.address
         async with self._uow() as uow:
+            now = self._clock.now()
+            if event.event_id is not None and not await uow.events.first_time(
+                address.channel, event.event_id, now
+            ):
+                return  # a redelivery: its effect is already committed
             member = await uow.members.by_address(address)
             if member is None:
-                t = translator(event.sender.language or self._settings.bot.default_language)
-                text = t(UNKNOWN_USER).format(contact=self._settings.bot.public_contact)
-                await uow.outbox.add(Reply(address, text), self._clock.now())
+                await self._stranger(uow, event, now)
                 await uow.commit()
                 return
-            turn = Turn(uow, member, address, self._clock, self._settings)
+            turn = Turn(uow, member, address, self._clock, self._settings, _now=now)
             assert member.id is not None
             state = await uow.dialogs.load(member.id)
             await self._route(turn, state, event)
             for reply in turn.replies:
                 await uow.outbox.add(reply, turn.now)
             await uow.commit()
+
+    async def _stranger(self, uow: UnitOfWork, event: InboundEvent, now: datetime) -> None:
+        """An unknown sender: enrol them with a valid invite code, else explain the bot."""
+        sender = event.sender
+        default = self._settings.bot.default_language
+        t = translator(sender.language or default)
+        if isinstance(event, CommandReceived) and event.command == "start" and event.args:
+            outcome = await redeem(uow, sender, event.args, now, default)
+            if outcome.member is not None:
+                turn = Turn(
+                    uow, outcome.member, sender.address, self._clock, self._settings, _now=now
+                )
+                await uow.access_log.add(
+                    AccessLogEntry(
+                        at=now,
+                        actor_member_id=outcome.member.id,
+                        action="enrol",
+                        outcome="ok",
+                        channel=sender.address.channel,
+                    )
+                )
+                turn.say(
+                    turn.t(WELCOME).format(
+                        network=turn.network.name, organisation=turn.organisation.name
+                    )
+                )
+                info.show_help(turn)
+                for reply in turn.replies:
+                    await uow.outbox.add(reply, now)
+                return
+            await uow.outbox.add(Reply(sender.address, t(outcome.problem)), now)
+            return
+        text = t(UNKNOWN_USER).format(contact=self._settings.bot.public_contact)
+        await uow.outbox.add(Reply(sender.address, text), now)
 
     async def _apologise(self, event: InboundEvent) -> None:
         t = translator(event.sender.language or self._settings.bot.default_language)
@@ -100,6 +145,8 @@ class Bot:
             await self._command(turn, state, event)
         elif isinstance(event, ChoiceMade):
             turn.say(turn.t(N_("That question has expired. /help shows what you can do.")))
+        elif isinstance(event, UnsupportedReceived):
+            turn.say(turn.t(UNSUPPORTED))
         else:
             turn.say(
                 turn.t(
@@ -161,6 +208,9 @@ class Bot:
             return
         elif name == "language":
             await self.start_flow(turn, state, "language")
+            return
+        elif name == "settings":
+            await self.start_flow(turn, state, "settings")
             return
         elif name == "status":
             await reporting.show_status(turn)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.replies import Reply
+from bot.replies import Outgoing
 
 
 class DeliveryError(Exception):
@@ -32,6 +32,6 @@ class Outlet(Protocol):
 
     name: str
 
-    async def send(self, reply: Reply) -> None:
-        """Deliver ``reply`` or raise a ``DeliveryError``."""
+    async def send(self, reply: Outgoing) -> None:
+        """Deliver a reply (or carry out a removal) or raise a ``DeliveryError``."""
         ...

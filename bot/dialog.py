@@ -8,7 +8,13 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Union
 
-from bot.events import ChoiceMade, CommandReceived, InboundEvent, TextReceived
+from bot.events import (
+    ChoiceMade,
+    CommandReceived,
+    InboundEvent,
+    TextReceived,
+    UnsupportedReceived,
+)
 from bot.i18n import N_, Translate
 from bot.replies import Choice
 from bot.text import MAX_ACCOUNT_CHARS, MAX_MESSAGE_CHARS, clean
@@ -16,6 +22,12 @@ from bot.text import MAX_ACCOUNT_CHARS, MAX_MESSAGE_CHARS, clean
 Answer = Union[str, list[str]]  # noqa: UP007 - a runtime alias
 Answers = Mapping[str, Answer]
 
+UNSUPPORTED = N_(
+    "I can only read text messages, so I did not look at or keep what you just sent. "
+    "Please describe it in words, without names."
+)
+
+MESSAGES = "_messages"
 END = "__end__"
 CANCEL = "__cancel__"
 DONE = "done"
@@ -188,6 +200,8 @@ def advance(dialog: Dialog, state: DialogState, event: InboundEvent, t: Translat
     if isinstance(event, CommandReceived):
         return _command(dialog, state, event.command, t)
     step = dialog.step(state.step)
+    if isinstance(event, UnsupportedReceived):
+        return Transition(state, (render(dialog, state, t, t(UNSUPPORTED)),))
     if isinstance(event, ChoiceMade):
         if event.nonce is not None and event.nonce != state.nonce:
             lead = t(N_("That question has expired; here is the current one."))
@@ -272,6 +286,9 @@ def _text(
         ).format(count=len(text), limit=MAX_MESSAGE_CHARS)
         return Transition(state, (render(dialog, state, t, lead),))
     answers = dict(state.answers)
+    if event.message_id is not None:
+        # Remembered so the chat can be cleared of the account once it is stored.
+        answers[MESSAGES] = [*_as_list(answers.get(MESSAGES)), event.message_id]
     if step.kind is Kind.TEXT:
         answers[step.key] = text
         return _next(dialog, replace(state, answers=answers), step, t)

@@ -29,6 +29,7 @@ class TextReceived:
     sender: Sender
     text: str
     message_id: str | None = None
+    event_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class ChoiceMade:
     sender: Sender
     choice_id: str
     nonce: str | None = None
+    event_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,16 +49,28 @@ class CommandReceived:
     sender: Sender
     command: str
     args: str = ""
+    event_id: str | None = None
 
 
-InboundEvent = TextReceived | ChoiceMade | CommandReceived
+@dataclass(frozen=True)
+class UnsupportedReceived:
+    """The sender sent something the bot does not take (a photo, a sticker, an edit)."""
+
+    sender: Sender
+    kind: str
+    event_id: str | None = None
 
 
-def parse_text(sender: Sender, text: str, message_id: str | None = None) -> InboundEvent:
+InboundEvent = TextReceived | ChoiceMade | CommandReceived | UnsupportedReceived
+
+
+def parse_text(
+    sender: Sender, text: str, message_id: str | None = None, event_id: str | None = None
+) -> TextReceived | CommandReceived:
     """Turn a line of user text into a command event when it starts with ``/``."""
     stripped = text.strip()
     if stripped.startswith("/") and len(stripped) > 1 and not stripped[1].isspace():
         head, _, rest = stripped[1:].partition(" ")
         name = head.split("@", 1)[0].lower()
-        return CommandReceived(sender=sender, command=name, args=rest.strip())
-    return TextReceived(sender=sender, text=text, message_id=message_id)
+        return CommandReceived(sender=sender, command=name, args=rest.strip(), event_id=event_id)
+    return TextReceived(sender=sender, text=text, message_id=message_id, event_id=event_id)

@@ -99,6 +99,7 @@ class Member:
     pseudonym: str
     created_at: datetime
     unreachable: bool = False
+    remove_messages: bool = True
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ class Reply:
     def to_payload(self) -> dict[str, object]:
         """Return a JSON-serialisable form of everything but the address."""
         return {
+            "op": "reply",
             "text": self.text,
             "choices": [[c.id, c.label] for c in self.choices],
             "nonce": self.nonce,
@@ -54,3 +55,27 @@ class Reply:
             nonce=None if nonce is None else str(nonce),
             extra={str(k): str(v) for k, v in extra.items()},
         )
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A request to delete messages the member sent in their chat (chat hygiene)."""
+
+    to: Address
+    message_ids: tuple[str, ...]
+
+    def to_payload(self) -> dict[str, object]:
+        """Return a JSON-serialisable form of everything but the address."""
+        return {"op": "remove", "message_ids": list(self.message_ids)}
+
+
+Outgoing = Reply | Removal
+
+
+def outgoing_from_payload(to: Address, payload: dict[str, object]) -> Outgoing:
+    """Rebuild a ``Reply`` or ``Removal`` stored with ``to_payload``."""
+    if payload.get("op") == "remove":
+        ids = payload.get("message_ids") or []
+        assert isinstance(ids, list)
+        return Removal(to, tuple(str(i) for i in ids))
+    return Reply.from_payload(to, payload)

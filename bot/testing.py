@@ -15,7 +15,7 @@ from bot.delivery import DeliveryError
 from bot.events import Address, ChoiceMade, InboundEvent, Sender, parse_text
 from bot.model import Member, Role
 from bot.outbox import Deliverer
-from bot.replies import Reply
+from bot.replies import Outgoing, Removal, Reply
 from bot.usecases.enrolment import enrol_local
 
 TEST_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
@@ -51,13 +51,17 @@ class RecordingOutlet:
 
     name: str = "console"
     sent: list[Reply] = field(default_factory=list)
+    removals: list[Removal] = field(default_factory=list)
     failures: list[DeliveryError] = field(default_factory=list)
 
-    async def send(self, reply: Reply) -> None:
+    async def send(self, reply: Outgoing) -> None:
         """Record ``reply``, or raise the next queued failure."""
         if self.failures:
             raise self.failures.pop(0)
-        self.sent.append(reply)
+        if isinstance(reply, Removal):
+            self.removals.append(reply)
+        else:
+            self.sent.append(reply)
 
     def to(self, user_id: str) -> list[Reply]:
         """Everything delivered to one recipient, in order."""

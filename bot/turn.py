@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.events import Address
 from bot.i18n import Translate, translator
 from bot.model import AccessLogEntry, Member, Network, Organisation
-from bot.replies import Choice, Reply
+from bot.replies import Choice, Outgoing, Removal, Reply
 from bot.storage.uow import UnitOfWork
 
 Compose = Callable[[Translate], tuple[str, tuple[Choice, ...]]]
@@ -26,7 +26,7 @@ class Turn:
     address: Address
     clock: Clock
     settings: Settings
-    replies: list[Reply] = field(default_factory=list)
+    replies: list[Outgoing] = field(default_factory=list)
     _now: datetime | None = None
 
     @property
@@ -60,6 +60,10 @@ class Turn:
     def say(self, text: str, choices: tuple[Choice, ...] = (), nonce: str | None = None) -> None:
         """Reply to the actor."""
         self.replies.append(Reply(self.address, text, choices, nonce))
+
+    def remove(self, message_ids: list[str]) -> None:
+        """Ask the actor's channel to delete these messages the actor sent."""
+        self.replies.append(Removal(self.address, tuple(message_ids)))
 
     async def notify(self, member_id: int, compose: Compose) -> bool:
         """Send another member a message in their own language; False if they have no address."""

@@ -31,3 +31,34 @@ LANGUAGE = Flow(
     ),
     complete=_complete,
 )
+
+
+async def _complete_removal(turn: Turn, answers: dict[str, Answer]) -> None:
+    remove = answers["remove_messages"] == "on"
+    await turn.uow.members.set_remove_messages(turn.member_id, remove)
+    turn.member.remove_messages = remove
+    turn.say(turn.t(N_("Saved.")))
+
+
+CHAT_HYGIENE = Flow(
+    dialog=Dialog(
+        name="settings",
+        first="remove_messages",
+        help=N_("Your personal settings."),
+        cancelled=N_("Nothing was changed."),
+        steps=(
+            Step(
+                "remove_messages",
+                N_(
+                    "After you share a concern, I remove your messages that contained the "
+                    "account from this chat, so it is not left on your phone. Keep doing that?"
+                ),
+                options=(
+                    Option("on", N_("Yes, remove them")),
+                    Option("off", N_("No, leave them in the chat")),
+                ),
+            ),
+        ),
+    ),
+    complete=_complete_removal,
+)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from bot.dialog import Answer
+from bot.dialog import MESSAGES, Answer
 from bot.flows import Flow
+from bot.i18n import N_
 from bot.turn import Turn
 from bot.usecases.reporting import submit_concern
 from dialogs.share_concern import DIALOG
+
+REMOVED = N_(
+    "I removed your {count} messages with the account from this chat, so it is not left on "
+    "your phone; the account itself is stored encrypted. /settings turns this off."
+)
 
 
 async def _begin(turn: Turn, argument: str) -> dict[str, Answer]:
@@ -20,6 +26,10 @@ async def _begin(turn: Turn, argument: str) -> dict[str, Answer]:
 
 async def _complete(turn: Turn, answers: dict[str, Answer]) -> None:
     await submit_concern(turn, answers)
+    sent = answers.get(MESSAGES)
+    if isinstance(sent, list) and sent and turn.member.remove_messages:
+        turn.remove(sent)
+        turn.say(turn.t(REMOVED).format(count=len(sent)))
 
 
 FLOW = Flow(dialog=DIALOG, begin=_begin, complete=_complete, keeps_account=True)

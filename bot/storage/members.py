@@ -103,6 +103,12 @@ class MemberRepository:
             update(members).where(members.c.id == member_id).values(language=language)
         )
 
+    async def set_remove_messages(self, member_id: int, remove: bool) -> None:
+        """Whether the member's account messages are removed from the chat after sharing."""
+        await self._c.execute(
+            update(members).where(members.c.id == member_id).values(remove_messages=remove)
+        )
+
     async def mark_unreachable(self, member_id: int, unreachable: bool = True) -> None:
         """Record that the member cannot be reached on their channel (or can again)."""
         await self._c.execute(
@@ -129,4 +135,5 @@ class MemberRepository:
             pseudonym=row["pseudonym"],
             created_at=as_utc(row["created_at"]),
             unreachable=bool(row["unreachable"]),
+            remove_messages=bool(row["remove_messages"]),
         )

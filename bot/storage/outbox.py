@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.clock import as_utc
 from bot.crypto import Cipher
 from bot.events import Address
-from bot.replies import Reply
+from bot.replies import Outgoing, outgoing_from_payload
 from bot.storage.ids import new_id
 from bot.storage.tables import outbox
 
@@ -25,7 +25,7 @@ class OutboxItem:
     """A claimed message, ready to send."""
 
     id: int
-    reply: Reply
+    reply: Outgoing
     attempts: int
     created_at: datetime
 
@@ -37,7 +37,7 @@ class OutboxRepository:
         self._c = connection
         self._cipher = cipher
 
-    async def add(self, reply: Reply, now: datetime) -> int:
+    async def add(self, reply: Outgoing, now: datetime) -> int:
         """Queue ``reply``; returns the row id."""
         payload = json.dumps(reply.to_payload(), ensure_ascii=False)
         result = await self._c.execute(
@@ -98,7 +98,7 @@ class OutboxRepository:
         return [
             OutboxItem(
                 id=r.id,
-                reply=Reply.from_payload(
+                reply=outgoing_from_payload(
                     Address(r.channel, r.address),
                     json.loads(self._cipher.open(r.payload_enc, _PAYLOAD)),
                 ),

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    true,
 )
 
 metadata = MetaData(
@@ -38,6 +39,7 @@ members = Table(
     Column("pseudonym", String(16), nullable=False, unique=True),
     Column("created_at", Stamp, nullable=False),
     Column("unreachable", Boolean, nullable=False, default=False),
+    Column("remove_messages", Boolean, nullable=False, default=True, server_default=true()),
 )
 
 identities = Table(
@@ -154,14 +156,47 @@ outbox = Table(
     Index("ix_outbox_address", "channel", "address", "state"),
 )
 
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("network_id", String(64), nullable=False),
+    Column("organisation_id", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("expires_at", Stamp, nullable=False),
+    Column("used_at", Stamp, nullable=True),
+    Column("used_by", Integer, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
+)
+
+processed_events = Table(
+    "processed_events",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    Column("event_id", String(64), primary_key=True),
+    Column("at", Stamp, nullable=False),
+)
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("key", String(160), primary_key=True),
+    Column("window_start", Stamp, nullable=False),
+    Column("count", Integer, nullable=False),
+)
+
 __all__ = [
     "access_log",
+    "attempts",
     "concerns",
     "dialog_states",
     "identities",
+    "invites",
     "members",
     "metadata",
     "outbox",
+    "processed_events",
     "questions",
     "status_changes",
 ]

@@ -8,9 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 
 from bot.crypto import Cipher
 from bot.storage.access_log import AccessLogRepository
+from bot.storage.attempts import AttemptCounter
 from bot.storage.concerns import ConcernRepository
 from bot.storage.dialog_states import DialogStateRepository
+from bot.storage.invites import InviteRepository
 from bot.storage.members import MemberRepository
+from bot.storage.once import ProcessedEvents
 from bot.storage.outbox import OutboxRepository
 from bot.storage.questions import QuestionRepository
 
@@ -24,6 +27,9 @@ class UnitOfWork:
     questions: QuestionRepository
     access_log: AccessLogRepository
     outbox: OutboxRepository
+    invites: InviteRepository
+    events: ProcessedEvents
+    attempts: AttemptCounter
 
     def __init__(self, engine: AsyncEngine, cipher: Cipher) -> None:
         self._engine = engine
@@ -42,6 +48,9 @@ class UnitOfWork:
         self.questions = QuestionRepository(c, cipher)
         self.access_log = AccessLogRepository(c)
         self.outbox = OutboxRepository(c, cipher)
+        self.invites = InviteRepository(c)
+        self.events = ProcessedEvents(c)
+        self.attempts = AttemptCounter(c)
         return self
 
     async def __aexit__(

@@ -14,6 +14,7 @@ REPORTER_HELP = N_(
     "/network – who does what in your network\n"
     "/procedure – your organisation's working procedure\n"
     "/language – Nederlands or English\n"
+    "/settings – removing your messages from the chat after sharing\n"
     "/cancel – stop what you are doing\n"
     "In immediate danger, call 112."
 )

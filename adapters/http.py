@@ -1,0 +1,77 @@
+"""The bot's own HTTP server: /healthz, and the Telegram webhook endpoint."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+Health = Callable[[], Awaitable[dict[str, Any]]]
+UpdateHandler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def secret_matches(given: str | None, expected: str) -> bool:
+    """Constant-time comparison of the webhook secret header."""
+    return hmac.compare_digest((given or "").encode(), expected.encode())
+
+
+class HttpServer:
+    """An aiohttp server on the configured host and port; routes are added before start."""
+
+    def __init__(self, host: str, port: int, health: Health) -> None:
+        self._host = host
+        self._port = port
+        self._health = health
+        self.app = web.Application(client_max_size=1024 * 1024)
+        self.app.router.add_get("/healthz", self._healthz)
+        self._runner: web.AppRunner | None = None
+        self.port = port
+
+    def add_telegram_webhook(self, handler: UpdateHandler, secret: str) -> None:
+        """Accept Telegram updates at ``/telegram/webhook`` carrying the secret header."""
+
+        async def receive(request: web.Request) -> web.Response:
+            if not secret_matches(request.headers.get(SECRET_HEADER), secret):
+                return web.Response(status=403, text="forbidden")
+            try:
+                data = await request.json()
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return web.Response(status=400, text="not json")
+            if not isinstance(data, dict):
+                return web.Response(status=400, text="not an update")
+            try:
+                await handler(data)
+            except Exception as error:
+                # Telegram retries on a non-2xx answer; the update id keeps the effect single.
+                log.error("webhook update failed: %s", type(error).__name__)
+                return web.Response(status=500, text="try again")
+            return web.Response(text="ok")
+
+        self.app.router.add_post(TELEGRAM_PATH, receive)
+
+    async def start(self) -> None:
+        """Listen; port 0 picks a free port (then ``self.port`` tells which)."""
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        """Stop listening and finish requests in hand."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        report = await self._health()
+        status = 200 if report.get("ok") else 503
+        return web.json_response(report, status=status)

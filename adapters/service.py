@@ -1,0 +1,112 @@
+"""One process: every configured channel, the outbox worker and the HTTP server, side by side."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Mapping
+from typing import Any
+
+from adapters.http import HttpServer
+from adapters.telegram_adapter import TelegramAdapter
+from bot.bootstrap import App, bootstrap
+from bot.clock import Clock
+from bot.config import ConfigError, Settings
+from bot.crypto import Cipher
+from bot.delivery import Outlet
+from bot.outbox import Deliverer
+
+log = logging.getLogger(__name__)
+
+
+def channels_configured(settings: Settings, environ: Mapping[str, str]) -> bool:
+    """True when a token for at least one platform channel is present."""
+    return bool(environ.get(settings.telegram.token_env))
+
+
+class Service:
+    """Starts and stops the parts of a running bot in the right order."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        environ: Mapping[str, str],
+        clock: Clock | None = None,
+        cipher: Cipher | None = None,
+    ) -> None:
+        self.settings = settings
+        self._environ = environ
+        self._clock = clock
+        self._cipher = cipher
+        self.app: App | None = None
+        self.telegram: TelegramAdapter | None = None
+        self.deliverer: Deliverer | None = None
+        self.http: HttpServer | None = None
+        self._worker: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Open storage, start the HTTP server, the outbox worker and the channels."""
+        self.app = app = await bootstrap(self.settings, self._clock, self._cipher, self._environ)
+        outlets: dict[str, Outlet] = {}
+        token = self._environ.get(self.settings.telegram.token_env, "")
+        secret = self._environ.get(self.settings.telegram.webhook_secret_env, "")
+        if token:
+            if self.settings.telegram.mode == "webhook" and not secret:
+                raise ConfigError(
+                    f"webhook mode needs a secret in ${self.settings.telegram.webhook_secret_env}"
+                )
+            self.telegram = TelegramAdapter(self.settings.telegram, token, secret)
+            outlets[self.telegram.name] = self.telegram
+        self.http = HttpServer(self.settings.http.host, self.settings.http.port, self.health)
+        if self.telegram is not None and self.settings.telegram.mode == "webhook":
+            self.http.add_telegram_webhook(self.telegram.process_webhook, secret)
+        await self.http.start()
+        self.deliverer = Deliverer(app.uow, outlets, app.clock, self.settings.outbox)
+        app.outbox_changed.connect(self.deliverer.wake)
+        self._worker = asyncio.create_task(self.deliverer.run())
+        if self.telegram is not None:
+            await self.telegram.start(app.bot.handle)
+        log.info("concernbot running (http port %d)", self.http.port)
+
+    async def stop(self) -> None:
+        """Stop taking updates, finish the one in hand, flush what is due, close storage."""
+        if self.telegram is not None:
+            with contextlib.suppress(Exception):
+                await self.telegram.stop()
+        if self.http is not None:
+            await self.http.stop()
+        if self.deliverer is not None:
+            self.deliverer.stop()
+        if self._worker is not None:
+            await self._worker
+        if self.app is not None:
+            await self.app.close()
+
+    async def health(self) -> dict[str, Any]:
+        """Database reachable, outbox backlog and dead letters."""
+        if self.app is None:
+            return {"ok": False}
+        try:
+            async with self.app.uow() as uow:
+                backlog = await uow.outbox.pending_count()
+                dead = await uow.outbox.dead_count()
+        except Exception as error:
+            return {"ok": False, "database": type(error).__name__}
+        return {"ok": True, "database": "ok", "outbox_backlog": backlog, "dead_letters": dead}
+
+
+async def serve_until_signal(settings: Settings, environ: Mapping[str, str]) -> int:
+    """Run until SIGTERM or SIGINT, then shut down cleanly."""
+    service = Service(settings, environ)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    try:
+        await service.start()
+        await stopping.wait()
+    finally:
+        await service.stop()
+    return 0

@@ -1,0 +1,173 @@
+"""The Telegram channel's lifecycle: python-telegram-bot in our event loop, polling or webhook."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import warnings
+from datetime import timedelta
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
+
+from adapters.base import EventSink
+from adapters.ratelimit import SendLimiter
+from adapters.telegram import CHANNEL, parse_callback, render, to_event
+from bot.config import TelegramSettings
+from bot.delivery import DeliveryError, Rejected, RetryLater, Unreachable
+from bot.i18n import N_, translator
+from bot.logs import add_secret
+from bot.replies import Outgoing, Removal
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+COMMANDS = (
+    ("new", N_("Share a concern or ask for advice")),
+    ("status", N_("Your concerns and their status")),
+    ("privacy", N_("What happens with what you share")),
+    ("network", N_("Who does what in your network")),
+    ("procedure", N_("Your organisation's working procedure")),
+    ("language", N_("Nederlands or English")),
+    ("settings", N_("Your personal settings")),
+    ("help", N_("What the bot can do")),
+    ("cancel", N_("Stop what you are doing")),
+)
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """Seconds Telegram asked us to wait, whatever type this library version reports."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramAdapter:
+    """Feeds private-chat updates to the core and delivers replies within Telegram's limits."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        token: str,
+        webhook_secret: str = "",
+        limiter: SendLimiter | None = None,
+    ) -> None:
+        add_secret(token)
+        if webhook_secret:
+            add_secret(webhook_secret)
+        self._settings = settings
+        self.webhook_secret = webhook_secret
+        base = settings.api_base_url.rstrip("/")
+        builder = Application.builder().token(token).base_url(f"{base}/bot")
+        builder = builder.base_file_url(f"{base}/file/bot")
+        if settings.mode == "webhook":
+            builder = builder.updater(None)
+        self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self._limiter = limiter or SendLimiter(
+            settings.overall_per_second, settings.per_chat_per_second, settings.per_chat_burst
+        )
+        self._sink: EventSink | None = None
+        self.username = settings.username
+
+    async def start(self, sink: EventSink) -> None:
+        """Connect (getMe), register commands, then poll or set the webhook."""
+        self._sink = sink
+        await self.application.initialize()
+        self.username = self.application.bot.username or self.username
+        await self._register_commands()
+        bot = self.application.bot
+        if self._settings.mode == "webhook":
+            await bot.set_webhook(
+                self._settings.webhook_url,
+                secret_token=self.webhook_secret or None,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            await self.application.start()
+            return
+        await bot.delete_webhook()
+        await self.application.start()
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+
+    async def stop(self) -> None:
+        """Stop polling (if any), finish the update in hand and shut down the HTTP client."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def process_webhook(self, data: dict[str, Any]) -> None:
+        """Handle one update POSTed to our webhook endpoint."""
+        update = Update.de_json(data, self.application.bot)
+        await self.application.process_update(update)
+
+    async def send(self, reply: Outgoing) -> None:
+        """Deliver a reply (split to fit) or carry out a removal; map errors to core errors."""
+        try:
+            if isinstance(reply, Removal):
+                await self._remove(reply)
+                return
+            for part in render(reply):
+                await self._limiter.wait(str(part.chat_id))
+                await self.application.bot.send_message(
+                    part.chat_id, part.text, reply_markup=part.keyboard
+                )
+        except RetryAfter as error:
+            seconds = retry_seconds(error)
+            self._limiter.pause(seconds)
+            raise RetryLater(seconds) from None
+        except Forbidden:
+            raise Unreachable("blocked") from None
+        except BadRequest:
+            raise Rejected("bad_request") from None
+        except TelegramError as error:
+            raise DeliveryError(type(error).__name__) from None
+
+    async def _remove(self, removal: Removal) -> None:
+        for message_id in removal.message_ids:
+            try:
+                await self.application.bot.delete_message(int(removal.to.user_id), int(message_id))
+            except BadRequest:
+                # Already gone, or older than Telegram's 48 hours: nothing left to remove.
+                continue
+
+    async def _register_commands(self) -> None:
+        for language in ("nl", "en"):
+            t = translator(language)
+            commands = [BotCommand(name, t(text)) for name, text in COMMANDS]
+            await self.application.bot.set_my_commands(commands, language_code=language)
+        t = translator("nl")
+        await self.application.bot.set_my_commands([BotCommand(n, t(d)) for n, d in COMMANDS])
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is not None and chat.type != chat.PRIVATE:
+            await self._leave(chat.id)
+            return
+        query = update.callback_query
+        try:
+            event = to_event(update)
+            if event is not None and self._sink is not None:
+                await self._sink(event)
+        finally:
+            if query is not None:
+                with contextlib.suppress(TelegramError):
+                    await query.answer()
+                nonce, _ = parse_callback(query.data or "")
+                if nonce and query.message is not None:
+                    with contextlib.suppress(TelegramError):
+                        await query.edit_message_reply_markup(reply_markup=None)
+
+    async def _leave(self, chat_id: int) -> None:
+        log.info("left a non-private chat")
+        with contextlib.suppress(TelegramError):
+            await self.application.bot.leave_chat(chat_id)

@@ -1,0 +1,45 @@
+"""Counters in fixed time windows, for throttling (e.g. wrong invite codes)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.clock import as_utc
+from bot.storage.tables import attempts
+
+
+class AttemptCounter:
+    """Counts attempts per key within a window that restarts when it has passed."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._c = connection
+
+    async def count(self, key: str, window: timedelta, now: datetime) -> int:
+        """How many attempts ``key`` made in the current window."""
+        row = (await self._c.execute(select(attempts).where(attempts.c.key == key))).first()
+        if row is None or as_utc(row.window_start) + window <= now:
+            return 0
+        return int(row._mapping["count"])
+
+    async def hit(self, key: str, window: timedelta, now: datetime) -> int:
+        """Count one more attempt; returns the count in the current window."""
+        current = await self.count(key, window, now)
+        if current == 0:
+            exists = (
+                await self._c.execute(select(attempts.c.key).where(attempts.c.key == key))
+            ).first()
+            values = {"window_start": now, "count": 1}
+            if exists is None:
+                await self._c.execute(insert(attempts).values(key=key, **values))
+            else:
+                await self._c.execute(
+                    update(attempts).where(attempts.c.key == key).values(**values)
+                )
+            return 1
+        await self._c.execute(
+            update(attempts).where(attempts.c.key == key).values(count=current + 1)
+        )
+        return current + 1
