@@ -14,6 +14,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core import Bot
 from bot.crypto import Cipher, KeyringError, load_key_ring
+from bot.events import Address
 from bot.flows import Flow
 from bot.storage.engine import create_engine
 from bot.storage.migrate import upgrade
@@ -63,6 +64,16 @@ class App:
         await self.engine.dispose()
 
 
+def alert_feeds(settings: Settings, environ: Mapping[str, str]) -> dict[str, tuple[Address, ...]]:
+    """Each network's shared alert channels (Slack), when Slack is configured."""
+    if not environ.get(settings.slack.token_env):
+        return {}
+    return {
+        network: (Address("slack", channel),)
+        for network, channel in settings.slack.alert_channels.items()
+    }
+
+
 async def check_keys(engine: AsyncEngine, cipher: Cipher) -> None:
     """Refuse to start when the keys cannot open data that is already stored."""
     async with engine.connect() as connection:
@@ -98,5 +109,12 @@ async def bootstrap(
     uow = UnitOfWorkFactory(engine, cipher)
     real_clock = clock or SystemClock()
     signal = Signal()
-    bot = Bot(uow, real_clock, settings, flows or default_flows(), signal.fire)
+    bot = Bot(
+        uow,
+        real_clock,
+        settings,
+        flows or default_flows(),
+        signal.fire,
+        feeds=alert_feeds(settings, env),
+    )
     return App(settings, engine, uow, bot, real_clock, signal)

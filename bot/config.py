@@ -87,6 +87,18 @@ class TelegramSettings:
 
 
 @dataclass(frozen=True)
+class SlackSettings:
+    """The Slack channel for coordinators; active when the bot token variable is set."""
+
+    token_env: str = "SLACK_BOT_TOKEN"
+    signing_secret_env: str = "SLACK_SIGNING_SECRET"
+    app_token_env: str = "SLACK_APP_TOKEN"
+    socket_mode: bool = False
+    api_base_url: str = "https://slack.com/api/"
+    alert_channels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class HttpSettings:
     """The bot's own HTTP server: health, metrics and webhooks."""
 
@@ -105,6 +117,7 @@ class Settings:
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    slack: SlackSettings = field(default_factory=SlackSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
     networks: tuple[Network, ...] = ()
 
@@ -124,6 +137,7 @@ _SECTION_TYPES: dict[str, type[Any]] = {
     "outbox": OutboxSettings,
     "console": ConsoleSettings,
     "telegram": TelegramSettings,
+    "slack": SlackSettings,
     "http": HttpSettings,
 }
 _SECTIONS = tuple(_SECTION_TYPES)
@@ -160,7 +174,11 @@ def _section(name: str, values: object, env: Mapping[str, str]) -> Any:
         default = getattr(defaults, key)
         value = values.get(key, default)
         env_name = f"CONCERNBOT_{name}_{key}".upper()
-        if env_name in env:
+        if isinstance(default, dict):
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                raise ConfigError(f"[{name}.{key}] must be a table of strings")
+            value = {str(k): v for k, v in value.items()}
+        elif env_name in env:
             value = _coerce(env[env_name], type(default), env_name)
         elif not isinstance(value, type(default)) and not (
             isinstance(default, float) and isinstance(value, int)
@@ -230,6 +248,8 @@ def _check(settings: Settings) -> None:
         ZoneInfo(settings.bot.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"[bot] timezone {settings.bot.timezone!r} is not known") from exc
+    for network_id in settings.slack.alert_channels:
+        settings.network(network_id)
     if settings.telegram.mode not in ("polling", "webhook"):
         raise ConfigError("[telegram] mode must be 'polling' or 'webhook'")
     if settings.telegram.mode == "webhook" and not settings.telegram.webhook_url:

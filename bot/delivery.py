@@ -32,6 +32,9 @@ class Outlet(Protocol):
 
     name: str
 
-    async def send(self, reply: Outgoing) -> None:
-        """Deliver a reply (or carry out a removal) or raise a ``DeliveryError``."""
+    async def send(self, reply: Outgoing) -> str | None:
+        """Deliver a reply (or carry out a removal); return the platform's message id, if any.
+
+        Raise a ``DeliveryError`` when it cannot be delivered now.
+        """
         ...

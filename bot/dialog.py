@@ -11,6 +11,7 @@ from typing import Union
 from bot.events import (
     ChoiceMade,
     CommandReceived,
+    FormSubmitted,
     InboundEvent,
     TextReceived,
     UnsupportedReceived,
@@ -199,6 +200,8 @@ def advance(dialog: Dialog, state: DialogState, event: InboundEvent, t: Translat
     """Apply one event to ``state`` and say what follows."""
     if isinstance(event, CommandReceived):
         return _command(dialog, state, event.command, t)
+    if isinstance(event, FormSubmitted):
+        return Transition(state, unhandled=True)
     step = dialog.step(state.step)
     if isinstance(event, UnsupportedReceived):
         return Transition(state, (render(dialog, state, t, t(UNSUPPORTED)),))

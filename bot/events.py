@@ -61,7 +61,17 @@ class UnsupportedReceived:
     event_id: str | None = None
 
 
-InboundEvent = TextReceived | ChoiceMade | CommandReceived | UnsupportedReceived
+@dataclass(frozen=True)
+class FormSubmitted:
+    """The sender filled in a form (a Slack modal): ``form`` names it, ``values`` its fields."""
+
+    sender: Sender
+    form: str
+    values: dict[str, str]
+    event_id: str | None = None
+
+
+InboundEvent = TextReceived | ChoiceMade | CommandReceived | UnsupportedReceived | FormSubmitted
 
 
 def parse_text(

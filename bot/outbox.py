@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import random
 from collections.abc import Callable, Mapping
@@ -13,6 +14,7 @@ from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.delivery import DeliveryError, Outlet, Rejected, RetryLater, Unreachable
 from bot.events import Address
+from bot.replies import Outgoing, Reply
 from bot.storage.outbox import OutboxItem
 from bot.storage.uow import UnitOfWorkFactory
 
@@ -70,9 +72,10 @@ class Deliverer:
                 await uow.commit()
             if not items:
                 return handled
-            for item in items:
-                await self._deliver(item)
-                handled += 1
+            # One item per recipient is claimed, so sending them side by side keeps each
+            # recipient's order while a slow chat (rate limit) does not hold up the others.
+            await asyncio.gather(*(self._deliver(item) for item in items))
+            handled += len(items)
 
     async def pending(self) -> int:
         """How many messages still wait for this worker's outlets (and address)."""
@@ -100,7 +103,8 @@ class Deliverer:
         attempts = item.attempts + 1
         now = self._clock.now()
         try:
-            await outlet.send(item.reply)
+            reply = await self._placed(item.reply)
+            posted_id = await outlet.send(reply)
         except RetryLater as error:
             await self._settle(
                 item,
@@ -122,7 +126,21 @@ class Deliverer:
             log.error("outbox %s: unexpected %s", item.id, type(error).__name__)
             await self._failed(item, attempts, type(error).__name__)
         else:
-            await self._settle(item, "sent", attempts, None, "")
+            await self._settle(item, "sent", attempts, None, "", reply, posted_id)
+
+    async def _placed(self, reply: Outgoing) -> Outgoing:
+        """Resolve slots: the platform id of the message to replace or to thread under."""
+        if not isinstance(reply, Reply):
+            return reply
+        slot = reply.extra.get("replace") or reply.extra.get("thread")
+        if not slot:
+            return reply
+        async with self._uow() as uow:
+            found = await uow.posted.find(reply.to, slot)
+        if found is None:
+            return reply
+        key = "ts" if reply.extra.get("replace") else "thread_ts"
+        return dataclasses.replace(reply, extra={**reply.extra, key: found})
 
     async def _failed(self, item: OutboxItem, attempts: int, error: str) -> None:
         if attempts >= self._settings.max_attempts:
@@ -134,11 +152,23 @@ class Deliverer:
         await self._settle(item, "retry", attempts, when, error[:64])
 
     async def _settle(
-        self, item: OutboxItem, outcome: str, attempts: int, when: datetime | None, error: str
+        self,
+        item: OutboxItem,
+        outcome: str,
+        attempts: int,
+        when: datetime | None,
+        error: str,
+        reply: Outgoing | None = None,
+        posted_id: str | None = None,
     ) -> None:
         async with self._uow() as uow:
             if outcome == "sent":
                 await uow.outbox.mark_sent(item.id, self._clock.now())
+                slot = reply.extra.get("slot") if isinstance(reply, Reply) else None
+                if slot and posted_id and isinstance(reply, Reply):
+                    await uow.posted.record(
+                        reply.to, slot, posted_id, reply.extra.get("concern"), self._clock.now()
+                    )
             elif outcome == "dead":
                 await uow.outbox.mark_dead(item.id, attempts, error)
             else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,6 +28,7 @@ class Turn:
     settings: Settings
     replies: list[Outgoing] = field(default_factory=list)
     _now: datetime | None = None
+    feeds: Mapping[str, tuple[Address, ...]] = field(default_factory=dict)
 
     @property
     def t(self) -> Translate:
@@ -57,9 +58,21 @@ class Turn:
         """The actor's organisation."""
         return self.network.organisation(self.member.organisation_id)
 
-    def say(self, text: str, choices: tuple[Choice, ...] = (), nonce: str | None = None) -> None:
-        """Reply to the actor."""
-        self.replies.append(Reply(self.address, text, choices, nonce))
+    @property
+    def feed_channels(self) -> set[str]:
+        """Channels whose members follow concerns in a shared feed rather than by message."""
+        return {a.channel for addresses in self.feeds.values() for a in addresses}
+
+    def say(
+        self,
+        text: str,
+        choices: tuple[Choice, ...] = (),
+        nonce: str | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        """Reply to the actor; ``extra`` carries hints for channels that show replies in place
+        (``view`` for a read-only window, ``error`` naming the form field at fault)."""
+        self.replies.append(Reply(self.address, text, choices, nonce, dict(extra or {})))
 
     def remove(self, message_ids: list[str]) -> None:
         """Ask the actor's channel to delete these messages the actor sent."""
@@ -69,7 +82,7 @@ class Turn:
         """Send another member a message in their own language; False if they have no address."""
         recipient = await self.uow.members.get(member_id)
         address = await self.uow.members.address_of(member_id)
-        if recipient is None or address is None:
+        if recipient is None or address is None or address.channel in self.feed_channels:
             return False
         text, choices = compose(translator(recipient.language))
         self.replies.append(Reply(address, text, choices))

@@ -186,6 +186,30 @@ attempts = Table(
     Column("count", Integer, nullable=False),
 )
 
+posted_messages = Table(
+    "posted_messages",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    Column("address", String(128), primary_key=True),
+    Column("slot", String(64), primary_key=True),
+    Column("message_id", String(64), nullable=False),
+    Column("concern_reference", String(16), nullable=True),
+    Column("at", Stamp, nullable=False),
+    Index("ix_posted_messages_concern", "concern_reference"),
+)
+
+trend_notes = Table(
+    "trend_notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("network_id", String(64), nullable=False),
+    Column("author_id", Integer, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
+    Column("note_enc", Text, nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("used_in_digest", String(32), nullable=True),
+    Index("ix_trend_notes_network", "network_id", "created_at"),
+)
+
 __all__ = [
     "access_log",
     "attempts",
@@ -196,7 +220,9 @@ __all__ = [
     "members",
     "metadata",
     "outbox",
+    "posted_messages",
     "processed_events",
     "questions",
     "status_changes",
+    "trend_notes",
 ]

@@ -13,9 +13,12 @@ from bot.storage.concerns import ConcernRepository
 from bot.storage.dialog_states import DialogStateRepository
 from bot.storage.invites import InviteRepository
 from bot.storage.members import MemberRepository
+from bot.storage.notes import TrendNotes
 from bot.storage.once import ProcessedEvents
 from bot.storage.outbox import OutboxRepository
+from bot.storage.posted import PostedMessages
 from bot.storage.questions import QuestionRepository
+from bot.storage.stats import StatsQueries
 
 
 class UnitOfWork:
@@ -30,6 +33,9 @@ class UnitOfWork:
     invites: InviteRepository
     events: ProcessedEvents
     attempts: AttemptCounter
+    posted: PostedMessages
+    notes: TrendNotes
+    stats: StatsQueries
 
     def __init__(self, engine: AsyncEngine, cipher: Cipher) -> None:
         self._engine = engine
@@ -51,6 +57,9 @@ class UnitOfWork:
         self.invites = InviteRepository(c)
         self.events = ProcessedEvents(c)
         self.attempts = AttemptCounter(c)
+        self.posted = PostedMessages(c)
+        self.notes = TrendNotes(c, cipher)
+        self.stats = StatsQueries(c)
         return self
 
     async def __aexit__(

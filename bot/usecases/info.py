@@ -21,7 +21,10 @@ REPORTER_HELP = N_(
 COORDINATOR_HELP = N_(
     "For coordinators:\n"
     "/list – open concerns, overdue first\n"
-    "/show REFERENCE – one concern and its actions"
+    "/show REFERENCE – one concern and its actions\n"
+    "/invite reporter|coordinator [organisation] – a single-use invitation\n"
+    "/note TEXT – a trend note for the next digest\n"
+    "/stats – counts for your network"
 )
 PRIVACY = N_(
     "What happens with what you share:\n"

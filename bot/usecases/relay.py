@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import feed
 from bot.cards import action
 from bot.i18n import N_, Translate
 from bot.replies import Choice
@@ -49,6 +50,13 @@ async def ask_reporter(turn: Turn, reference: str, question: str) -> None:
 
     await turn.notify(concern.reporter_id, compose)
     await turn.log("relay_question", "ok", concern.reference)
+    feed.post_line(
+        turn,
+        concern,
+        feed.feed_translate(turn)(N_("Question sent to the reporter by {name}.")).format(
+            name=turn.member.display_name
+        ),
+    )
     turn.say(
         turn.t(N_("Your question about {reference} was sent to the reporter.")).format(
             reference=concern.reference
@@ -94,4 +102,32 @@ async def answer_question(turn: Turn, question_id: str, answer: str) -> None:
     if question.asked_by is not None:
         await turn.notify(question.asked_by, compose)
     await turn.log("relay_answer", "ok", reference)
+    concern = await turn.uow.concerns.by_reference(reference)
+    if concern is not None:
+        ft = feed.feed_translate(turn)
+        feed.post_line(
+            turn,
+            concern,
+            ft(N_("Reply received from the reporter.")),
+            (Choice(action("reply", str(question.id)), ft(N_("View reply"))),),
+        )
     turn.say(turn.t(N_("Your answer was passed on. Thank you.")))
+
+
+async def view_reply(turn: Turn, question_id: str) -> None:
+    """Show a coordinator the reporter's answer to a relayed question (logged)."""
+    question = await turn.uow.questions.get(int(question_id)) if question_id.isdigit() else None
+    concern = None if question is None else await turn.uow.concerns.by_id(question.concern_id)
+    if question is None or concern is None:
+        await turn.log("view_reply", "denied")
+        turn.say(turn.t(N_("That reply cannot be found.")))
+        return
+    if await load_for_coordinator(turn, concern.reference, "view_reply") is None:
+        return
+    await turn.log("view_reply", "ok", concern.reference)
+    t = turn.t
+    text = (
+        f"{t(N_('Question'))}:\n{question.question}\n\n"
+        f"{t(N_('Answer from the reporter'))}:\n{question.answer or t(N_('(no answer yet)'))}"
+    )
+    turn.say(text, extra={"view": "reply", "title": concern.reference})

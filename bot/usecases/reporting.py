@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import feed
 from bot.cards import alert_text, reporter_line, triage_choices, when
 from bot.deadlines import acknowledge_due, feedback_due
 from bot.dialog import Answer
@@ -64,6 +65,7 @@ async def submit_concern(turn: Turn, answers: dict[str, Answer]) -> Concern:
             return alert_text(concern, network, zone, t), triage_choices(concern, t)
 
         await turn.notify(coordinator.id, compose)
+    await feed.post_alert(turn, concern)
     t = turn.t
     text = t(
         N_(

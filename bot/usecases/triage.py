@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import feed
 from bot.cards import action, card_text, details_text, headline, triage_choices
 from bot.deadlines import feedback_due
 from bot.i18n import N_, Translate
@@ -82,7 +83,11 @@ async def view_details(turn: Turn, reference: str) -> None:
         who = reporter.pseudonym
     await turn.log("view_details", "ok", concern.reference)
     zone = turn.settings.bot.timezone
-    turn.say(details_text(concern, who, zone, turn.t), triage_choices(concern, turn.t))
+    turn.say(
+        details_text(concern, who, zone, turn.t),
+        triage_choices(concern, turn.t),
+        extra={"view": "details", "title": concern.reference},
+    )
 
 
 async def acknowledge(turn: Turn, reference: str) -> None:
@@ -118,6 +123,12 @@ async def assign_to_self(turn: Turn, reference: str) -> None:
         return
     await turn.uow.concerns.save(concern)
     await turn.log("assign", "ok", concern.reference)
+    await feed.post_alert(turn, concern, replace=True)
+    feed.post_line(
+        turn,
+        concern,
+        feed.feed_translate(turn)(N_("Assigned to {name}.")).format(name=turn.member.display_name),
+    )
     turn.say(
         turn.t(N_("{reference} is now assigned to you.")).format(reference=concern.reference),
         triage_choices(concern, turn.t),
@@ -158,6 +169,16 @@ async def _after_status_change(turn: Turn, concern: Concern, note: str) -> None:
         return status_message(concern, note, t), ()
 
     await turn.notify(concern.reporter_id, compose)
+    await feed.post_alert(turn, concern, replace=True)
+    ft = feed.feed_translate(turn)
+    line = ft(N_("{status} by {name}.")).format(
+        status=label(STATUSES, concern.status, ft), name=turn.member.display_name
+    )
+    if concern.outcome is not None and concern.status is Status.CLOSED:
+        line += f" {ft(N_('Outcome'))}: {label(OUTCOMES, concern.outcome, ft)}."
+    if note:
+        line += " " + ft(N_("Feedback was sent to the reporter."))
+    feed.post_line(turn, concern, line)
 
 
 def status_message(concern: Concern, note: str, t: Translate) -> str:

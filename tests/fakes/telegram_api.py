@@ -8,8 +8,8 @@ import itertools
 import json
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -106,14 +106,14 @@ class FakeTelegram:
         """Answer the next ``times`` calls of ``method`` with ``error``."""
         self.errors.setdefault(method, []).extend([error] * times)
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    async def wait_for(self, predicate: Callable[[], bool], within: float = 10.0) -> None:
         """Wait until ``predicate()`` holds after some call (fails the test on timeout)."""
 
         async def until() -> None:
             async with self._changed:
                 await self._changed.wait_for(predicate)
 
-        await asyncio.wait_for(until(), timeout)
+        await asyncio.wait_for(until(), within)
 
     def called(self, method: str) -> list[dict[str, Any]]:
         """The parameters of every call of ``method``, in order."""

@@ -1,0 +1,76 @@
+"""Where the bot's own messages landed on a platform, so they can be updated or deleted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.events import Address
+from bot.storage.tables import posted_messages
+
+
+@dataclass(frozen=True)
+class Posted:
+    """One posted message: where, under which slot, its platform id."""
+
+    address: Address
+    slot: str
+    message_id: str
+
+
+class PostedMessages:
+    """Records platform message ids by slot (such as ``alert:K7Q-M3X``)."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._c = connection
+
+    async def find(self, address: Address, slot: str) -> str | None:
+        """The platform id of the message posted to ``address`` under ``slot``."""
+        query = select(posted_messages.c.message_id).where(
+            posted_messages.c.channel == address.channel,
+            posted_messages.c.address == address.user_id,
+            posted_messages.c.slot == slot,
+        )
+        row = (await self._c.execute(query)).first()
+        return None if row is None else str(row.message_id)
+
+    async def record(
+        self, address: Address, slot: str, message_id: str, reference: str | None, at: datetime
+    ) -> None:
+        """Remember (or replace) the message posted under ``slot``."""
+        where = (
+            (posted_messages.c.channel == address.channel)
+            & (posted_messages.c.address == address.user_id)
+            & (posted_messages.c.slot == slot)
+        )
+        changed = await self._c.execute(
+            update(posted_messages).where(where).values(message_id=message_id, at=at)
+        )
+        if changed.rowcount == 0:
+            await self._c.execute(
+                insert(posted_messages).values(
+                    channel=address.channel,
+                    address=address.user_id,
+                    slot=slot,
+                    message_id=message_id,
+                    concern_reference=reference,
+                    at=at,
+                )
+            )
+
+    async def of_concern(self, reference: str) -> list[Posted]:
+        """Every message the bot posted about a concern."""
+        query = select(posted_messages).where(posted_messages.c.concern_reference == reference)
+        return [
+            Posted(Address(r.channel, r.address), r.slot, r.message_id)
+            for r in await self._c.execute(query)
+        ]
+
+    async def forget_concern(self, reference: str) -> None:
+        """Drop the records of a concern's messages (after they were deleted)."""
+        await self._c.execute(
+            delete(posted_messages).where(posted_messages.c.concern_reference == reference)
+        )

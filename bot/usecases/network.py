@@ -1,0 +1,114 @@
+"""Coordinator use cases about the network: invitations, trend notes, statistics."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.cards import when
+from bot.i18n import N_
+from bot.model import Role
+from bot.text import clean
+from bot.turn import Turn
+from bot.usecases.invites import create_invite
+
+INVITE_VALIDITY = timedelta(days=7)
+NOTE_LIMIT = 2000
+ONLY_COORDINATORS = N_("Only coordinators can do that.")
+
+
+def _is_coordinator(turn: Turn) -> bool:
+    if turn.member.role is Role.COORDINATOR:
+        return True
+    turn.say(turn.t(ONLY_COORDINATORS))
+    return False
+
+
+async def invite(turn: Turn, args: str) -> None:
+    """Create a single-use invitation: ``reporter|coordinator [organisation]``."""
+    if not _is_coordinator(turn):
+        return
+    t = turn.t
+    words = args.split()
+    role_name = words[0].lower() if words else ""
+    organisation_id = words[1] if len(words) > 1 else turn.member.organisation_id
+    organisations = {o.id: o for o in turn.network.organisations}
+    if role_name not in (Role.REPORTER.value, Role.COORDINATOR.value) or (
+        organisation_id not in organisations
+    ):
+        turn.say(
+            t(N_("Use: invite reporter|coordinator [organisation]. Organisations: {ids}")).format(
+                ids=", ".join(organisations)
+            )
+        )
+        return
+    role = Role(role_name)
+    code = await create_invite(
+        turn.uow, turn.settings, organisation_id, role, INVITE_VALIDITY, turn.now
+    )
+    await turn.log("invite", f"ok:{role.value}")
+    username = turn.settings.telegram.username
+    link = f"https://t.me/{username}?start={code}" if username else f"/start {code}"
+    turn.say(
+        t(
+            N_(
+                "Invitation for a {role} of {organisation}, single use, "
+                "valid until {until}:\n{link}\nShare it only with that person."
+            )
+        ).format(
+            role=role.value,
+            organisation=organisations[organisation_id].name,
+            until=when(turn.now + INVITE_VALIDITY, turn.settings.bot.timezone),
+            link=link,
+        )
+    )
+
+
+async def add_note(turn: Turn, text: str) -> None:
+    """Store a trend note for the network's next digest."""
+    if not _is_coordinator(turn):
+        return
+    note = clean(text)
+    if not note:
+        turn.say(
+            turn.t(
+                N_(
+                    "Use: note <what you see happening>. The note goes into the next "
+                    "digest, without names."
+                )
+            )
+        )
+        return
+    if len(note) > NOTE_LIMIT:
+        turn.say(turn.t(N_("A note can be at most {limit} characters.")).format(limit=NOTE_LIMIT))
+        return
+    await turn.uow.notes.add(turn.member.network_id, turn.member_id, note, turn.now)
+    turn.say(turn.t(N_("Noted for the next digest.")))
+
+
+async def show_stats(turn: Turn) -> None:
+    """Counts for the coordinator's network: open, overdue, activity in the last 30 days."""
+    if not _is_coordinator(turn):
+        return
+    t = turn.t
+    stats = await turn.uow.stats.network(
+        turn.member.network_id, turn.now, turn.now - timedelta(days=30)
+    )
+    in_time = (
+        f"{stats.acknowledged_in_time_since}/{stats.acknowledged_since}"
+        if stats.acknowledged_since
+        else "–"
+    )
+    turn.say(
+        "\n".join(
+            [
+                t(N_("{network}, now and over the last 30 days:")).format(
+                    network=turn.network.name
+                ),
+                f"{t(N_('Open'))}: {stats.open} ({t(N_('overdue'))}: {stats.overdue}, "
+                f"{t(N_('acute'))}: {stats.acute_open})",
+                f"{t(N_('Shared'))}: {stats.shared_since}",
+                f"{t(N_('Closed'))}: {stats.closed_since}",
+                f"{t(N_('Acknowledged within the deadline'))}: {in_time}",
+            ]
+        )
+    )
