@@ -13,6 +13,7 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 
 TELEGRAM_PATH = "/telegram/webhook"
+SLACK_PATH = "/slack/events"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 Health = Callable[[], Awaitable[dict[str, Any]]]
@@ -57,6 +58,10 @@ class HttpServer:
             return web.Response(text="ok")
 
         self.app.router.add_post(TELEGRAM_PATH, receive)
+
+    def add_slack(self, dispatch: Callable[[web.Request], Awaitable[web.Response]]) -> None:
+        """Serve Slack's interactivity and slash-command requests at ``/slack/events``."""
+        self.app.router.add_post(SLACK_PATH, dispatch)
 
     async def start(self) -> None:
         """Listen; port 0 picks a free port (then ``self.port`` tells which)."""

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.http import HttpServer
+from adapters.ratelimit import SendLimiter
+from adapters.slack_adapter import SlackAdapter
 from adapters.telegram_adapter import TelegramAdapter
 from bot.bootstrap import App, bootstrap
 from bot.clock import Clock
@@ -23,7 +25,7 @@ log = logging.getLogger(__name__)
 
 def channels_configured(settings: Settings, environ: Mapping[str, str]) -> bool:
     """True when a token for at least one platform channel is present."""
-    return bool(environ.get(settings.telegram.token_env))
+    return bool(environ.get(settings.telegram.token_env) or environ.get(settings.slack.token_env))
 
 
 class Service:
@@ -35,13 +37,16 @@ class Service:
         environ: Mapping[str, str],
         clock: Clock | None = None,
         cipher: Cipher | None = None,
+        telegram_limiter: SendLimiter | None = None,
     ) -> None:
         self.settings = settings
         self._environ = environ
         self._clock = clock
         self._cipher = cipher
+        self._telegram_limiter = telegram_limiter
         self.app: App | None = None
         self.telegram: TelegramAdapter | None = None
+        self.slack: SlackAdapter | None = None
         self.deliverer: Deliverer | None = None
         self.http: HttpServer | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -57,24 +62,52 @@ class Service:
                 raise ConfigError(
                     f"webhook mode needs a secret in ${self.settings.telegram.webhook_secret_env}"
                 )
-            self.telegram = TelegramAdapter(self.settings.telegram, token, secret)
+            self.telegram = TelegramAdapter(
+                self.settings.telegram, token, secret, self._telegram_limiter
+            )
             outlets[self.telegram.name] = self.telegram
+        self.slack = self._slack()
+        if self.slack is not None:
+            outlets[self.slack.name] = self.slack
         self.http = HttpServer(self.settings.http.host, self.settings.http.port, self.health)
         if self.telegram is not None and self.settings.telegram.mode == "webhook":
             self.http.add_telegram_webhook(self.telegram.process_webhook, secret)
+        if self.slack is not None:
+            self.http.add_slack(self.slack.dispatch)
         await self.http.start()
         self.deliverer = Deliverer(app.uow, outlets, app.clock, self.settings.outbox)
         app.outbox_changed.connect(self.deliverer.wake)
         self._worker = asyncio.create_task(self.deliverer.run())
         if self.telegram is not None:
             await self.telegram.start(app.bot.handle)
+        if self.slack is not None:
+            await self.slack.start(app.bot.handle, app.bot.respond)
         log.info("concernbot running (http port %d)", self.http.port)
+
+    def _slack(self) -> SlackAdapter | None:
+        settings = self.settings.slack
+        token = self._environ.get(settings.token_env, "")
+        if not token:
+            return None
+        signing_secret = self._environ.get(settings.signing_secret_env, "")
+        app_token = self._environ.get(settings.app_token_env, "")
+        if not signing_secret and not (settings.socket_mode and app_token):
+            raise ConfigError(
+                f"Slack needs ${settings.signing_secret_env} (or Socket Mode with "
+                f"${settings.app_token_env})"
+            )
+        return SlackAdapter(
+            settings, token, signing_secret, self.settings.bot.default_language, app_token
+        )
 
     async def stop(self) -> None:
         """Stop taking updates, finish the one in hand, flush what is due, close storage."""
         if self.telegram is not None:
             with contextlib.suppress(Exception):
                 await self.telegram.stop()
+        if self.slack is not None:
+            with contextlib.suppress(Exception):
+                await self.slack.stop()
         if self.http is not None:
             await self.http.stop()
         if self.deliverer is not None:

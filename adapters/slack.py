@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from bot.events import Address, ChoiceMade, CommandReceived, FormSubmitted, InboundEvent, Sender
@@ -70,7 +72,8 @@ def submission_to_event(body: dict[str, Any]) -> FormSubmitted | None:
     view = body.get("view") or {}
     if sender is None or not view.get("callback_id"):
         return None
-    values: dict[str, str] = {"reference": str(view.get("private_metadata", ""))}
+    reference, _, channel = str(view.get("private_metadata", "")).partition("|")
+    values: dict[str, str] = {"reference": reference, "channel": channel}
     for block_id, block in (view.get("state") or {}).get("values", {}).items():
         for element in block.values():
             if element.get("type") == "static_select":
@@ -78,7 +81,10 @@ def submission_to_event(body: dict[str, Any]) -> FormSubmitted | None:
                 values[block_id] = str(selected.get("value", ""))
             else:
                 values[block_id] = str(element.get("value") or "")
-    return FormSubmitted(sender, str(view["callback_id"]), values, event_id=str(view.get("id")))
+    # A corrected resubmission of the same modal must count as new; an identical one must not.
+    digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
+    event_id = f"view:{view.get('id', '')}:{digest}"
+    return FormSubmitted(sender, str(view["callback_id"]), values, event_id=event_id)
 
 
 def event_of(body: dict[str, Any]) -> InboundEvent | None:

@@ -107,12 +107,16 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     rest = text
     while len(rest) > limit:
         window = rest[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"))
+        cut = window.rfind("\n\n")
+        if cut < limit // 2:
+            cut = window.rfind("\n")
         if cut < limit // 2:
             cut = window.rfind(" ")
         if cut < limit // 2:
             cut = limit
-        chunks.append(rest[:cut].rstrip())
+        chunk = rest[:cut].rstrip()
+        if chunk:  # Telegram refuses an empty message
+            chunks.append(chunk)
         rest = rest[cut:].lstrip()
     if rest or not chunks:
         chunks.append(rest)

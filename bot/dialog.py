@@ -113,6 +113,8 @@ class DialogState:
     turn: int = 0
     history: tuple[str, ...] = ()
     editing: bool = False
+    replacing: bool = False
+    """Editing a long text: the next message starts it afresh; Done or /back keeps the old one."""
 
     @property
     def nonce(self) -> str:
@@ -130,6 +132,7 @@ class DialogState:
                 "turn": self.turn,
                 "history": list(self.history),
                 "editing": self.editing,
+                "replacing": self.replacing,
             },
             ensure_ascii=False,
         )
@@ -146,6 +149,7 @@ class DialogState:
             turn=int(raw["turn"]),
             history=tuple(raw["history"]),
             editing=bool(raw.get("editing", False)),
+            replacing=bool(raw.get("replacing", False)),
         )
 
 
@@ -218,7 +222,8 @@ def _command(dialog: Dialog, state: DialogState, command: str, t: Translate) -> 
         return Transition(None, (Said(t(dialog.cancelled)),), cancelled=True)
     if command == "back":
         if state.editing and dialog.summary:
-            return _goto(dialog, replace(state, editing=False), dialog.summary, t, push=False)
+            left = replace(state, editing=False, replacing=False)
+            return _goto(dialog, left, dialog.summary, t, push=False)
         if not state.history:
             lead = t(N_("This is the first question; there is nothing to go back to."))
             return Transition(state, (render(dialog, state, t, lead),))
@@ -241,9 +246,8 @@ def _choice(
     if step.kind is Kind.CHOICE and choice_id in option_ids:
         answers[step.key] = choice_id
         if step.picks_step_to_edit:
-            target = replace(state, answers=answers, editing=True)
-            if dialog.step(choice_id).kind is Kind.LONG_TEXT:
-                target.answers.pop(choice_id, None)
+            long_text = dialog.step(choice_id).kind is Kind.LONG_TEXT
+            target = replace(state, answers=answers, editing=True, replacing=long_text)
             return _goto(dialog, target, choice_id, t)
         return _next(dialog, replace(state, answers=answers), step, t)
     if step.kind is Kind.MULTI and choice_id in option_ids:
@@ -259,7 +263,7 @@ def _choice(
         if not _as_list(answers.get(step.key)):
             lead = t(N_("Nothing has been written yet. Please describe it first."))
             return Transition(state, (render(dialog, state, t, lead),))
-        return _next(dialog, state, step, t)
+        return _next(dialog, replace(state, replacing=False), step, t)
     if step.kind is Kind.TEXT and step.skippable and choice_id == SKIP:
         answers[step.key] = ""
         return _next(dialog, replace(state, answers=answers), step, t)
@@ -295,7 +299,7 @@ def _text(
     if step.kind is Kind.TEXT:
         answers[step.key] = text
         return _next(dialog, replace(state, answers=answers), step, t)
-    parts = _as_list(answers.get(step.key))
+    parts = [] if state.replacing else _as_list(answers.get(step.key))
     if sum(len(p) for p in parts) + len(text) > MAX_ACCOUNT_CHARS:
         lead = t(
             N_(
@@ -305,7 +309,7 @@ def _text(
         ).format(limit=MAX_ACCOUNT_CHARS)
         return Transition(state, (render(dialog, state, t, lead),))
     answers[step.key] = [*parts, text]
-    new = replace(state, answers=answers)
+    new = replace(state, answers=answers, replacing=False)
     lead = t(N_("Noted ({count} messages so far). Write more, or choose Done when complete."))
     more = Said(
         lead.format(count=len(answers[step.key])), (Choice(DONE, t(N_("Done"))),), new.nonce
@@ -317,7 +321,8 @@ def _match_option(
     dialog: Dialog, state: DialogState, step: Step, text: str, t: Translate
 ) -> str | None:
     shown = render(dialog, state, t).choices
-    if text.isdigit() and 1 <= int(text) <= len(shown):
+    # isdecimal, not isdigit: int() refuses digits such as "²"; and very long numbers.
+    if text.isdecimal() and len(text) < 10 and 1 <= int(text) <= len(shown):
         return shown[int(text) - 1].id
     folded = text.casefold().removeprefix("✓ ").strip()
     for choice in shown:

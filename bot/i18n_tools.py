@@ -19,6 +19,7 @@ TEMPLATE = LOCALE / f"{DOMAIN}.pot"
 KEYWORD = "N_"
 SOURCE_LANGUAGE = "en"  # message ids are English, so its catalog stays empty
 
+HEADER = "# Translations template for PROJECT.\n# Updated by `make i18n` (bot/i18n_tools.py).\n#"
 Found = tuple[str, int, str]  # (path relative to ROOT, line, message id)
 
 
@@ -69,7 +70,7 @@ def found_messages(root: Path = ROOT) -> list[Found]:
 
 def extract(root: Path = ROOT) -> Catalog:
     """Build the template catalog (the .pot) from the source, as it is right now."""
-    template = Catalog(domain=DOMAIN, project="concernbot", charset="utf-8", fuzzy=False)
+    template = Catalog(domain=DOMAIN, header_comment=HEADER, project="concernbot", fuzzy=False)
     for filename, lineno, message in found_messages(root):
         template.add(message, locations=[(filename, lineno)])
     return template
@@ -105,7 +106,9 @@ def run() -> dict[str, list[str]]:
     missing: dict[str, list[str]] = {}
     for language in LANGUAGES:
         path = catalog_path(language)
-        catalog = _read(path, language) or Catalog(locale=language, domain=DOMAIN, fuzzy=False)
+        catalog = _read(path, language) or Catalog(
+            language, DOMAIN, HEADER, project="concernbot", fuzzy=False
+        )
         catalog.update(template, no_fuzzy_matching=language == SOURCE_LANGUAGE)
         _write(path, catalog)
         missing[language] = sorted(str(m.id) for m in catalog if m.id and (m.fuzzy or not m.string))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 _SECRETS: set[str] = set()
+_factory_installed = False
 _QUIET = ("httpx", "httpcore", "telegram", "apscheduler", "aiohttp.access", "slack_bolt")
 
 
@@ -13,6 +15,27 @@ def add_secret(secret: str) -> None:
     """Replace ``secret`` with ``[redacted]`` wherever it would appear in a log record."""
     if len(secret) >= 6:
         _SECRETS.add(secret)
+        _redact_every_record()
+
+
+def _redact_every_record() -> None:
+    """Redact records as they are made, so no handler (ours, pytest's, a library's) sees a secret.
+
+    A filter on our own handler is not enough: the HTTP client logs request URLs, which carry
+    the Telegram token, and other handlers may be attached to the root logger.
+    """
+    global _factory_installed
+    if _factory_installed:
+        return
+    make = logging.getLogRecordFactory()
+
+    def redacted(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        _scrub(record)
+        return record
+
+    logging.setLogRecordFactory(redacted)
+    _factory_installed = True
 
 
 def redact(text: str) -> str:
@@ -22,16 +45,28 @@ def redact(text: str) -> str:
     return text
 
 
+def _scrub(record: logging.LogRecord) -> None:
+    """Rewrite the record in place when its message or exception text carries a secret."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed call: keep its parts, still redacted
+        message = f"{record.msg} {record.args}"
+    cleaned = redact(message)
+    if cleaned != message:
+        record.msg, record.args = cleaned, None
+    if record.exc_info:
+        text = logging.Formatter().formatException(record.exc_info)
+        cleaned = redact(text)
+        if cleaned != text:
+            record.exc_text, record.exc_info = cleaned, None
+
+
 class RedactingFilter(logging.Filter):
     """Renders each record's message (and exception text) with secrets removed."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record in place; never drops it."""
-        message = redact(record.getMessage())
-        record.msg, record.args = message, None
-        if record.exc_info:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
+        _scrub(record)
         return True
 
 

@@ -1,0 +1,234 @@
+"""The Slack channel's lifecycle: slack-bolt's AsyncApp on our HTTP server (or Socket Mode)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.base import EventSink
+from adapters.ratelimit import SendLimiter
+from adapters.slack import (
+    CHANNEL,
+    action_to_event,
+    command_to_event,
+    input_modal,
+    render,
+    select_input,
+    submission_to_event,
+    text_input,
+    text_modal,
+)
+from bot.config import SlackSettings
+from bot.delivery import DeliveryError, Rejected, RetryLater
+from bot.events import InboundEvent
+from bot.i18n import N_, translator
+from bot.logs import add_secret
+from bot.replies import Outgoing, Removal, Reply
+from bot.vocabulary import OUTCOMES, STATUSES
+
+log = logging.getLogger(__name__)
+
+Respond = Callable[[InboundEvent], Awaitable[list[Reply]]]
+_FOR_GOOD = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "message_not_found",
+    "invalid_blocks",
+    "msg_too_long",
+    "no_text",
+    "cant_update_message",
+}
+
+
+class SlackAdapter:
+    """Posts alerts into network channels and turns buttons, modals and /concern into events."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        settings: SlackSettings,
+        token: str,
+        signing_secret: str,
+        language: str = "nl",
+        app_token: str = "",
+        limiter: SendLimiter | None = None,
+    ) -> None:
+        for secret in (token, signing_secret, app_token):
+            if secret:
+                add_secret(secret)
+        self._settings = settings
+        self._app_token = app_token
+        self._t = translator(language)
+        self.client = AsyncWebClient(token=token, base_url=settings.api_base_url)
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret,
+            logger=logging.getLogger("slack_bolt"),
+        )
+        self.app.action(re.compile(r"^act:"))(self._on_action)
+        self.app.view(re.compile(r"^(ask|status)$"))(self._on_submission)
+        self.app.command("/concern")(self._on_command)
+        self._limiter = limiter or SendLimiter(20.0, 1.0, 3.0)
+        self._respond: Respond | None = None
+        self._socket: Any = None
+
+    async def start(self, sink: EventSink, respond: Respond | None = None) -> None:
+        """Take events; with Socket Mode configured, connect the websocket too."""
+        self._respond = respond
+        if self._settings.socket_mode and self._app_token:
+            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.app, self._app_token)
+            await self._socket.connect_async()
+
+    async def stop(self) -> None:
+        """Disconnect Socket Mode (HTTP mode has nothing of its own to close)."""
+        if self._socket is not None:
+            await self._socket.close_async()
+
+    async def dispatch(self, request: aiohttp.web.Request) -> aiohttp.web.Response:
+        """Serve ``POST /slack/events``: bolt verifies the signature and routes the request."""
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    # --- outbound, through the outbox ------------------------------------------------------
+
+    async def send(self, reply: Outgoing) -> str | None:
+        """Post, update or delete in a channel; return the message ts; map errors."""
+        try:
+            if isinstance(reply, Removal):
+                for ts in reply.message_ids:
+                    with contextlib.suppress(SlackApiError):
+                        await self.client.chat_delete(channel=reply.to.user_id, ts=ts)
+                return None
+            return await self._post(reply)
+        except SlackApiError as error:
+            raise _mapped(error) from None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise DeliveryError(type(error).__name__) from None
+
+    async def _post(self, reply: Reply) -> str | None:
+        channel = reply.to.user_id
+        if ":" in channel:  # a user in a workspace: write in their direct-message channel
+            opened = await self.client.conversations_open(users=channel.split(":", 1)[1])
+            channel = str(opened["channel"]["id"])
+        text, blocks = render(reply)
+        await self._limiter.wait(channel)
+        if reply.extra.get("ts"):
+            await self.client.chat_update(
+                channel=channel, ts=reply.extra["ts"], text=text, blocks=blocks
+            )
+            return reply.extra["ts"]
+        answer = await self.client.chat_postMessage(
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            thread_ts=reply.extra.get("thread_ts"),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return str(answer["ts"])
+
+    # --- inbound -------------------------------------------------------------------------
+
+    async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        event = action_to_event(body)
+        if event is None or self._respond is None:
+            return
+        verb = event.choice_id.split(":")[1]
+        reference = event.choice_id.split(":", 2)[2]
+        channel = str((body.get("channel") or {}).get("id", ""))
+        if verb in ("ask", "status"):
+            probe = await self._respond(type(event)(event.sender, f"act:show:{reference}"))
+            if not any(r.choices for r in probe):
+                await self._ephemeral(body, channel, probe)
+                return
+            await self.client.views_open(
+                trigger_id=body["trigger_id"], view=self._form(verb, reference, channel)
+            )
+            return
+        replies: list[Reply] = await self._respond(event)
+        views = [r for r in replies if r.extra.get("view")]
+        for reply in views:
+            title = reply.extra.get("title", "")
+            await self.client.views_open(
+                trigger_id=body["trigger_id"],
+                view=text_modal(title, reply.text, self._t(N_("Close"))),
+            )
+        await self._ephemeral(body, channel, [r for r in replies if not r.extra.get("view")])
+
+    async def _on_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        event = submission_to_event(body)
+        if event is None or self._respond is None:
+            await ack()
+            return
+        replies: list[Reply] = await self._respond(event)
+        errors = {r.extra["error"]: r.text for r in replies if r.extra.get("error")}
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        await self._ephemeral(body, event.values.get("channel", ""), replies)
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        event = command_to_event(body)
+        if event is None or self._respond is None:
+            return
+        replies: list[Reply] = await self._respond(event)
+        await self._ephemeral(body, str(body.get("channel_id", "")), replies)
+
+    async def _ephemeral(self, body: dict[str, Any], channel: str, replies: list[Reply]) -> None:
+        user = str((body.get("user") or {}).get("id") or body.get("user_id") or "")
+        if not channel or not user:
+            return
+        for reply in replies:
+            text, blocks = render(reply)
+            try:
+                await self.client.chat_postEphemeral(
+                    channel=channel, user=user, text=text, blocks=blocks
+                )
+            except SlackApiError as error:
+                log.warning("ephemeral reply failed: %s", error.response.get("error"))
+
+    def _form(self, verb: str, reference: str, channel: str) -> dict[str, Any]:
+        t = self._t
+        metadata = f"{reference}|{channel}"
+        if verb == "ask":
+            fields = [text_input("question", t(N_("Your question for the reporter")), False)]
+            return input_modal(
+                "ask", metadata, t(N_("Ask the reporter")), t(N_("Send")), t(N_("Cancel")), fields
+            )
+        statuses = [(k, t(v)) for k, v in STATUSES.items() if k != "received"]
+        outcomes = [(k, t(v)) for k, v in OUTCOMES.items()]
+        fields = [
+            select_input("status", t(N_("New status")), statuses, False),
+            select_input("outcome", t(N_("Outcome (when closing)")), outcomes, True),
+            text_input("note", t(N_("Feedback note for the reporter (sent to them)")), True),
+        ]
+        return input_modal(
+            "status", metadata, t(N_("Update status")), t(N_("Save")), t(N_("Cancel")), fields
+        )
+
+
+def _mapped(error: SlackApiError) -> DeliveryError:
+    status = getattr(error.response, "status_code", 200)
+    code = str(error.response.get("error", "")) if status < 500 else ""
+    if status == 429 or code == "ratelimited":
+        retry_after = float(error.response.headers.get("Retry-After", "1") or 1)
+        return RetryLater(retry_after)
+    if code in _FOR_GOOD:
+        return Rejected(code)
+    return DeliveryError(code or f"http_{status}")
