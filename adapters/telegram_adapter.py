@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import warnings
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
@@ -171,3 +172,17 @@ class TelegramAdapter:
         log.info("left a non-private chat")
         with contextlib.suppress(TelegramError):
             await self.application.bot.leave_chat(chat_id)
+
+
+async def bot_username(settings: TelegramSettings, environ: Mapping[str, str]) -> str:
+    """Ask Telegram (getMe) for the bot's username; empty when no token or no answer."""
+    token = environ.get(settings.token_env, "")
+    if not token:
+        return ""
+    add_secret(token)
+    bot = Bot(token, base_url=f"{settings.api_base_url.rstrip('/')}/bot")
+    try:
+        async with bot:
+            return bot.username or ""
+    except TelegramError:
+        return ""

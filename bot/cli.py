@@ -1,11 +1,14 @@
-"""The ``concernbot`` command: run, console, keys."""
+"""The ``concernbot`` command: run, console, invite, keys.
+
+This module is the command line's composition root: it is the one place in ``bot/`` that
+may load the channel adapters, and it does so only inside the commands that need them.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -13,6 +16,8 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.crypto import KeyringError, create_key_file
+from bot.durations import parse_duration
+from bot.logs import configure_logging
 from bot.model import Role
 
 
@@ -28,19 +33,26 @@ def default_config_path() -> Path | None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="concernbot", description=__doc__)
+    parser = argparse.ArgumentParser(prog="concernbot", description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=None, help="path to the TOML settings")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (never content)")
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="serve every configured channel")
-    run.add_argument("--config", type=Path, default=argparse.SUPPRESS)
-    console = commands.add_parser("console", help="chat in this terminal")
-    console.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+        return sub
+
+    command("run", "serve every configured channel (the terminal chat when none is)")
+    console = command("console", "chat in this terminal")
     console.add_argument("--as", dest="role", choices=[r.value for r in Role], default="reporter")
     console.add_argument("--user", default=None, help="local user name (default: $USER)")
     console.add_argument("--language", choices=["nl", "en"], default=None)
-    keys = commands.add_parser("keys", help="manage encryption keys")
-    keys.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    invite = command("invite", "print a single-use invitation code and link")
+    invite.add_argument("--org", required=True, help="organisation id from the configuration")
+    invite.add_argument("--role", choices=[r.value for r in Role], required=True)
+    invite.add_argument("--expires", default="7d", help="validity, e.g. 7d, 48h (default 7d)")
+    keys = command("keys", "manage encryption keys")
     keys.add_argument("action", choices=["init"], help="init: create the local key file")
     return parser
 
@@ -48,27 +60,57 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``concernbot`` command; returns the exit status."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.verbose)
     try:
         settings = load_settings(args.config or default_config_path())
         if args.command == "keys":
             return _keys_init(settings)
-        if args.command in ("console", "run"):
-            from bot.console_app import run_console
-
-            role = Role(getattr(args, "role", "reporter"))
-            user = getattr(args, "user", None) or os.environ.get("USER") or role.value
-            language = getattr(args, "language", None)
-            with contextlib.suppress(KeyboardInterrupt):
-                return asyncio.run(run_console(settings, role, user, language))
-            return 130
+        with contextlib.suppress(KeyboardInterrupt):
+            return asyncio.run(_dispatch(args, settings))
+        return 130
     except (ConfigError, KeyringError) as error:
         print(f"concernbot: {error}", file=sys.stderr)
         return 2
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.console_app import run_console
+    from adapters.service import channels_configured, serve_until_signal
+
+    if args.command == "invite":
+        return await _invite(settings, args.org, Role(args.role), args.expires)
+    if args.command == "run" and channels_configured(settings, os.environ):
+        return await serve_until_signal(settings, os.environ)
+    role = Role(getattr(args, "role", "reporter"))
+    user = getattr(args, "user", None) or os.environ.get("USER") or role.value
+    return await run_console(settings, role, user, getattr(args, "language", None))
+
+
+async def _invite(settings: Settings, organisation: str, role: Role, expires: str) -> int:
+    from adapters.telegram_adapter import bot_username
+    from bot.bootstrap import bootstrap
+    from bot.usecases.invites import create_invite
+
+    try:
+        valid_for = parse_duration(expires)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    app = await bootstrap(settings)
+    try:
+        async with app.uow() as uow:
+            code = await create_invite(
+                uow, settings, organisation, role, valid_for, app.clock.now()
+            )
+            await uow.commit()
+    finally:
+        await app.close()
+    username = settings.telegram.username or await bot_username(settings.telegram, os.environ)
+    print(f"Invitation code ({role.value}, {organisation}, valid {expires}): {code}")
+    if username:
+        print(f"Telegram: https://t.me/{username}?start={code}")
+    else:
+        print(f"Telegram: send '/start {code}' to the bot")
+    print(f"Slack: /concern join {code}")
     return 0
 
 
