@@ -19,6 +19,7 @@ from bot.config import ConfigError, Settings
 from bot.crypto import Cipher
 from bot.delivery import Outlet
 from bot.outbox import Deliverer
+from bot.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class Service:
         self.deliverer: Deliverer | None = None
         self.http: HttpServer | None = None
         self._worker: asyncio.Task[None] | None = None
+        self.scheduler: Scheduler | None = None
 
     async def start(self) -> None:
         """Open storage, start the HTTP server, the outbox worker and the channels."""
@@ -82,6 +84,12 @@ class Service:
             await self.telegram.start(app.bot.handle)
         if self.slack is not None:
             await self.slack.start(app.bot.handle, app.bot.respond)
+        if self.settings.scheduler.enabled:
+            self.scheduler = Scheduler(
+                app.uow, self.settings, app.clock, app.feeds, app.outbox_changed.fire
+            )
+            await self.scheduler.catch_up()
+            self.scheduler.start()
         log.info("concernbot running (http port %d)", self.http.port)
 
     def _slack(self) -> SlackAdapter | None:
@@ -102,6 +110,8 @@ class Service:
 
     async def stop(self) -> None:
         """Stop taking updates, finish the one in hand, flush what is due, close storage."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
         if self.telegram is not None:
             with contextlib.suppress(Exception):
                 await self.telegram.stop()

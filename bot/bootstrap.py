@@ -26,10 +26,14 @@ def default_flows() -> dict[str, Flow]:
     """Every dialog the bot offers, by name."""
     from dialogs.coordinator import ASK, STATUS
     from dialogs.reporter import ANSWER
-    from dialogs.settings import CHAT_HYGIENE, LANGUAGE
+    from dialogs.settings import CHAT_HYGIENE, DIGEST, LANGUAGE
     from dialogs.share_flow import FLOW as SHARE
+    from dialogs.usefulness import USEFULNESS
 
-    return {flow.dialog.name: flow for flow in (SHARE, ASK, STATUS, ANSWER, LANGUAGE, CHAT_HYGIENE)}
+    return {
+        flow.dialog.name: flow
+        for flow in (SHARE, ASK, STATUS, ANSWER, LANGUAGE, CHAT_HYGIENE, DIGEST, USEFULNESS)
+    }
 
 
 @dataclass
@@ -58,6 +62,7 @@ class App:
     bot: Bot
     clock: Clock
     outbox_changed: Signal
+    feeds: dict[str, tuple[Address, ...]] = field(default_factory=dict)
 
     async def close(self) -> None:
         """Dispose of the database engine."""
@@ -109,12 +114,6 @@ async def bootstrap(
     uow = UnitOfWorkFactory(engine, cipher)
     real_clock = clock or SystemClock()
     signal = Signal()
-    bot = Bot(
-        uow,
-        real_clock,
-        settings,
-        flows or default_flows(),
-        signal.fire,
-        feeds=alert_feeds(settings, env),
-    )
-    return App(settings, engine, uow, bot, real_clock, signal)
+    feeds = alert_feeds(settings, env)
+    bot = Bot(uow, real_clock, settings, flows or default_flows(), signal.fire, feeds=feeds)
+    return App(settings, engine, uow, bot, real_clock, signal, feeds)

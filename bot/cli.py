@@ -12,7 +12,9 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.crypto import KeyringError, create_key_file
@@ -52,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--org", required=True, help="organisation id from the configuration")
     invite.add_argument("--role", choices=[r.value for r in Role], required=True)
     invite.add_argument("--expires", default="7d", help="validity, e.g. 7d, 48h (default 7d)")
+    jobs = command("jobs", "list the scheduled jobs, or run one once")
+    jobs.add_argument("action", choices=["list", "run"])
+    jobs.add_argument("name", nargs="?", help="the job to run")
+    jobs.add_argument("--at", default=None, help="run as of this ISO date-time (default now)")
     keys = command("keys", "manage encryption keys")
     keys.add_argument("action", choices=["init"], help="init: create the local key file")
     return parser
@@ -79,6 +85,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.command == "invite":
         return await _invite(settings, args.org, Role(args.role), args.expires)
+    if args.command == "jobs":
+        return await _jobs(settings, args.action, args.name, args.at)
     if args.command == "run" and channels_configured(settings, os.environ):
         return await serve_until_signal(settings, os.environ)
     role = Role(getattr(args, "role", "reporter"))
@@ -112,6 +120,40 @@ async def _invite(settings: Settings, organisation: str, role: Role, expires: st
         print(f"Telegram: send '/start {code}' to the bot")
     print(f"Slack: /concern join {code}")
     return 0
+
+
+async def _jobs(settings: Settings, action: str, name: str | None, at: str | None) -> int:
+    from bot.bootstrap import bootstrap
+    from bot.cards import when
+    from bot.scheduler import Scheduler
+
+    app = await bootstrap(settings)
+    try:
+        scheduler = Scheduler(app.uow, settings, app.clock, app.feeds)
+        if action == "list":
+            for job, next_run in scheduler.next_runs().items():
+                shown = when(next_run, settings.bot.timezone) if next_run else "-"
+                print(f"{job:<10} next run {shown}")
+            return 0
+        if name not in scheduler.jobs:
+            raise ConfigError(f"name a job to run: {', '.join(scheduler.jobs)}")
+        try:
+            moment = _local(datetime.fromisoformat(at), settings) if at else None
+        except ValueError:
+            raise ConfigError(f"--at must be an ISO date-time, not {at!r}") from None
+        run = await scheduler.run(name, moment)
+        state = "ran" if run.ran else "already done for this period"
+        print(f"{name} {run.period}: {state}; {run.messages} messages queued")
+        return 0
+    finally:
+        await app.close()
+
+
+def _local(moment: datetime, settings: Settings) -> datetime:
+    """A date-time as typed by an operator: naive means the bot's own time zone."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(settings.bot.timezone))
+    return moment
 
 
 def _keys_init(settings: Settings) -> int:

@@ -72,6 +72,20 @@ class ConsoleSettings:
 
 
 @dataclass(frozen=True)
+class SchedulerSettings:
+    """When the scheduled jobs run (crontab lines in the bot's time zone) and draft limits."""
+
+    enabled: bool = True
+    digest_cron: str = "0 8 * * mon"
+    reminders_minutes: int = 5
+    drafts_minutes: int = 5
+    retention_cron: str = "30 3 * * *"
+    draft_reminder_hours: int = 1
+    draft_expiry_hours: int = 24
+    misfire_grace_minutes: int = 60
+
+
+@dataclass(frozen=True)
 class TelegramSettings:
     """The Telegram channel; active when the token variable is set."""
 
@@ -116,6 +130,7 @@ class Settings:
     deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
@@ -136,6 +151,7 @@ _SECTION_TYPES: dict[str, type[Any]] = {
     "deadlines": DeadlineSettings,
     "outbox": OutboxSettings,
     "console": ConsoleSettings,
+    "scheduler": SchedulerSettings,
     "telegram": TelegramSettings,
     "slack": SlackSettings,
     "http": HttpSettings,
@@ -248,6 +264,8 @@ def _check(settings: Settings) -> None:
         ZoneInfo(settings.bot.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"[bot] timezone {settings.bot.timezone!r} is not known") from exc
+    _check_crontab(settings.scheduler.digest_cron, "digest_cron")
+    _check_crontab(settings.scheduler.retention_cron, "retention_cron")
     for network_id in settings.slack.alert_channels:
         settings.network(network_id)
     if settings.telegram.mode not in ("polling", "webhook"):
@@ -256,3 +274,9 @@ def _check(settings: Settings) -> None:
         raise ConfigError("[telegram] webhook mode needs webhook_url")
     if settings.bot.default_language not in ("nl", "en"):
         raise ConfigError("[bot] default_language must be 'nl' or 'en'")
+
+
+def _check_crontab(line: str, key: str) -> None:
+    fields = line.split()
+    if len(fields) != 5:
+        raise ConfigError(f"[scheduler] {key} must be a crontab line of five fields")

@@ -3,7 +3,10 @@ with a thread of short events. Never free text."""
 
 from __future__ import annotations
 
+import secrets
+
 from bot.cards import card_text, triage_choices
+from bot.events import Address
 from bot.i18n import N_, Translate, translator
 from bot.model import Concern
 from bot.replies import Choice, Reply
@@ -44,8 +47,21 @@ def feed_translate(turn: Turn) -> Translate:
     return translator(turn.settings.bot.default_language)
 
 
+def line_replies(
+    feeds: tuple[Address, ...], concern: Concern, text: str, choices: tuple[Choice, ...] = ()
+) -> list[Reply]:
+    """Short lines (no free text) for the alert's thread in each of ``feeds``."""
+    replies = []
+    for address in feeds:
+        # Each line gets a slot of its own so retention can find and delete it later.
+        line_slot = f"{slot_of(concern)}:{secrets.token_hex(4)}"
+        extra = {"thread": slot_of(concern), "concern": concern.reference, "slot": line_slot}
+        replies.append(Reply(address, text, choices, extra=extra))
+    return replies
+
+
 def post_line(turn: Turn, concern: Concern, text: str, choices: tuple[Choice, ...] = ()) -> None:
-    """Add a short line (no free text) to the alert's thread in every feed."""
-    for address in turn.feeds.get(concern.network_id, ()):
-        extra = {"thread": slot_of(concern), "concern": concern.reference}
-        turn.replies.append(Reply(address, text, choices, extra=extra))
+    """Add a short line to the alert's thread in every feed of the concern's network."""
+    turn.replies.extend(
+        line_replies(turn.feeds.get(concern.network_id, ()), concern, text, choices)
+    )

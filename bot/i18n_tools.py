@@ -110,6 +110,8 @@ def run() -> dict[str, list[str]]:
             language, DOMAIN, HEADER, project="concernbot", fuzzy=False
         )
         catalog.update(template, no_fuzzy_matching=language == SOURCE_LANGUAGE)
+        for key in [k for k, m in catalog.obsolete.items() if not m.string]:
+            del catalog.obsolete[key]  # an obsolete entry without a translation keeps nothing
         _write(path, catalog)
         missing[language] = sorted(str(m.id) for m in catalog if m.id and (m.fuzzy or not m.string))
     return missing

@@ -100,6 +100,8 @@ class Member:
     created_at: datetime
     unreachable: bool = False
     remove_messages: bool = True
+    digest: str = "weekly"
+    backup: bool = False
 
 
 @dataclass(frozen=True)

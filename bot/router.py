@@ -34,14 +34,25 @@ _WITH_ARGS: dict[str, Action] = {
     "show": triage.show_card,
     "invite": network.invite,
     "note": network.add_note,
+    "backup": network.set_backup,
 }
 _NO_ARGS: dict[str, Callable[[Turn], Awaitable[None]]] = {
     "status": reporting.show_status,
     "list": triage.list_open,
     "stats": network.show_stats,
 }
-_FLOW_COMMANDS = {"new": "share_concern", "language": "language", "settings": "settings"}
-_FLOW_ACTIONS = {"ask": "ask_reporter", "status": "set_status", "answer": "answer_question"}
+_FLOW_COMMANDS = {
+    "new": "share_concern",
+    "language": "language",
+    "settings": "settings",
+    "digest": "digest",
+}
+_FLOW_ACTIONS = {
+    "ask": "ask_reporter",
+    "status": "set_status",
+    "answer": "answer_question",
+    "useful": "usefulness",
+}
 _DIRECT_ACTIONS: dict[str, Action] = {
     "show": triage.show_card,
     "details": triage.view_details,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,10 +11,9 @@ from bot.config import Settings
 from bot.events import Address
 from bot.i18n import Translate, translator
 from bot.model import AccessLogEntry, Member, Network, Organisation
+from bot.notify import Compose, message_for
 from bot.replies import Choice, Outgoing, Removal, Reply
 from bot.storage.uow import UnitOfWork
-
-Compose = Callable[[Translate], tuple[str, tuple[Choice, ...]]]
 
 
 @dataclass
@@ -80,12 +79,10 @@ class Turn:
 
     async def notify(self, member_id: int, compose: Compose) -> bool:
         """Send another member a message in their own language; False if they have no address."""
-        recipient = await self.uow.members.get(member_id)
-        address = await self.uow.members.address_of(member_id)
-        if recipient is None or address is None or address.channel in self.feed_channels:
+        reply = await message_for(self.uow, member_id, compose, self.feed_channels)
+        if reply is None:
             return False
-        text, choices = compose(translator(recipient.language))
-        self.replies.append(Reply(address, text, choices))
+        self.replies.append(reply)
         return True
 
     async def log(

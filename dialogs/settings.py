@@ -62,3 +62,33 @@ CHAT_HYGIENE = Flow(
     ),
     complete=_complete_removal,
 )
+
+
+async def _complete_digest(turn: Turn, answers: dict[str, Answer]) -> None:
+    await turn.uow.members.set_digest(turn.member_id, str(answers["digest"]))
+    turn.say(turn.t(N_("Saved.")))
+
+
+DIGEST = Flow(
+    dialog=Dialog(
+        name="digest",
+        first="digest",
+        help=N_("How often you receive the network's trend update."),
+        cancelled=N_("Nothing was changed."),
+        steps=(
+            Step(
+                "digest",
+                N_(
+                    "How often do you want the trend update about your network (numbers only, "
+                    "small numbers hidden)?"
+                ),
+                options=(
+                    Option("weekly", N_("Every week")),
+                    Option("monthly", N_("Every month")),
+                    Option("off", N_("Never")),
+                ),
+            ),
+        ),
+    ),
+    complete=_complete_digest,
+)

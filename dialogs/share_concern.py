@@ -97,9 +97,14 @@ def summary_lines(answers: Answers, t: Translate) -> list[str]:
         f"{t(N_('The coordinator may contact you'))}: "
         f"{t(N_('yes')) if answers.get('contact') == 'yes' else t(N_('no'))}",
         f"{t(N_('Your name is shown'))}: "
-        f"{t(N_('yes')) if answers.get('identity') == 'name' else t(N_('no, pseudonymous'))}",
+        f"{t(N_('yes')) if _name_shown(answers) else t(N_('no, pseudonymous'))}",
     ]
     return lines
+
+
+def _name_shown(answers: Answers) -> bool:
+    # As submit_concern decides: advice is anonymous, whatever was answered before a change.
+    return answers.get("identity") == "name" and answers.get("mode") != "advice"
 
 
 def _urgency(answers: Answers) -> str:

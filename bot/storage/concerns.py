@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import RowMapping, insert, select, update
+from sqlalchemy import RowMapping, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
@@ -90,6 +90,19 @@ class ConcernRepository:
             .order_by(concerns.c.created_at.desc())
         )
         return [await self._concern(r._mapping) for r in await self._c.execute(query)]
+
+    async def closed_before(self, network_id: str, cutoff: datetime) -> list[tuple[int, str]]:
+        """Ids and references of concerns closed before ``cutoff`` (nothing is decrypted)."""
+        query = select(concerns.c.id, concerns.c.reference).where(
+            concerns.c.network_id == network_id,
+            concerns.c.status == Status.CLOSED.value,
+            concerns.c.closed_at < cutoff,
+        )
+        return [(int(r.id), str(r.reference)) for r in await self._c.execute(query)]
+
+    async def delete(self, concern_id: int) -> None:
+        """Delete a concern with its history, questions and usefulness answer."""
+        await self._c.execute(delete(concerns).where(concerns.c.id == concern_id))
 
     async def reference_taken(self, reference: str) -> bool:
         """True when a concern already has this reference."""

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.clock import as_utc
 from bot.crypto import Cipher
 from bot.dialog import DialogState
 from bot.storage.tables import dialog_states
 
 _STATE = "dialog_states.state"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A dialog under way, described without its answers."""
+
+    member_id: int
+    dialog: str
+    updated_at: datetime
+    reminded_at: datetime | None
 
 
 class DialogStateRepository:
@@ -52,3 +64,29 @@ class DialogStateRepository:
     async def clear(self, member_id: int) -> None:
         """Forget the member's dialog state."""
         await self._c.execute(delete(dialog_states).where(dialog_states.c.member_id == member_id))
+
+    async def idle_since(self, before: datetime) -> list[Draft]:
+        """Dialogs not touched since ``before``."""
+        query = select(
+            dialog_states.c.member_id,
+            dialog_states.c.dialog,
+            dialog_states.c.updated_at,
+            dialog_states.c.reminded_at,
+        ).where(dialog_states.c.updated_at < before)
+        return [
+            Draft(
+                r.member_id,
+                r.dialog,
+                as_utc(r.updated_at),
+                None if r.reminded_at is None else as_utc(r.reminded_at),
+            )
+            for r in await self._c.execute(query)
+        ]
+
+    async def mark_reminded(self, member_id: int, at: datetime) -> None:
+        """Record that the member was reminded of their unfinished dialog."""
+        await self._c.execute(
+            update(dialog_states)
+            .where(dialog_states.c.member_id == member_id)
+            .values(reminded_at=at)
+        )

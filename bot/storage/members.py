@@ -109,6 +109,23 @@ class MemberRepository:
             update(members).where(members.c.id == member_id).values(remove_messages=remove)
         )
 
+    async def set_digest(self, member_id: int, frequency: str) -> None:
+        """How often the member receives the trend digest: weekly, monthly or off."""
+        await self._c.execute(
+            update(members).where(members.c.id == member_id).values(digest=frequency)
+        )
+
+    async def set_backup(self, member_id: int, backup: bool) -> None:
+        """Whether a coordinator is escalated to when an acute concern goes unacknowledged."""
+        await self._c.execute(
+            update(members).where(members.c.id == member_id).values(backup=backup)
+        )
+
+    async def in_network(self, network_id: str) -> list[Member]:
+        """Every member of a network."""
+        query = select(members).where(members.c.network_id == network_id).order_by(members.c.id)
+        return [self._member(r._mapping) for r in await self._c.execute(query)]
+
     async def mark_unreachable(self, member_id: int, unreachable: bool = True) -> None:
         """Record that the member cannot be reached on their channel (or can again)."""
         await self._c.execute(
@@ -136,4 +153,6 @@ class MemberRepository:
             created_at=as_utc(row["created_at"]),
             unreachable=bool(row["unreachable"]),
             remove_messages=bool(row["remove_messages"]),
+            digest=str(row["digest"]),
+            backup=bool(row["backup"]),
         )

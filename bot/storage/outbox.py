@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
@@ -147,6 +147,19 @@ class OutboxRepository:
             query = query.where(outbox.c.address == address)
         value = (await self._c.execute(query)).scalar_one()
         return None if value is None else as_utc(value)
+
+    async def purge(self, sent_before: datetime, dead_before: datetime) -> int:
+        """Delete delivered rows older than ``sent_before`` and dead letters older than
+        ``dead_before`` (their sealed payloads included); returns how many went."""
+        result = await self._c.execute(
+            delete(outbox).where(
+                or_(
+                    and_(outbox.c.state == SENT, outbox.c.sent_at < sent_before),
+                    and_(outbox.c.state == DEAD, outbox.c.created_at < dead_before),
+                )
+            )
+        )
+        return int(result.rowcount or 0)
 
     async def _settle(self, item_id: int, **values: object) -> None:
         await self._c.execute(update(outbox).where(outbox.c.id == item_id).values(**values))

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.model import Status
-from bot.storage.tables import concerns
+from bot.storage.tables import concerns, usefulness
 
 
 @dataclass(frozen=True)
@@ -63,3 +63,54 @@ class StatsQueries:
         ).where(c.network_id == network_id)
         row = (await self._c.execute(query)).one()
         return NetworkStats(*(int(v) for v in row))
+
+    async def shared_by(
+        self, network_id: str, column: str, start: datetime, end: datetime
+    ) -> dict[str, int]:
+        """Concerns shared in ``[start, end)`` counted by ``subject`` or ``setting``."""
+        key = concerns.c[column]
+        query = (
+            select(key, func.count())
+            .where(
+                concerns.c.network_id == network_id,
+                concerns.c.created_at >= start,
+                concerns.c.created_at < end,
+            )
+            .group_by(key)
+        )
+        return {str(k): int(n) for k, n in await self._c.execute(query)}
+
+    async def acknowledgement(
+        self, network_id: str, start: datetime, end: datetime
+    ) -> tuple[int, int]:
+        """Of the concerns shared in ``[start, end)``: how many were acknowledged, and how many
+        of those within their deadline."""
+        c = concerns.c
+        acknowledged = c.acknowledged_at.is_not(None)
+        in_time = and_(acknowledged, c.acknowledged_at <= c.acknowledge_due)
+        query = select(
+            func.coalesce(func.sum(case((acknowledged, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((in_time, 1), else_=0)), 0),
+        ).where(c.network_id == network_id, c.created_at >= start, c.created_at < end)
+        row = (await self._c.execute(query)).one()
+        return int(row[0]), int(row[1])
+
+    async def outcomes(self, network_id: str, start: datetime, end: datetime) -> dict[str, int]:
+        """Concerns closed in ``[start, end)`` counted by outcome."""
+        c = concerns.c
+        query = (
+            select(c.outcome, func.count())
+            .where(c.network_id == network_id, c.closed_at >= start, c.closed_at < end)
+            .group_by(c.outcome)
+        )
+        return {str(k): int(n) for k, n in await self._c.execute(query) if k is not None}
+
+    async def usefulness(self, network_id: str, start: datetime, end: datetime) -> dict[str, int]:
+        """Reporters' answers to 'was sharing useful?' given in ``[start, end)``."""
+        u = usefulness.c
+        query = (
+            select(u.answer, func.count())
+            .where(u.network_id == network_id, u.at >= start, u.at < end)
+            .group_by(u.answer)
+        )
+        return {str(k): int(n) for k, n in await self._c.execute(query)}

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     true,
 )
 
@@ -40,6 +41,8 @@ members = Table(
     Column("created_at", Stamp, nullable=False),
     Column("unreachable", Boolean, nullable=False, default=False),
     Column("remove_messages", Boolean, nullable=False, default=True, server_default=true()),
+    Column("digest", String(8), nullable=False, default="weekly", server_default="weekly"),
+    Column("backup", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 identities = Table(
@@ -60,6 +63,7 @@ dialog_states = Table(
     Column("state_enc", Text, nullable=False),
     Column("started_at", Stamp, nullable=False),
     Column("updated_at", Stamp, nullable=False),
+    Column("reminded_at", Stamp, nullable=True),
 )
 
 concerns = Table(
@@ -210,6 +214,24 @@ trend_notes = Table(
     Index("ix_trend_notes_network", "network_id", "created_at"),
 )
 
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("job", String(32), primary_key=True),
+    Column("period", String(64), primary_key=True),
+    Column("at", Stamp, nullable=False),
+)
+
+usefulness = Table(
+    "usefulness",
+    metadata,
+    Column("concern_id", Integer, ForeignKey("concerns.id", ondelete="CASCADE"), primary_key=True),
+    Column("network_id", String(64), nullable=False),
+    Column("answer", String(8), nullable=False),
+    Column("remark_enc", Text, nullable=True),
+    Column("at", Stamp, nullable=False),
+)
+
 __all__ = [
     "access_log",
     "attempts",
@@ -217,6 +239,7 @@ __all__ = [
     "dialog_states",
     "identities",
     "invites",
+    "job_runs",
     "members",
     "metadata",
     "outbox",
@@ -225,4 +248,5 @@ __all__ = [
     "questions",
     "status_changes",
     "trend_notes",
+    "usefulness",
 ]

@@ -14,11 +14,12 @@ from bot.storage.dialog_states import DialogStateRepository
 from bot.storage.invites import InviteRepository
 from bot.storage.members import MemberRepository
 from bot.storage.notes import TrendNotes
-from bot.storage.once import ProcessedEvents
+from bot.storage.once import JobLedger, ProcessedEvents
 from bot.storage.outbox import OutboxRepository
 from bot.storage.posted import PostedMessages
 from bot.storage.questions import QuestionRepository
 from bot.storage.stats import StatsQueries
+from bot.storage.usefulness import UsefulnessAnswers
 
 
 class UnitOfWork:
@@ -36,6 +37,8 @@ class UnitOfWork:
     posted: PostedMessages
     notes: TrendNotes
     stats: StatsQueries
+    ledger: JobLedger
+    usefulness: UsefulnessAnswers
 
     def __init__(self, engine: AsyncEngine, cipher: Cipher) -> None:
         self._engine = engine
@@ -60,6 +63,8 @@ class UnitOfWork:
         self.posted = PostedMessages(c)
         self.notes = TrendNotes(c, cipher)
         self.stats = StatsQueries(c)
+        self.ledger = JobLedger(c)
+        self.usefulness = UsefulnessAnswers(c, cipher)
         return self
 
     async def __aexit__(

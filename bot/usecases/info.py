@@ -15,6 +15,7 @@ REPORTER_HELP = N_(
     "/procedure – your organisation's working procedure\n"
     "/language – Nederlands or English\n"
     "/settings – removing your messages from the chat after sharing\n"
+    "/digest – how often you receive the trend update\n"
     "/cancel – stop what you are doing\n"
     "In immediate danger, call 112."
 )
@@ -24,7 +25,8 @@ COORDINATOR_HELP = N_(
     "/show REFERENCE – one concern and its actions\n"
     "/invite reporter|coordinator [organisation] – a single-use invitation\n"
     "/note TEXT – a trend note for the next digest\n"
-    "/stats – counts for your network"
+    "/stats – counts for your network\n"
+    "/backup on|off – be alerted when an acute concern is not acknowledged in time"
 )
 PRIVACY = N_(
     "What happens with what you share:\n"

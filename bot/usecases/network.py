@@ -112,3 +112,22 @@ async def show_stats(turn: Turn) -> None:
             ]
         )
     )
+
+
+async def set_backup(turn: Turn, args: str) -> None:
+    """``backup on|off``: whether this coordinator is escalated to for late acute concerns."""
+    if not _is_coordinator(turn):
+        return
+    choice = args.strip().lower()
+    if choice not in ("on", "off"):
+        turn.say(
+            turn.t(
+                N_(
+                    "Use: backup on|off. Backup coordinators are alerted when an acute "
+                    "concern is not acknowledged in time."
+                )
+            )
+        )
+        return
+    await turn.uow.members.set_backup(turn.member_id, choice == "on")
+    turn.say(turn.t(N_("Saved.")))

@@ -12,6 +12,8 @@ from bot.replies import Choice
 from bot.turn import Turn
 from bot.vocabulary import OUTCOMES, STATUS_MEANINGS, STATUSES, label
 
+USEFUL_CHOICES = {"yes": N_("Yes"), "partly": N_("Partly"), "no": N_("No")}
+
 
 async def load_for_coordinator(turn: Turn, reference: str, what: str) -> Concern | None:
     """The concern, if the actor coordinates its network; otherwise refuse and log it."""
@@ -166,7 +168,14 @@ async def _after_status_change(turn: Turn, concern: Concern, note: str) -> None:
     await turn.log("status_change", f"ok:{concern.status.value}", concern.reference)
 
     def compose(t: Translate) -> tuple[str, tuple[Choice, ...]]:
-        return status_message(concern, note, t), ()
+        if concern.status is not Status.CLOSED:
+            return status_message(concern, note, t), ()
+        question = t(N_("Was sharing this concern useful to you?"))
+        choices = tuple(
+            Choice(action("useful", f"{concern.reference}~{key}"), t(text))
+            for key, text in USEFUL_CHOICES.items()
+        )
+        return status_message(concern, note, t) + "\n\n" + question, choices
 
     await turn.notify(concern.reporter_id, compose)
     await feed.post_alert(turn, concern, replace=True)

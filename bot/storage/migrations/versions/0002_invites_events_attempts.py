@@ -58,7 +58,6 @@ def upgrade() -> None:
     )
 
 
-
 def downgrade() -> None:
     """Revert this revision."""
     op.drop_column("members", "remove_messages")

@@ -1,0 +1,1 @@
+"""Scheduled jobs: plain async functions of (unit of work, settings, slot time) -> replies."""
