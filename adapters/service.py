@@ -137,7 +137,15 @@ class Service:
                 dead = await uow.outbox.dead_count()
         except Exception as error:
             return {"ok": False, "database": type(error).__name__}
-        return {"ok": True, "database": "ok", "outbox_backlog": backlog, "dead_letters": dead}
+        report: dict[str, Any] = {
+            "ok": True,
+            "database": "ok",
+            "outbox_backlog": backlog,
+            "dead_letters": dead,
+        }
+        if dead:
+            report["warnings"] = [f"{dead} message(s) could not be delivered (dead letters)"]
+        return report
 
 
 async def serve_until_signal(settings: Settings, environ: Mapping[str, str]) -> int:

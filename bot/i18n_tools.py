@@ -91,24 +91,19 @@ def _write(path: Path, catalog: Catalog) -> None:
         write_po(handle, catalog, width=100, include_lineno=False)
 
 
-def _ids(catalog: Catalog) -> set[str]:
-    """The message ids in ``catalog``, without the header."""
-    return {str(m.id) for m in catalog if m.id}
-
-
 def run() -> dict[str, list[str]]:
     """Rewrite the .pot and update each language's .po; return untranslated ids per language."""
     template = extract()
     previous = _read(TEMPLATE, None)
-    if previous is not None and _ids(previous) == _ids(template):
+    if previous is not None and {m.id for m in previous} == {m.id for m in template}:
         template.creation_date = previous.creation_date  # unchanged: no churn in the header
     _write(TEMPLATE, template)
     missing: dict[str, list[str]] = {}
     for language in LANGUAGES:
         path = catalog_path(language)
-        catalog = _read(path, language) or Catalog(
-            language, DOMAIN, HEADER, project="concernbot", fuzzy=False
-        )
+        catalog = _read(path, language)
+        if catalog is None:
+            catalog = Catalog(language, DOMAIN, HEADER, project="concernbot", fuzzy=False)
         catalog.update(template, no_fuzzy_matching=language == SOURCE_LANGUAGE)
         for key in [k for k, m in catalog.obsolete.items() if not m.string]:
             del catalog.obsolete[key]  # an obsolete entry without a translation keeps nothing
@@ -120,10 +115,9 @@ def run() -> dict[str, list[str]]:
 def main() -> int:
     """Run the extraction and report what is still to be translated into Dutch."""
     missing = run()
-    print(f"wrote {TEMPLATE.relative_to(ROOT)} and {len(LANGUAGES)} catalogs")
-    for language, messages in missing.items():
-        for message in messages if language != SOURCE_LANGUAGE else []:
-            print(f"  {language} needs a translation: {message!r}")
+    print(f"updated {TEMPLATE.relative_to(ROOT)} and the {', '.join(LANGUAGES)} catalogs")
+    for message in missing.get("nl", []):
+        print(f"  nl needs a translation: {message!r}")
     return 0
 
 

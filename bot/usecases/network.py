@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.cards import when
 from bot.i18n import N_
+from bot.jobs.digest import USEFUL
 from bot.model import Role
 from bot.text import clean
 from bot.turn import Turn
@@ -93,6 +94,10 @@ async def show_stats(turn: Turn) -> None:
     stats = await turn.uow.stats.network(
         turn.member.network_id, turn.now, turn.now - timedelta(days=30)
     )
+    useful = await turn.uow.stats.usefulness(
+        turn.member.network_id, turn.now - timedelta(days=30), turn.now
+    )
+    useful_line = ", ".join(f"{t(text)}: {useful.get(key, 0)}" for key, text in USEFUL.items())
     in_time = (
         f"{stats.acknowledged_in_time_since}/{stats.acknowledged_since}"
         if stats.acknowledged_since
@@ -109,6 +114,7 @@ async def show_stats(turn: Turn) -> None:
                 f"{t(N_('Shared'))}: {stats.shared_since}",
                 f"{t(N_('Closed'))}: {stats.closed_since}",
                 f"{t(N_('Acknowledged within the deadline'))}: {in_time}",
+                f"{t(N_('Was sharing useful?'))} {useful_line}",
             ]
         )
     )
