@@ -72,6 +72,14 @@ class ConsoleSettings:
 
 
 @dataclass(frozen=True)
+class LimitSettings:
+    """Abuse limits per sender: a burst, then a steady rate."""
+
+    messages_burst: int = 40
+    messages_per_minute: int = 30
+
+
+@dataclass(frozen=True)
 class SchedulerSettings:
     """When the scheduled jobs run (crontab lines in the bot's time zone) and draft limits."""
 
@@ -131,6 +139,7 @@ class Settings:
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
@@ -152,6 +161,7 @@ _SECTION_TYPES: dict[str, type[Any]] = {
     "outbox": OutboxSettings,
     "console": ConsoleSettings,
     "scheduler": SchedulerSettings,
+    "limits": LimitSettings,
     "telegram": TelegramSettings,
     "slack": SlackSettings,
     "http": HttpSettings,

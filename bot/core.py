@@ -15,6 +15,7 @@ from bot.model import AccessLogEntry
 from bot.replies import Outgoing, Reply
 from bot.router import Router
 from bot.storage.uow import UnitOfWork, UnitOfWorkFactory
+from bot.throttle import SLOW_DOWN, admit
 from bot.turn import Turn
 from bot.usecases import info
 from bot.usecases.invites import redeem
@@ -85,6 +86,15 @@ class Bot:
                 address.channel, event.event_id, now
             ):
                 return []  # a redelivery: its effect is already committed
+            admission = await admit(uow, address, now, self._settings.limits)
+            if not admission.allowed:
+                # Dropped, but counted: the refill and the warning state are committed.
+                t = translator(event.sender.language or self._settings.bot.default_language)
+                mine = [Reply(address, t(SLOW_DOWN))] if admission.warn else []
+                kept = await self._queue(uow, list(mine), address if direct else None, now)
+                await uow.commit()
+                log.warning("throttled a sender on %s", address.channel)
+                return kept
             member = await uow.members.by_address(address)
             if member is None:
                 replies = await self._stranger(uow, event, now)

@@ -43,3 +43,23 @@ class AttemptCounter:
             update(attempts).where(attempts.c.key == key).values(count=current + 1)
         )
         return current + 1
+
+    async def take_token(self, key: str, capacity: int, per_second: float, now: datetime) -> bool:
+        """Token bucket: refill at ``per_second`` up to ``capacity``; take one if there is one.
+
+        Tokens are stored in thousandths in ``count``; ``window_start`` is the last refill."""
+        row = (await self._c.execute(select(attempts).where(attempts.c.key == key))).first()
+        if row is None:
+            await self._c.execute(
+                insert(attempts).values(key=key, window_start=now, count=(capacity - 1) * 1000)
+            )
+            return True
+        elapsed = max((now - as_utc(row.window_start)).total_seconds(), 0.0)
+        tokens = min(capacity * 1000, int(row._mapping["count"]) + int(elapsed * per_second * 1000))
+        allowed = tokens >= 1000
+        await self._c.execute(
+            update(attempts)
+            .where(attempts.c.key == key)
+            .values(window_start=now, count=tokens - 1000 if allowed else tokens)
+        )
+        return allowed
