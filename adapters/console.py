@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import threading
+from pathlib import Path
 from typing import TextIO
 
 from adapters.base import EventSink
@@ -45,11 +47,13 @@ class ConsoleAdapter:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         language: str | None = None,
+        files: Path = Path("var/exports"),
     ) -> None:
         self.sender = Sender(Address(CHANNEL, user), display_name=user, language=language)
         self._in = stdin or sys.stdin
         self._out = stdout or sys.stdout
         self._last: Reply | None = None
+        self._files = files
         self._task: asyncio.Task[None] | None = None
         self.finished = asyncio.Event()
 
@@ -68,8 +72,21 @@ class ConsoleAdapter:
             return  # a terminal cannot take back what it printed
         if reply.choices:
             self._last = reply
-        self._out.write("\n" + render(reply) + "\n")
+        text = render(reply)
+        if reply.extra.get("file"):
+            saved = self._save(reply.extra.get("file_name", "export.json"), reply.extra["file"])
+            text += f"\n  [{saved}]"
+        self._out.write("\n" + text + "\n")
         self._out.flush()
+
+    def _save(self, name: str, content: str) -> Path:
+        """Keep a file sent to this user where only they can read it."""
+        self._files.mkdir(parents=True, exist_ok=True)
+        path = self._files / Path(name).name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        return path
 
     async def stop(self) -> None:
         """Stop reading."""

@@ -38,6 +38,10 @@ from bot.vocabulary import OUTCOMES, STATUSES
 log = logging.getLogger(__name__)
 
 Respond = Callable[[InboundEvent], Awaitable[list[Reply]]]
+NO_FILES = N_(
+    "Slack cannot receive this file here. Use the bot on Telegram, or ask the operator for "
+    "'concernbot export'."
+)
 _FOR_GOOD = {
     "channel_not_found",
     "not_in_channel",
@@ -195,6 +199,8 @@ class SlackAdapter:
         if not channel or not user:
             return
         for reply in replies:
+            if reply.extra.get("file"):
+                reply = Reply(reply.to, self._t(NO_FILES))
             text, blocks = render(reply)
             try:
                 await self.client.chat_postEphemeral(

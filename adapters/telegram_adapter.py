@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, BotCommand, InputFile, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
@@ -111,17 +111,25 @@ class TelegramAdapter:
         update = Update.de_json(data, self.application.bot)
         await self.application.process_update(update)
 
-    async def send(self, reply: Outgoing) -> None:
+    async def send(self, reply: Outgoing) -> str | None:
         """Deliver a reply (split to fit) or carry out a removal; map errors to core errors."""
         try:
             if isinstance(reply, Removal):
                 await self._remove(reply)
-                return
+                return None
+            sent = None
             for part in render(reply):
                 await self._limiter.wait(str(part.chat_id))
-                await self.application.bot.send_message(
+                sent = await self.application.bot.send_message(
                     part.chat_id, part.text, reply_markup=part.keyboard
                 )
+            if reply.extra.get("file"):
+                await self._limiter.wait(reply.to.user_id)
+                document = InputFile(
+                    reply.extra["file"].encode(), filename=reply.extra.get("file_name", "file")
+                )
+                await self.application.bot.send_document(int(reply.to.user_id), document)
+            return None if sent is None else str(sent.message_id)
         except RetryAfter as error:
             seconds = retry_seconds(error)
             self._limiter.pause(seconds)

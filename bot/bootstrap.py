@@ -25,6 +25,7 @@ from bot.storage.uow import UnitOfWorkFactory
 def default_flows() -> dict[str, Flow]:
     """Every dialog the bot offers, by name."""
     from dialogs.coordinator import ASK, STATUS
+    from dialogs.data_rights import ERASE, FORGET
     from dialogs.reporter import ANSWER
     from dialogs.settings import CHAT_HYGIENE, DIGEST, LANGUAGE
     from dialogs.share_flow import FLOW as SHARE
@@ -32,7 +33,18 @@ def default_flows() -> dict[str, Flow]:
 
     return {
         flow.dialog.name: flow
-        for flow in (SHARE, ASK, STATUS, ANSWER, LANGUAGE, CHAT_HYGIENE, DIGEST, USEFULNESS)
+        for flow in (
+            SHARE,
+            ASK,
+            STATUS,
+            ANSWER,
+            LANGUAGE,
+            CHAT_HYGIENE,
+            DIGEST,
+            USEFULNESS,
+            FORGET,
+            ERASE,
+        )
     }
 
 

@@ -12,12 +12,11 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from bot import operator
 from bot.config import ConfigError, Settings, load_settings
-from bot.crypto import KeyringError, create_key_file
+from bot.crypto import KeyringError
 from bot.durations import parse_duration
 from bot.logs import configure_logging
 from bot.model import Role
@@ -59,7 +58,19 @@ def _parser() -> argparse.ArgumentParser:
     jobs.add_argument("name", nargs="?", help="the job to run")
     jobs.add_argument("--at", default=None, help="run as of this ISO date-time (default now)")
     keys = command("keys", "manage encryption keys")
-    keys.add_argument("action", choices=["init"], help="init: create the local key file")
+    keys.add_argument(
+        "action",
+        choices=["init", "new", "status", "rotate"],
+        help="init: create the local key file; new: add a new active key; status: values per "
+        "key; rotate: re-encrypt everything with the active key",
+    )
+    audit = command("audit", "print the access log")
+    audit.add_argument("--concern", default=None, help="only this reference")
+    audit.add_argument("--member", type=int, default=None, help="only this member id")
+    audit.add_argument("--since", default=None, help="only from this ISO date-time")
+    export = command("export", "write everything stored about a member as JSON")
+    export.add_argument("--member", type=int, required=True, help="the member id")
+    export.add_argument("--output", type=Path, default=None, help="file (default: stdout)")
     return parser
 
 
@@ -69,14 +80,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.verbose)
     try:
         settings = load_settings(args.config or default_config_path())
-        if args.command == "keys":
-            return _keys_init(settings)
+        if args.command == "keys" and args.action in ("init", "new"):
+            return (
+                operator.keys_init(settings)
+                if args.action == "init"
+                else operator.keys_new(settings)
+            )
         with contextlib.suppress(KeyboardInterrupt):
             return asyncio.run(_dispatch(args, settings))
         return 130
     except (ConfigError, KeyringError) as error:
         print(f"concernbot: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. '| head'): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -86,7 +105,15 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "invite":
         return await _invite(settings, args.org, Role(args.role), args.expires)
     if args.command == "jobs":
-        return await _jobs(settings, args.action, args.name, args.at)
+        return await operator.jobs(settings, args.action, args.name, args.at)
+    if args.command == "keys":
+        if args.action == "status":
+            return await operator.keys_status(settings)
+        return await operator.keys_rotate(settings)
+    if args.command == "audit":
+        return await operator.audit(settings, args.concern, args.member, args.since)
+    if args.command == "export":
+        return await operator.export(settings, args.member, args.output)
     if args.command == "run" and channels_configured(settings, os.environ):
         return await serve_until_signal(settings, os.environ)
     role = Role(getattr(args, "role", "reporter"))
@@ -119,54 +146,6 @@ async def _invite(settings: Settings, organisation: str, role: Role, expires: st
     else:
         print(f"Telegram: send '/start {code}' to the bot")
     print(f"Slack: /concern join {code}")
-    return 0
-
-
-async def _jobs(settings: Settings, action: str, name: str | None, at: str | None) -> int:
-    from bot.bootstrap import bootstrap
-    from bot.cards import when
-    from bot.scheduler import Scheduler
-
-    app = await bootstrap(settings)
-    try:
-        scheduler = Scheduler(app.uow, settings, app.clock, app.feeds)
-        if action == "list":
-            for job, next_run in scheduler.next_runs().items():
-                shown = when(next_run, settings.bot.timezone) if next_run else "-"
-                print(f"{job:<10} next run {shown}")
-            return 0
-        if name not in scheduler.jobs:
-            raise ConfigError(f"name a job to run: {', '.join(scheduler.jobs)}")
-        try:
-            moment = _local(datetime.fromisoformat(at), settings) if at else None
-        except ValueError:
-            raise ConfigError(f"--at must be an ISO date-time, not {at!r}") from None
-        run = await scheduler.run(name, moment)
-        state = "ran" if run.ran else "already done for this period"
-        print(f"{name} {run.period}: {state}; {run.messages} messages queued")
-        return 0
-    finally:
-        await app.close()
-
-
-def _local(moment: datetime, settings: Settings) -> datetime:
-    """A date-time as typed by an operator: naive means the bot's own time zone."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(settings.bot.timezone))
-    return moment
-
-
-def _keys_init(settings: Settings) -> int:
-    env_name = settings.crypto.keys_env
-    if os.environ.get(env_name):
-        print(f"Keys come from ${env_name}; no key file needed.")
-        return 0
-    path = Path(settings.crypto.key_file)
-    if create_key_file(path):
-        print(
-            f"Created a new local encryption key in {path} (keep it safe and out of git; "
-            f"without it the stored data cannot be read)."
-        )
     return 0
 
 

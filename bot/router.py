@@ -10,7 +10,7 @@ from bot.events import ChoiceMade, CommandReceived, FormSubmitted, InboundEvent,
 from bot.flows import Flow
 from bot.i18n import N_
 from bot.turn import Turn
-from bot.usecases import forms, info, network, relay, reporting, triage
+from bot.usecases import data_rights, forms, info, network, relay, reporting, triage
 
 STILL_IN_DIALOG = N_("You are still in the middle of a conversation; here is where you were.")
 MID_ACCOUNT = N_(
@@ -38,6 +38,7 @@ _WITH_ARGS: dict[str, Action] = {
 }
 _NO_ARGS: dict[str, Callable[[Turn], Awaitable[None]]] = {
     "status": reporting.show_status,
+    "mydata": data_rights.send_export,
     "list": triage.list_open,
     "stats": network.show_stats,
 }
@@ -46,7 +47,9 @@ _FLOW_COMMANDS = {
     "language": "language",
     "settings": "settings",
     "digest": "digest",
+    "forgetme": "forgetme",
 }
+_FLOW_COMMANDS_WITH_ARGS = {"erase": "erase"}
 _FLOW_ACTIONS = {
     "ask": "ask_reporter",
     "status": "set_status",
@@ -127,6 +130,9 @@ class Router:
         name, args = event.command, event.args
         if name in _FLOW_COMMANDS:
             await self.start_flow(turn, state, _FLOW_COMMANDS[name])
+            return
+        if name in _FLOW_COMMANDS_WITH_ARGS:
+            await self.start_flow(turn, state, _FLOW_COMMANDS_WITH_ARGS[name], args)
             return
         if name in _SIMPLE:
             _SIMPLE[name](turn)

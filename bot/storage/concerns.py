@@ -62,6 +62,15 @@ class ConcernRepository:
         )
         await self._write_history(concern)
 
+    async def save_reporter_preferences(self, concern: Concern) -> None:
+        """Write back whether the reporter's name is shown and whether they may be contacted."""
+        assert concern.id is not None
+        await self._c.execute(
+            update(concerns)
+            .where(concerns.c.id == concern.id)
+            .values(identity_shown=concern.identity_shown, contact_allowed=concern.contact_allowed)
+        )
+
     async def by_reference(self, reference: str) -> Concern | None:
         """Return the concern with this reference code."""
         query = select(concerns).where(concerns.c.reference == reference.strip().upper())

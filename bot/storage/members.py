@@ -137,6 +137,17 @@ class MemberRepository:
         query = select(members.c.id).where(members.c.pseudonym == pseudonym)
         return (await self._c.execute(query)).first() is not None
 
+    async def erase(self, member_id: int, pseudonym: str) -> None:
+        """Remove the member's name and every way to reach them; the row stays as a pseudonym."""
+        await self.unlink_all(member_id)
+        await self._c.execute(
+            update(members)
+            .where(members.c.id == member_id)
+            .values(
+                display_name_enc=self._cipher.seal(pseudonym, _NAME), unreachable=True, digest="off"
+            )
+        )
+
     async def unlink_all(self, member_id: int) -> None:
         """Remove every channel identity of the member."""
         await self._c.execute(delete(identities).where(identities.c.member_id == member_id))

@@ -66,6 +66,20 @@ class QuestionRepository:
             answered_at=None if row.answered_at is None else as_utc(row.answered_at),
         )
 
+    async def of_concern(self, concern_id: int) -> list[Question]:
+        """Every question relayed about a concern, oldest first."""
+        query = (
+            select(questions.c.id)
+            .where(questions.c.concern_id == concern_id)
+            .order_by(questions.c.id)
+        )
+        found = []
+        for (question_id,) in await self._c.execute(query):
+            question = await self.get(int(question_id))
+            if question is not None:
+                found.append(question)
+        return found
+
     async def answer(self, question_id: int, answer: str, at: datetime) -> None:
         """Store the reporter's answer."""
         await self._c.execute(

@@ -16,6 +16,8 @@ REPORTER_HELP = N_(
     "/language – Nederlands or English\n"
     "/settings – removing your messages from the chat after sharing\n"
     "/digest – how often you receive the trend update\n"
+    "/mydata – a file with everything stored about you\n"
+    "/forgetme – erase your account\n"
     "/cancel – stop what you are doing\n"
     "In immediate danger, call 112."
 )
@@ -26,7 +28,8 @@ COORDINATOR_HELP = N_(
     "/invite reporter|coordinator [organisation] – a single-use invitation\n"
     "/note TEXT – a trend note for the next digest\n"
     "/stats – counts for your network\n"
-    "/backup on|off – be alerted when an acute concern is not acknowledged in time"
+    "/backup on|off – be alerted when an acute concern is not acknowledged in time\n"
+    "/erase REFERENCE – erase a concern on request"
 )
 PRIVACY = N_(
     "What happens with what you share:\n"

@@ -69,6 +69,7 @@ class FakeTelegram:
         self.webhook_url = ""
         self.webhook_secret = ""
         self.deleted: list[tuple[int, int]] = []
+        self.sent: list[dict[str, Any]] = []
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
@@ -193,13 +194,30 @@ class FakeTelegram:
             self._updates.append(update)
             self._arrived.notify_all()
 
-    async def post_webhook(self, update: dict[str, Any], secret: str | None = None) -> int:
-        """POST ``update`` to the registered webhook; returns the HTTP status."""
+    async def push_all(self, *updates: dict[str, Any]) -> None:
+        """Deliver several updates at once: one getUpdates batch, or one POST after another."""
+        if self.webhook_url:
+            for update in updates:
+                await self.post_webhook(update)
+            return
+        async with self._arrived:
+            self._updates.extend(updates)
+            self._arrived.notify_all()
+
+    async def post_webhook(
+        self, update: dict[str, Any], secret: str | None = None, with_secret: bool = True
+    ) -> int:
+        """POST ``update`` to the registered webhook; returns the HTTP status.
+
+        ``secret`` overrides the registered secret token; ``with_secret=False`` leaves the
+        header out altogether.
+        """
         if self._session is None:
             self._session = aiohttp.ClientSession()
-        headers = {
-            "X-Telegram-Bot-Api-Secret-Token": self.webhook_secret if secret is None else secret
-        }
+        headers = {}
+        if with_secret:
+            token = self.webhook_secret if secret is None else secret
+            headers["X-Telegram-Bot-Api-Secret-Token"] = token
         async with self._session.post(self.webhook_url, json=update, headers=headers) as answer:
             return answer.status
 
@@ -214,7 +232,14 @@ class FakeTelegram:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
         form = await request.post() if request.can_read_body else {}
-        params = {k: _parse_value(k, str(v)) for k, v in form.items()}
+        params = {
+            k: (
+                {"filename": v.filename, "content": v.file.read()}
+                if isinstance(v, web.FileField)
+                else _parse_value(k, str(v))
+            )
+            for k, v in form.items()
+        }
         self.calls.append(Call(method, params))
         async with self._changed:
             self._changed.notify_all()
@@ -230,6 +255,8 @@ class FakeTelegram:
         if handler is None:
             return _error(404, "Not Found: method not found")
         result = await handler(params)
+        if isinstance(result, web.Response):
+            return result
         return web.json_response({"ok": True, "result": result})
 
     def _over_limit(self, limit: RateLimit) -> bool:
@@ -277,10 +304,15 @@ class FakeTelegram:
     async def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
         return True
 
-    async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        if len(str(params.get("text", ""))) > 4096:
-            raise web.HTTPBadRequest
-        return self._sent_message(params)
+    async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        text = str(params.get("text", ""))
+        if not text.strip():
+            return _error(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            return _error(400, "Bad Request: message is too long")
+        message = self._sent_message(params)
+        self.sent.append(message)
+        return message
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._sent_message(params, params.get("message_id"))
@@ -294,6 +326,9 @@ class FakeTelegram:
     async def _api_deleteMessage(self, params: dict[str, Any]) -> bool:
         self.deleted.append((int(params["chat_id"]), int(params["message_id"])))
         return True
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._sent_message({**params, "text": ""})
 
     async def _api_leaveChat(self, params: dict[str, Any]) -> bool:
         return True
