@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sys
 from typing import Any
 
@@ -70,11 +72,34 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure_logging(verbose: bool = False) -> None:
-    """Log to stderr through the redaction filter; quieten chatty HTTP libraries."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (already redacted)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render ``record`` as a JSON line."""
+        entry = {
+            "at": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(verbose: bool = False, structured: bool | None = None) -> None:
+    """Log to stderr through the redaction filter (as JSON lines when ``structured``, or when
+    ``CONCERNBOT_LOG_FORMAT=json``); quieten chatty HTTP libraries."""
+    if structured is None:
+        structured = os.environ.get("CONCERNBOT_LOG_FORMAT", "").lower() == "json"
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter()
+        if structured
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)
