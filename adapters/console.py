@@ -12,6 +12,7 @@ from typing import TextIO
 from adapters.base import EventSink
 from bot.events import Address, ChoiceMade, InboundEvent, Sender, parse_text
 from bot.replies import Outgoing, Reply
+from bot.text import small_number
 
 CHANNEL = "console"
 
@@ -27,8 +28,9 @@ def to_event(line: str, sender: Sender, last: Reply | None) -> InboundEvent:
     """Translate a typed line: a number or exact label picks from the last choices shown."""
     stripped = line.strip()
     if last is not None and last.choices:
-        if stripped.isdigit() and 1 <= int(stripped) <= len(last.choices):
-            choice = last.choices[int(stripped) - 1]
+        number = small_number(stripped)
+        if number is not None and 1 <= number <= len(last.choices):
+            choice = last.choices[number - 1]
             return ChoiceMade(sender, choice.id, last.nonce)
         for choice in last.choices:
             if stripped and stripped.casefold() == choice.label.casefold():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.text import small_number
+
 _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds", "w": "weeks"}
 
 
@@ -12,6 +14,7 @@ def parse_duration(text: str) -> timedelta:
     value = text.strip().lower()
     unit = _UNITS.get(value[-1:]) if value else None
     number = value[:-1]
-    if unit is None or not number.isdigit() or int(number) <= 0:
+    amount = small_number(number, digits=6)
+    if unit is None or amount is None or amount <= 0:
         raise ValueError(f"not a duration: {text!r} (use e.g. 7d, 12h, 30m)")
-    return timedelta(**{unit: int(number)})
+    return timedelta(**{unit: amount})

@@ -6,6 +6,7 @@ from bot import feed
 from bot.cards import action
 from bot.i18n import N_, Translate
 from bot.replies import Choice
+from bot.text import small_number
 from bot.turn import Turn
 from bot.usecases.triage import load_for_coordinator
 
@@ -66,7 +67,8 @@ async def ask_reporter(turn: Turn, reference: str, question: str) -> None:
 
 async def question_for_reporter(turn: Turn, question_id: str) -> str | None:
     """The reference of the concern a question is about, if the actor may answer it."""
-    question = await turn.uow.questions.get(int(question_id)) if question_id.isdigit() else None
+    number = small_number(question_id)
+    question = None if number is None else await turn.uow.questions.get(number)
     concern = None
     if question is not None:
         concern = await turn.uow.concerns.by_id(question.concern_id)
@@ -116,7 +118,8 @@ async def answer_question(turn: Turn, question_id: str, answer: str) -> None:
 
 async def view_reply(turn: Turn, question_id: str) -> None:
     """Show a coordinator the reporter's answer to a relayed question (logged)."""
-    question = await turn.uow.questions.get(int(question_id)) if question_id.isdigit() else None
+    number = small_number(question_id)
+    question = None if number is None else await turn.uow.questions.get(number)
     concern = None if question is None else await turn.uow.concerns.by_id(question.concern_id)
     if question is None or concern is None:
         await turn.log("view_reply", "denied")
