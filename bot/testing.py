@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from bot.bootstrap import App, bootstrap
 from bot.config import Settings, load_settings
@@ -68,10 +72,39 @@ class RecordingOutlet:
         return [r for r in self.sent if r.to.user_id == user_id]
 
 
+POSTGRES_ENV = "CONCERNBOT_TEST_POSTGRES_URL"
+"""When set (to a server URL), tests run against PostgreSQL instead of SQLite files."""
+
+
+def database_url(database: Path) -> str:
+    """The URL of the test database named after ``database``: that SQLite file, or (with
+    $CONCERNBOT_TEST_POSTGRES_URL) a PostgreSQL database of its own, created on first use."""
+    server = os.environ.get(POSTGRES_ENV)
+    if not server:
+        return f"sqlite+aiosqlite:///{database}"
+    import psycopg  # only needed when testing against PostgreSQL
+
+    name = "cb_" + hashlib.sha1(str(database.resolve()).encode()).hexdigest()[:20]
+    admin = make_url(server)
+    plain = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+        ).fetchone()
+        if exists is None:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
+def using_postgres() -> bool:
+    """True when this test run targets PostgreSQL."""
+    return bool(os.environ.get(POSTGRES_ENV))
+
+
 def example_settings(database: Path, config: Path | None = None) -> Settings:
-    """The example configuration with the database moved to ``database``."""
+    """The example configuration with the database moved to ``database`` (see database_url)."""
     path = config or Path(__file__).resolve().parent.parent / "config.example.toml"
-    return load_settings(path, {"CONCERNBOT_DATABASE_URL": f"sqlite+aiosqlite:///{database}"})
+    return load_settings(path, {"CONCERNBOT_DATABASE_URL": database_url(database)})
 
 
 @dataclass

@@ -73,8 +73,8 @@ class OutboxRepository:
             )
             .exists()
         )
-        query = (
-            select(outbox)
+        due = (
+            select(outbox.c.id)
             .where(
                 outbox.c.state == PENDING,
                 outbox.c.channel.in_(channels),
@@ -86,15 +86,20 @@ class OutboxRepository:
             .limit(limit)
         )
         if address is not None:
-            query = query.where(outbox.c.address == address)
-        rows = list(await self._c.execute(query))
+            due = due.where(outbox.c.address == address)
+        if self._c.dialect.name == "postgresql":
+            # Several instances claim side by side: rows another worker is claiming are skipped.
+            due = due.with_for_update(skip_locked=True, of=outbox)
+        # One atomic UPDATE … RETURNING: the claim and the lease are a single statement.
+        claimed = (
+            update(outbox)
+            .where(outbox.c.id.in_(due.scalar_subquery()))
+            .values(claimed_until=now + lease)
+            .returning(*outbox.c)
+        )
+        rows = sorted(await self._c.execute(claimed), key=lambda r: r.id)
         if not rows:
             return []
-        await self._c.execute(
-            update(outbox)
-            .where(outbox.c.id.in_([r.id for r in rows]))
-            .values(claimed_until=now + lease)
-        )
         return [
             OutboxItem(
                 id=r.id,
