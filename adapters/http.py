@@ -17,6 +17,7 @@ SLACK_PATH = "/slack/events"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 Health = Callable[[], Awaitable[dict[str, Any]]]
+Metrics = Callable[[], Awaitable[str]]
 UpdateHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
@@ -28,12 +29,16 @@ def secret_matches(given: str | None, expected: str) -> bool:
 class HttpServer:
     """An aiohttp server on the configured host and port; routes are added before start."""
 
-    def __init__(self, host: str, port: int, health: Health) -> None:
+    def __init__(
+        self, host: str, port: int, health: Health, metrics: Metrics | None = None
+    ) -> None:
         self._host = host
         self._port = port
         self._health = health
+        self._metrics = metrics
         self.app = web.Application(client_max_size=1024 * 1024)
         self.app.router.add_get("/healthz", self._healthz)
+        self.app.router.add_get("/metrics", self._metrics_page)
         self._runner: web.AppRunner | None = None
         self.port = port
 
@@ -75,6 +80,16 @@ class HttpServer:
         """Stop listening and finish requests in hand."""
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _metrics_page(self, request: web.Request) -> web.Response:
+        if self._metrics is None:
+            return web.Response(status=404)
+        return web.Response(
+            text=await self._metrics(),
+            content_type="text/plain",
+            charset="utf-8",
+            headers={"X-Content-Type-Options": "nosniff"},
+        )
 
     async def _healthz(self, request: web.Request) -> web.Response:
         report = await self._health()

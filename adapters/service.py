@@ -12,12 +12,14 @@ from typing import Any
 from adapters.http import HttpServer
 from adapters.ratelimit import SendLimiter
 from adapters.slack_adapter import SlackAdapter
-from adapters.telegram_adapter import TelegramAdapter
+from adapters.telegram_adapter import PollingConflict, TelegramAdapter
 from bot.bootstrap import App, bootstrap
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.crypto import Cipher
 from bot.delivery import Outlet
+from bot.leadership import Leadership
+from bot.metrics import render as render_metrics
 from bot.outbox import Deliverer
 from bot.scheduler import Scheduler
 
@@ -52,6 +54,8 @@ class Service:
         self.http: HttpServer | None = None
         self._worker: asyncio.Task[None] | None = None
         self.scheduler: Scheduler | None = None
+        self.leadership: Leadership | None = None
+        self._leader_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Open storage, start the HTTP server, the outbox worker and the channels."""
@@ -71,7 +75,9 @@ class Service:
         self.slack = self._slack()
         if self.slack is not None:
             outlets[self.slack.name] = self.slack
-        self.http = HttpServer(self.settings.http.host, self.settings.http.port, self.health)
+        self.http = HttpServer(
+            self.settings.http.host, self.settings.http.port, self.health, self.metrics
+        )
         if self.telegram is not None and self.settings.telegram.mode == "webhook":
             self.http.add_telegram_webhook(self.telegram.process_webhook, secret)
         if self.slack is not None:
@@ -88,8 +94,8 @@ class Service:
             self.scheduler = Scheduler(
                 app.uow, self.settings, app.clock, app.feeds, app.outbox_changed.fire
             )
-            await self.scheduler.catch_up()
-            self.scheduler.start()
+            self.leadership = Leadership(app.engine)
+            self._leader_task = asyncio.create_task(self._lead())
         log.info("concernbot running (http port %d)", self.http.port)
 
     def _slack(self) -> SlackAdapter | None:
@@ -108,10 +114,33 @@ class Service:
             settings, token, signing_secret, self.settings.bot.default_language, app_token
         )
 
+    async def _lead(self) -> None:
+        """Run the scheduler only while this instance holds leadership; check regularly."""
+        assert self.scheduler is not None
+        assert self.leadership is not None
+        while True:
+            try:
+                leading = await self.leadership.try_lead()
+            except Exception as error:
+                log.warning("leadership check failed: %s", type(error).__name__)
+                leading = False
+            if leading and not self.scheduler.running:
+                await self.scheduler.catch_up()
+                self.scheduler.start()
+            elif not leading and self.scheduler.running:
+                self.scheduler.shutdown()
+            await asyncio.sleep(self.settings.scheduler.leader_check_seconds)
+
     async def stop(self) -> None:
         """Stop taking updates, finish the one in hand, flush what is due, close storage."""
+        if self._leader_task is not None:
+            self._leader_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._leader_task
         if self.scheduler is not None:
             self.scheduler.shutdown()
+        if self.leadership is not None:
+            await self.leadership.release()
         if self.telegram is not None:
             with contextlib.suppress(Exception):
                 await self.telegram.stop()
@@ -127,6 +156,25 @@ class Service:
         if self.app is not None:
             await self.app.close()
 
+    async def metrics(self) -> str:
+        """The Prometheus text exposition, with the outbox gauges read now."""
+        report = await self.health()
+        gauges = {
+            "concernbot_outbox_backlog": (
+                "Messages waiting for delivery.",
+                float(report.get("outbox_backlog", 0)),
+            ),
+            "concernbot_dead_letters": (
+                "Messages that could not be delivered.",
+                float(report.get("dead_letters", 0)),
+            ),
+            "concernbot_scheduler_leader": (
+                "1 when this instance runs the scheduled jobs.",
+                1.0 if report.get("scheduler_leader") else 0.0,
+            ),
+        }
+        return render_metrics(gauges)
+
     async def health(self) -> dict[str, Any]:
         """Database reachable, outbox backlog and dead letters."""
         if self.app is None:
@@ -138,6 +186,10 @@ class Service:
         except Exception as error:
             return {"ok": False, "database": type(error).__name__}
         report: dict[str, Any] = {
+            "scheduler_leader": self.leadership is not None
+            and self.leadership.leading
+            and self.scheduler is not None
+            and self.scheduler.running,
             "ok": True,
             "database": "ok",
             "outbox_backlog": backlog,
@@ -158,6 +210,9 @@ async def serve_until_signal(settings: Settings, environ: Mapping[str, str]) -> 
     try:
         await service.start()
         await stopping.wait()
+    except PollingConflict as error:
+        log.error("%s", error)
+        return 3
     finally:
         await service.stop()
     return 0

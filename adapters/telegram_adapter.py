@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, BotCommand, InputFile, Update
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Conflict, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
@@ -37,6 +37,10 @@ COMMANDS = (
     ("help", N_("What the bot can do")),
     ("cancel", N_("Stop what you are doing")),
 )
+
+
+class PollingConflict(RuntimeError):
+    """Telegram answered 409: another process polls the same bot."""
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -93,6 +97,15 @@ class TelegramAdapter:
             await self.application.start()
             return
         await bot.delete_webhook()
+        try:
+            # Unconfirmed updates stay queued: without an offset nothing is acknowledged.
+            await bot.get_updates(timeout=0, limit=1)
+        except Conflict:
+            await self.application.shutdown()
+            raise PollingConflict(
+                "another instance is already polling this Telegram bot; stop it, or use "
+                "webhook mode to run several instances"
+            ) from None
         await self.application.start()
         assert self.application.updater is not None
         await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)

@@ -91,6 +91,7 @@ class SchedulerSettings:
     draft_reminder_hours: int = 1
     draft_expiry_hours: int = 24
     misfire_grace_minutes: int = 60
+    leader_check_seconds: int = 15
 
 
 @dataclass(frozen=True)

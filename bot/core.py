@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from bot import metrics
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import Address, CommandReceived, InboundEvent
@@ -69,6 +71,7 @@ class Bot:
         return await self._process(event, direct=True)
 
     async def _process(self, event: InboundEvent, direct: bool) -> list[Reply]:
+        started = time.perf_counter()
         try:
             replies = await self._handle(event, direct)
         except Exception as error:
@@ -76,6 +79,8 @@ class Bot:
             log.error("turn failed: %s", type(error).__name__)
             replies = await self._apologise(event, direct)
         self._on_outbox()
+        metrics.UPDATES.inc(event.sender.address.channel)
+        metrics.TURN_SECONDS.observe(time.perf_counter() - started)
         return replies
 
     async def _handle(self, event: InboundEvent, direct: bool) -> list[Reply]:

@@ -10,6 +10,7 @@ import random
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
+from bot import metrics
 from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.delivery import DeliveryError, Outlet, Rejected, RetryLater, Unreachable
@@ -161,6 +162,11 @@ class Deliverer:
         reply: Outgoing | None = None,
         posted_id: str | None = None,
     ) -> None:
+        channel = item.reply.to.channel
+        metrics.DELIVERIES.inc(channel, outcome)
+        if outcome == "sent":
+            waited = (self._clock.now() - item.created_at).total_seconds()
+            metrics.DELIVERY_SECONDS.observe(max(waited, 0.0))
         async with self._uow() as uow:
             if outcome == "sent":
                 await uow.outbox.mark_sent(item.id, self._clock.now())

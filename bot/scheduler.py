@@ -168,6 +168,11 @@ class Scheduler:
             )
         self._aps.start()
 
+    @property
+    def running(self) -> bool:
+        """True while jobs are on their triggers."""
+        return self._aps is not None and bool(self._aps.running)
+
     def shutdown(self) -> None:
         """Stop firing jobs (a run in progress finishes in its own transaction)."""
         if self._aps is not None and self._aps.running:
