@@ -1,11 +1,14 @@
 # make run: chat with the bot in this terminal (or serve the configured channels).
-# make test: ruff, mypy --strict and the whole pytest suite.
+# make test: ruff, mypy --strict and the whole pytest suite, on SQLite and on PostgreSQL
+#            (scripts/test-postgres starts a throwaway server on 127.0.0.1, installing it
+#            from the distribution's packages when missing).
+# make test-sqlite: the same without PostgreSQL.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest clean
+.PHONY: run test test-sqlite lint typecheck pytest pytest-postgres clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -28,7 +31,17 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+pytest-postgres: $(STAMP)
+	CONCERNBOT_TEST_POSTGRES_URL="$$(scripts/test-postgres)" $(BIN)/pytest
+
+test: lint typecheck pytest pytest-postgres
+
+test-sqlite: lint typecheck pytest
+
+# make i18n: extract every N_("...") message into bot/locale and update the nl/en catalogs.
+.PHONY: i18n
+i18n: $(STAMP)
+	$(BIN)/python -m bot.i18n_tools
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
