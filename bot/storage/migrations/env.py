@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from bot.storage.tables import metadata
 
 config = context.config
-connection = config.attributes.get("connection")
 
-if connection is not None:
+
+def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
@@ -19,14 +19,12 @@ if connection is not None:
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+handed_over = config.attributes.get("connection")
+if handed_over is not None:
+    _migrate(handed_over)
 else:
     url = config.get_main_option("sqlalchemy.url") or "sqlite:///var/concernbot.db"
     with create_engine(url).connect() as standalone:
-        context.configure(
-            connection=standalone,
-            target_metadata=metadata,
-            render_as_batch=True,
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        _migrate(standalone)
