@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import sys
 import threading
@@ -38,6 +39,13 @@ def to_event(line: str, sender: Sender, last: Reply | None) -> InboundEvent:
     return parse_text(sender, line.rstrip("\n"))
 
 
+def _tolerant(stream: TextIO) -> TextIO:
+    """Undecodable input and unprintable output become '?'-like marks, not a traceback."""
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="replace")
+    return stream
+
+
 class ConsoleAdapter:
     """Reads stdin on a daemon thread and prints replies for one local user."""
 
@@ -52,8 +60,8 @@ class ConsoleAdapter:
         files: Path = Path("var/exports"),
     ) -> None:
         self.sender = Sender(Address(CHANNEL, user), display_name=user, language=language)
-        self._in = stdin or sys.stdin
-        self._out = stdout or sys.stdout
+        self._in = _tolerant(stdin or sys.stdin)
+        self._out = _tolerant(stdout or sys.stdout)
         self._last: Reply | None = None
         self._files = files
         self._task: asyncio.Task[None] | None = None
@@ -101,9 +109,13 @@ class ConsoleAdapter:
         lines: asyncio.Queue[str | None] = asyncio.Queue()
 
         def pump() -> None:
-            for line in iter(self._in.readline, ""):
-                loop.call_soon_threadsafe(lines.put_nowait, line)
-            loop.call_soon_threadsafe(lines.put_nowait, None)
+            try:
+                for line in iter(self._in.readline, ""):
+                    loop.call_soon_threadsafe(lines.put_nowait, line)
+            except (OSError, ValueError):
+                pass  # unreadable input (a closed terminal): treated as its end
+            finally:
+                loop.call_soon_threadsafe(lines.put_nowait, None)
 
         threading.Thread(target=pump, name="console-stdin", daemon=True).start()
         try:

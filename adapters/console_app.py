@@ -34,6 +34,9 @@ async def run_console(settings: Settings, role: Role, user: str, language: str |
             except EnrolmentError as error:
                 print(f"concernbot: {error}", file=sys.stderr)
                 return 2
+            # This terminal is the only one delivering to its user: messages a killed run had
+            # claimed but not finished are shown now, not after their lease runs out.
+            await uow.outbox.release(adapter.name, adapter.sender.address.user_id)
             if language is not None and member.id is not None and member.language != language:
                 await uow.members.set_language(member.id, language)
             await uow.commit()

@@ -41,12 +41,14 @@ class Service:
         clock: Clock | None = None,
         cipher: Cipher | None = None,
         telegram_limiter: SendLimiter | None = None,
+        slack_limiter: SendLimiter | None = None,
     ) -> None:
         self.settings = settings
         self._environ = environ
         self._clock = clock
         self._cipher = cipher
         self._telegram_limiter = telegram_limiter
+        self._slack_limiter = slack_limiter
         self.app: App | None = None
         self.telegram: TelegramAdapter | None = None
         self.slack: SlackAdapter | None = None
@@ -111,7 +113,17 @@ class Service:
                 f"${settings.app_token_env})"
             )
         return SlackAdapter(
-            settings, token, signing_secret, self.settings.bot.default_language, app_token
+            settings,
+            token,
+            signing_secret,
+            self.settings.bot.default_language,
+            app_token,
+            self._slack_limiter
+            or SendLimiter(
+                settings.overall_per_second,
+                settings.per_channel_per_second,
+                settings.per_channel_burst,
+            ),
         )
 
     async def _lead(self) -> None:
@@ -124,11 +136,16 @@ class Service:
             except Exception as error:
                 log.warning("leadership check failed: %s", type(error).__name__)
                 leading = False
-            if leading and not self.scheduler.running:
-                await self.scheduler.catch_up()
-                self.scheduler.start()
-            elif not leading and self.scheduler.running:
-                self.scheduler.shutdown()
+            try:
+                if leading and not self.scheduler.running:
+                    await self.scheduler.catch_up()
+                    self.scheduler.start()
+                elif not leading and self.scheduler.running:
+                    self.scheduler.shutdown()
+            except Exception as error:
+                # E.g. the database was unreachable while catching up: try again at the next
+                # check, rather than end this loop and hold the lock with no scheduler running.
+                log.warning("starting the scheduler failed: %s", type(error).__name__)
             await asyncio.sleep(self.settings.scheduler.leader_check_seconds)
 
     async def stop(self) -> None:

@@ -46,7 +46,8 @@ def action_to_event(body: dict[str, Any]) -> ChoiceMade | None:
     if sender is None or not actions:
         return None
     action = actions[0]
-    action_id = str(action.get("action_id", ""))
+    # A repeated verb in one block carries a "#n" suffix (see ``buttons``); the verb is before it.
+    action_id = str(action.get("action_id", "")).partition("#")[0]
     if not action_id.startswith("act:"):
         return None
     event_id = f"action:{action.get('action_ts', '')}:{sender.address.user_id}"
@@ -124,16 +125,20 @@ def text_blocks(text: str, max_blocks: int) -> list[dict[str, Any]]:
 
 def buttons(reply: Reply) -> list[dict[str, Any]]:
     """An actions block for the reply's choices (``act:<verb>:<arg>`` → action_id, value)."""
-    elements = []
+    elements: list[dict[str, Any]] = []
+    used: set[str] = set()
     for choice in reply.choices[:25]:
         verb_id, _, argument = choice.id.rpartition(":")
         if not verb_id.startswith("act:"):
             continue
+        # Slack refuses a block whose action ids repeat (invalid_blocks), as in a list of cards.
+        action_id = verb_id if verb_id not in used else f"{verb_id}#{len(elements)}"
+        used.add(action_id)
         elements.append(
             {
                 "type": "button",
                 "text": {"type": "plain_text", "text": choice.label[:BUTTON_LIMIT], "emoji": False},
-                "action_id": verb_id,
+                "action_id": action_id,
                 "value": argument[:2000],
             }
         )

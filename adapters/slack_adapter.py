@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -113,8 +112,13 @@ class SlackAdapter:
         try:
             if isinstance(reply, Removal):
                 for ts in reply.message_ids:
-                    with contextlib.suppress(SlackApiError):
+                    try:
                         await self.client.chat_delete(channel=reply.to.user_id, ts=ts)
+                    except SlackApiError as error:
+                        # Already gone is done; anything else (a rate limit, an outage) is
+                        # retried by the outbox, or an erased concern's copy would stay.
+                        if error.response.get("error") != "message_not_found":
+                            raise
                 return None
             return await self._post(reply)
         except SlackApiError as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import warnings
 from collections.abc import Mapping
 from datetime import timedelta
@@ -24,6 +25,11 @@ from bot.logs import add_secret
 from bot.replies import Outgoing, Removal
 
 log = logging.getLogger(__name__)
+
+# Opt in to python-telegram-bot's coming durations (timedelta, not int). Without it, building
+# a RetryAfter for a 429 emits a deprecation warning, which turns the 429 into an unexpected
+# error wherever warnings are errors (as in our tests), and retry_after is then not honoured.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 COMMANDS = (
@@ -120,9 +126,11 @@ class TelegramAdapter:
         await self.application.shutdown()
 
     async def process_webhook(self, data: dict[str, Any]) -> None:
-        """Handle one update POSTed to our webhook endpoint."""
+        """Handle one update POSTed to our webhook endpoint. A failure propagates, so the
+        endpoint answers 500 and Telegram delivers the update again (the library's own
+        dispatch would log the error and let the update be acknowledged, and lost)."""
         update = Update.de_json(data, self.application.bot)
-        await self.application.process_update(update)
+        await self._dispatch(update)
 
     async def send(self, reply: Outgoing) -> str | None:
         """Deliver a reply (split to fit) or carry out a removal; map errors to core errors."""
@@ -171,6 +179,9 @@ class TelegramAdapter:
         await self.application.bot.set_my_commands([BotCommand(n, t(d)) for n, d in COMMANDS])
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._dispatch(update)
+
+    async def _dispatch(self, update: Update) -> None:
         chat = update.effective_chat
         if chat is not None and chat.type != chat.PRIVATE:
             await self._leave(chat.id)

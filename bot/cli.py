@@ -99,9 +99,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.console_app import run_console
-    from adapters.service import channels_configured, serve_until_signal
-
     if args.command == "invite":
         return await _invite(settings, args.org, Role(args.role), args.expires)
     if args.command == "jobs":
@@ -114,6 +111,13 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await operator.audit(settings, args.concern, args.member, args.since)
     if args.command == "export":
         return await operator.export(settings, args.member, args.output)
+    return await _chat(args, settings)
+
+
+async def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.console_app import run_console
+    from adapters.service import channels_configured, serve_until_signal
+
     if args.command == "run" and channels_configured(settings, os.environ):
         return await serve_until_signal(settings, os.environ)
     role = Role(getattr(args, "role", "reporter"))

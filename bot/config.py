@@ -119,6 +119,9 @@ class SlackSettings:
     socket_mode: bool = False
     api_base_url: str = "https://slack.com/api/"
     alert_channels: dict[str, str] = field(default_factory=dict)
+    overall_per_second: float = 20.0
+    per_channel_per_second: float = 1.0
+    per_channel_burst: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,9 @@ def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -
             raise ConfigError(f"configuration file not found: {path}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from exc
+    unknown = set(raw) - {*_SECTIONS, "networks"}
+    if unknown:
+        raise ConfigError(f"unknown sections in {path}: {', '.join(sorted(unknown))}")
     sections = {name: _section(name, raw.get(name, {}), env) for name in _SECTIONS}
     networks = tuple(_network(item) for item in raw.get("networks", []))
     settings = Settings(networks=networks, **sections)
@@ -207,8 +213,10 @@ def _section(name: str, values: object, env: Mapping[str, str]) -> Any:
             value = {str(k): v for k, v in value.items()}
         elif env_name in env:
             value = _coerce(env[env_name], type(default), env_name)
-        elif not isinstance(value, type(default)) and not (
-            isinstance(default, float) and isinstance(value, int)
+        elif isinstance(default, float) and _is_int(value):
+            value = float(value)
+        elif not isinstance(value, type(default)) or (
+            isinstance(value, bool) and not isinstance(default, bool)
         ):
             raise ConfigError(f"[{name}] {key} must be of type {type(default).__name__}")
         merged[spec.name] = value
@@ -233,7 +241,32 @@ def _coerce(text: str, kind: type, env_name: str) -> Any:
     return text
 
 
-def _network(item: Mapping[str, Any]) -> Network:
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _known(table: object, where: str, keys: set[str]) -> Mapping[str, Any]:
+    """``table`` as a mapping, refused when it is not a table or has keys not in ``keys``."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"each {where} entry must be a table")
+    unknown = set(table) - keys
+    if unknown:
+        raise ConfigError(f"a {where} entry has unknown keys: {', '.join(sorted(unknown))}")
+    return table
+
+
+def _whole(item: Mapping[str, Any], key: str, default: int) -> int:
+    value = item.get(key, default)
+    if not _is_int(value):
+        raise ConfigError(f"[[networks]] {key} must be a whole number")
+    return int(value)
+
+
+_NETWORK_KEYS = {"id", "name", "organisations", "roles", "digest_threshold", "retention_days"}
+
+
+def _network(entry: object) -> Network:
+    item = _known(entry, "[[networks]]", _NETWORK_KEYS)
     try:
         organisations = tuple(
             Organisation(
@@ -242,19 +275,25 @@ def _network(item: Mapping[str, Any]) -> Network:
                 procedure=str(org.get("procedure", "")).strip(),
                 agreements=str(org.get("agreements", "")).strip(),
             )
-            for org in item.get("organisations", [])
+            for org in (
+                _known(o, "[[networks.organisations]]", {"id", "name", "procedure", "agreements"})
+                for o in item.get("organisations", [])
+            )
         )
         roles = tuple(
             RoleContact(role=str(r["role"]), who=str(r["who"]), contact=str(r.get("contact", "")))
-            for r in item.get("roles", [])
+            for r in (
+                _known(r, "[[networks.roles]]", {"role", "who", "contact"})
+                for r in item.get("roles", [])
+            )
         )
         return Network(
             id=str(item["id"]),
             name=str(item["name"]),
             organisations=organisations,
             roles=roles,
-            digest_threshold=int(item.get("digest_threshold", 5)),
-            retention_days=int(item.get("retention_days", 365)),
+            digest_threshold=_whole(item, "digest_threshold", 5),
+            retention_days=_whole(item, "retention_days", 365),
         )
     except KeyError as exc:
         raise ConfigError(f"a [[networks]] entry lacks the key {exc.args[0]!r}") from exc

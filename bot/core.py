@@ -10,7 +10,7 @@ from datetime import datetime
 from bot import metrics
 from bot.clock import Clock
 from bot.config import Settings
-from bot.events import Address, CommandReceived, InboundEvent
+from bot.events import Address, CommandReceived, FormSubmitted, InboundEvent
 from bot.flows import Flow
 from bot.i18n import N_, translator
 from bot.model import AccessLogEntry
@@ -94,8 +94,12 @@ class Bot:
             admission = await admit(uow, address, now, self._settings.limits)
             if not admission.allowed:
                 # Dropped, but counted: the refill and the warning state are committed.
-                t = translator(event.sender.language or self._settings.bot.default_language)
-                mine = [Reply(address, t(SLOW_DOWN))] if admission.warn else []
+                mine = []
+                if admission.warn:
+                    known = await uow.members.by_address(address)
+                    language = known.language if known is not None else event.sender.language
+                    t = translator(language or self._settings.bot.default_language)
+                    mine = [Reply(address, t(SLOW_DOWN))]
                 kept = await self._queue(uow, list(mine), address if direct else None, now)
                 await uow.commit()
                 log.warning("throttled a sender on %s", address.channel)
@@ -115,6 +119,10 @@ class Bot:
                 await self._router.route(turn, state, event)
                 replies = turn.replies
             mine = await self._queue(uow, replies, address if direct else None, now)
+            if direct and _refused_form(event, replies):
+                # Nothing changed; not committing lets the same form, sent again, be refused
+                # again (its event id is not kept) instead of being taken for a redelivery.
+                return mine
             await uow.commit()
             return mine
 
@@ -178,7 +186,7 @@ class Bot:
         return [Reply(sender.address, text)]
 
     async def _apologise(self, event: InboundEvent, direct: bool) -> list[Reply]:
-        t = translator(event.sender.language or self._settings.bot.default_language)
+        t = translator(await self._language_of(event))
         reply = Reply(event.sender.address, t(FAILED))
         if direct:
             return [reply]
@@ -186,3 +194,22 @@ class Bot:
             await uow.outbox.add(reply, self._clock.now())
             await uow.commit()
         return []
+
+    async def _language_of(self, event: InboundEvent) -> str:
+        """The sender's own language when they are a member, else their platform's or ours."""
+        fallback = event.sender.language or self._settings.bot.default_language
+        try:
+            async with self._uow() as uow:
+                member = await uow.members.by_address(event.sender.address)
+        except Exception:  # the apology must not fail because storage does
+            return fallback
+        return fallback if member is None else member.language
+
+
+def _refused_form(event: InboundEvent, replies: list[Outgoing]) -> bool:
+    """True for a submitted form that was answered with field errors only."""
+    return (
+        isinstance(event, FormSubmitted)
+        and bool(replies)
+        and all(isinstance(r, Reply) and r.extra.get("error") for r in replies)
+    )

@@ -119,7 +119,12 @@ class Cipher:
             raise KeyringError(f"a value in {context} is not in the encrypted format") from exc
         if prefix != _PREFIX:
             raise KeyringError(f"a value in {context} has an unknown format")
-        raw = base64.urlsafe_b64decode(body.encode())
+        try:
+            raw = base64.urlsafe_b64decode(body.encode())
+        except (binascii.Error, ValueError) as exc:
+            raise KeyringError(f"a value in {context} is damaged") from exc
+        if len(raw) < 12 + 16:  # a nonce and an authentication tag at the least
+            raise KeyringError(f"a value in {context} is damaged")
         try:
             plain = AESGCM(self._ring.key(kid)).decrypt(raw[:12], raw[12:], context.encode())
         except InvalidTag as exc:

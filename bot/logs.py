@@ -10,7 +10,17 @@ from typing import Any
 
 _SECRETS: set[str] = set()
 _factory_installed = False
-_QUIET = ("httpx", "httpcore", "telegram", "apscheduler", "aiohttp.access", "slack_bolt")
+# Chatty libraries, held at WARNING: their debug lines carry URLs and request bodies (message
+# text, an account shown in a Slack modal).
+_QUIET = (
+    "httpx",
+    "httpcore",
+    "telegram",
+    "apscheduler",
+    "aiohttp.access",
+    "slack_bolt",
+    "slack_sdk",
+)
 
 
 def add_secret(secret: str) -> None:
@@ -83,6 +93,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(self.formatException(record.exc_info))
         if record.exc_text:
             entry["exception"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)

@@ -178,7 +178,7 @@ class Concern:
         index = STATUS_ORDER.index(self.status)
         return STATUS_ORDER[index + 1 :]
 
-    def acknowledge(self, by_member_id: int, at: datetime) -> None:
+    def acknowledge(self, by_member_id: int, at: datetime, note: str = "") -> None:
         """Record that a coordinator has seen the concern and takes responsibility."""
         if self.status is not Status.RECEIVED:
             raise DomainError("already_acknowledged")
@@ -186,7 +186,7 @@ class Concern:
         self.acknowledged_at = at
         if self.assignee_id is None:
             self.assignee_id = by_member_id
-        self._record(Status.ACKNOWLEDGED, at, by_member_id, None, "")
+        self._record(Status.ACKNOWLEDGED, at, by_member_id, None, note)
 
     def assign(self, member_id: int) -> None:
         """Make ``member_id`` the coordinator responsible for the concern."""
@@ -208,7 +208,7 @@ class Concern:
         if status is Status.CLOSED and outcome is None:
             raise DomainError("outcome_required")
         if status is Status.ACKNOWLEDGED:
-            self.acknowledge(by_member_id, at)
+            self.acknowledge(by_member_id, at, note)
             return
         if self.status is Status.RECEIVED:
             self.acknowledged_by = by_member_id

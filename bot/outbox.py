@@ -22,6 +22,7 @@ from bot.storage.uow import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+MIN_WAIT = 0.5
 
 
 def backoff_seconds(
@@ -52,6 +53,7 @@ class Deliverer:
         self._jitter = jitter
         self._wake = asyncio.Event()
         self._stopping = False
+        self._pass = asyncio.Lock()
 
     def wake(self) -> None:
         """Tell the worker new messages were committed."""
@@ -63,20 +65,24 @@ class Deliverer:
         self._wake.set()
 
     async def deliver_due(self) -> int:
-        """Deliver everything due now; returns how many messages were handled."""
-        handled = 0
-        while True:
-            async with self._uow() as uow:
-                items = await uow.outbox.claim(
-                    tuple(self._outlets), self._clock.now(), LEASE, address=self._address
-                )
-                await uow.commit()
-            if not items:
-                return handled
-            # One item per recipient is claimed, so sending them side by side keeps each
-            # recipient's order while a slow chat (rate limit) does not hold up the others.
-            await asyncio.gather(*(self._deliver(item) for item in items))
-            handled += len(items)
+        """Deliver everything due now; returns how many messages were handled.
+
+        A call made while ``run`` is in a pass waits for that pass: on return, nothing due
+        is still on its way (the terminal chat reads the next line only then)."""
+        async with self._pass:
+            handled = 0
+            while True:
+                async with self._uow() as uow:
+                    items = await uow.outbox.claim(
+                        tuple(self._outlets), self._clock.now(), LEASE, address=self._address
+                    )
+                    await uow.commit()
+                if not items:
+                    return handled
+                # One item per recipient is claimed, so sending them side by side keeps each
+                # recipient's order while a slow chat (rate limit) does not hold up the others.
+                await asyncio.gather(*(self._deliver(item) for item in items))
+                handled += len(items)
 
     async def pending(self) -> int:
         """How many messages still wait for this worker's outlets (and address)."""
@@ -111,7 +117,8 @@ class Deliverer:
                 item,
                 "retry",
                 attempts - 1,
-                now + timedelta(seconds=error.retry_after),
+                # At least a moment: a zero wait would be claimed again in this same pass.
+                now + timedelta(seconds=max(error.retry_after, MIN_WAIT)),
                 "rate_limited",
             )
         except Unreachable:
@@ -148,7 +155,7 @@ class Deliverer:
             log.error("outbox %s: dead letter after %d attempts (%s)", item.id, attempts, error)
             await self._settle(item, "dead", attempts, None, error[:64])
             return
-        delay = backoff_seconds(attempts, self._settings, self._jitter)
+        delay = max(backoff_seconds(attempts, self._settings, self._jitter), MIN_WAIT)
         when = self._clock.now() + timedelta(seconds=delay)
         await self._settle(item, "retry", attempts, when, error[:64])
 

@@ -141,14 +141,19 @@ class Scheduler:
         return JobRun(name, period, ran=True, messages=len(messages))
 
     async def catch_up(self) -> list[JobRun]:
-        """Run, once, the latest slot of each cron job that passed while nobody was running."""
+        """Run, once, the latest slot of each cron job that passed while nobody was running;
+        a job that fails is logged and tried again at the next catch-up, the others still run."""
         now = self._clock.now()
         runs = []
         for job in self.jobs.values():
             if isinstance(job.trigger, CronTrigger):
                 slot = previous_slot(job.trigger, now, timedelta(days=32))
-                if slot is not None:
+                if slot is None:
+                    continue
+                try:
                     runs.append(await self.run(job.name, slot))
+                except Exception as error:
+                    log.error("job %s failed: %s", job.name, type(error).__name__)
         return runs
 
     def start(self) -> None:

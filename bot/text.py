@@ -17,25 +17,27 @@ _BIDI_AND_INVISIBLE = {
     *range(0x2066, 0x206A),  # bidi isolates
     0xFEFF,  # zero-width no-break space / BOM
     0x00AD,  # soft hyphen
+    0x061C,  # Arabic letter mark (a bidi control, like LRM and RLM)
+    0x180E,  # Mongolian vowel separator (once a zero-width space)
 }
 _KEPT_CONTROLS = {"\n", "\t"}
 
 
 def clean(text: str) -> str:
     """Return ``text`` NFC-normalised, without control, bidi-override or zero-width characters."""
-    normalised = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    kept = []
-    for char in normalised:
-        if char in _KEPT_CONTROLS:
-            kept.append(char)
-            continue
-        if ord(char) in _BIDI_AND_INVISIBLE:
-            continue
-        category = unicodedata.category(char)
-        if category in ("Cc", "Cs", "Co", "Cn"):
-            continue
-        kept.append(char)
-    return "".join(kept).strip()
+    unified = text.replace("\r\n", "\n").replace("\r", "\n")
+    kept = "".join(char for char in unified if _kept(char))
+    # Normalised after the removal: a removed character may have kept two others apart that
+    # compose (so cleaning twice gives what cleaning once gave).
+    return unicodedata.normalize("NFC", kept).strip()
+
+
+def _kept(char: str) -> bool:
+    if char in _KEPT_CONTROLS:
+        return True
+    if ord(char) in _BIDI_AND_INVISIBLE:
+        return False
+    return unicodedata.category(char) not in ("Cc", "Cs", "Co", "Cn")
 
 
 def one_line(text: str, limit: int = 80) -> str:

@@ -59,8 +59,9 @@ class Turn:
 
     @property
     def feed_channels(self) -> set[str]:
-        """Channels whose members follow concerns in a shared feed rather than by message."""
-        return {a.channel for addresses in self.feeds.values() for a in addresses}
+        """Channels whose members follow the actor's network's concerns in a shared feed rather
+        than by message (only where that network has a feed)."""
+        return {a.channel for a in self.feeds.get(self.member.network_id, ())}
 
     def say(
         self,

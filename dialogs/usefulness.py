@@ -16,6 +16,8 @@ ANSWERS = ("yes", "partly", "no")
 async def _begin(turn: Turn, argument: str) -> dict[str, Answer] | None:
     reference, _, answer = argument.partition("~")
     concern = await turn.uow.concerns.by_reference(normalise_reference(reference))
+    if concern is not None and concern.reporter_id != turn.member_id:
+        await turn.log("usefulness", "denied", concern.reference)
     if (
         concern is None
         or concern.id is None

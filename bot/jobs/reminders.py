@@ -43,11 +43,12 @@ async def run_reminders(
     """Escalate late acute concerns, remind about late acknowledgement and late feedback."""
     out: list[Outgoing] = []
     all_feeds = feeds or {}
-    skip = frozenset(a.channel for addresses in all_feeds.values() for a in addresses)
     ft = translator(settings.bot.default_language)
     for network in settings.networks:
         coordinators = await uow.members.coordinators(network.id)
         network_feeds = all_feeds.get(network.id, ())
+        # Coordinators on a channel where this network has a feed follow it there.
+        skip = frozenset(a.channel for a in network_feeds)
         for concern in await uow.concerns.open_in_network(network.id):
             if concern.status is Status.RECEIVED and concern.acknowledge_due <= at:
                 key = f"{concern.reference}@{concern.acknowledge_due.isoformat()}"
@@ -57,12 +58,13 @@ async def run_reminders(
                 line = ft(ESCALATED_LINE if concern.acute else LATE_LINE)
                 out += line_replies(network_feeds, concern, line, triage_choices(concern, ft))
                 if concern.acute:
-                    out += await _escalate(uow, concern, coordinators, skip)
+                    # Personal, also on a feed's channel: the feed line names no one to act.
+                    out += await _escalate(uow, concern, coordinators)
             elif concern.status is not Status.RECEIVED and concern.feedback_due <= at:
                 key = f"{concern.reference}@{concern.feedback_due.isoformat()}"
                 if not await uow.ledger.first_time("remind_feedback", key, at):
                     continue
-                out += await _feedback_late(uow, settings, concern, at, skip)
+                out += await _feedback_late(uow, settings, concern, at)
                 out += line_replies(network_feeds, concern, ft(FEEDBACK_LINE))
     return out
 
@@ -94,18 +96,18 @@ async def _to_all(
 
 
 async def _escalate(
-    uow: UnitOfWork, concern: Concern, coordinators: list[Member], skip: frozenset[str]
+    uow: UnitOfWork, concern: Concern, coordinators: list[Member]
 ) -> list[Outgoing]:
     backups = [m for m in coordinators if m.backup]
 
     def compose(t: Translate) -> tuple[str, tuple[Choice, ...]]:
         return t(ESCALATED).format(reference=concern.reference), triage_choices(concern, t)
 
-    return await _to_all(uow, backups, compose, skip)
+    return await _to_all(uow, backups, compose, frozenset())
 
 
 async def _feedback_late(
-    uow: UnitOfWork, settings: Settings, concern: Concern, at: datetime, skip: frozenset[str]
+    uow: UnitOfWork, settings: Settings, concern: Concern, at: datetime
 ) -> list[Outgoing]:
     out: list[Outgoing] = []
     if concern.assignee_id is not None:
@@ -117,7 +119,8 @@ async def _feedback_late(
                     concern, t
                 )
 
-            out += await _to_all(uow, [assignee], remind, skip)
+            # The assignee is reminded in person, also on a feed's channel.
+            out += await _to_all(uow, [assignee], remind, frozenset())
     reporter = await uow.members.address_of(concern.reporter_id)
     member = await uow.members.get(concern.reporter_id)
     if reporter is not None and member is not None:

@@ -17,8 +17,11 @@ from bot.storage.tables import job_runs, processed_events
 async def insert_once(connection: AsyncConnection, table: Table, **values: Any) -> bool:
     """Insert a row unless its key exists; True when it was inserted now."""
     maker = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    result = await connection.execute(maker(table).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount == 1)
+    key = next(iter(table.primary_key.columns))
+    # RETURNING, not rowcount: with psycopg 3, SQLAlchemy reports an INSERT's rowcount as -1,
+    # which made every event look like a redelivery (and every job run look done) on PostgreSQL.
+    statement = maker(table).values(**values).on_conflict_do_nothing().returning(key)
+    return (await connection.execute(statement)).first() is not None
 
 
 class ProcessedEvents:

@@ -138,6 +138,21 @@ class OutboxRepository:
             query = query.where(outbox.c.address == address)
         return int((await self._c.execute(query)).scalar_one())
 
+    async def release(self, channel: str, address: str) -> int:
+        """Drop the leases on one recipient's pending messages, for a channel that only one
+        process delivers to (a terminal killed mid-send must not hold its chat for a lease)."""
+        result = await self._c.execute(
+            update(outbox)
+            .where(
+                outbox.c.state == PENDING,
+                outbox.c.channel == channel,
+                outbox.c.address == address,
+                outbox.c.claimed_until.is_not(None),
+            )
+            .values(claimed_until=None)
+        )
+        return int(result.rowcount or 0)
+
     async def dead_count(self) -> int:
         """How many messages were given up on."""
         query = select(func.count()).select_from(outbox).where(outbox.c.state == DEAD)

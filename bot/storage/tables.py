@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -13,9 +15,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     false,
     true,
 )
+from sqlalchemy.engine import Dialect
+
+from bot.clock import as_utc
 
 metadata = MetaData(
     naming_convention={
@@ -26,7 +32,20 @@ metadata = MetaData(
     }
 )
 
-Stamp = DateTime(timezone=True)
+
+class UtcStamp(TypeDecorator[datetime]):
+    """A moment stored in UTC: SQLite keeps only the wall-clock time of what it is given, so a
+    moment in another zone (a scheduler slot, an operator's --since) would be off by hours."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert an aware moment to UTC before it is stored or compared."""
+        return None if value is None else as_utc(value)
+
+
+Stamp = UtcStamp()
 
 members = Table(
     "members",

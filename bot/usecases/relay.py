@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import feed
 from bot.cards import action
 from bot.i18n import N_, Translate
+from bot.reference import normalise_reference
 from bot.replies import Choice
 from bot.text import small_number
 from bot.turn import Turn
@@ -34,7 +35,7 @@ async def ask_reporter(turn: Turn, reference: str, question: str) -> None:
     """Relay a coordinator's question to the reporter's own chat."""
     if not await may_ask(turn, reference):
         return
-    concern = await turn.uow.concerns.by_reference(reference)
+    concern = await turn.uow.concerns.by_reference(normalise_reference(reference))
     assert concern is not None
     assert concern.id is not None
     question_id = await turn.uow.questions.add(concern.id, turn.member_id, question, turn.now)

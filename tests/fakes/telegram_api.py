@@ -185,6 +185,22 @@ class FakeTelegram:
             },
         }
 
+    def my_chat_member(
+        self, user_id: int, chat_id: int, status: str = "member", chat_type: str = "supergroup"
+    ) -> dict[str, Any]:
+        """The bot's membership of a group changed (``user_id`` added it, by default)."""
+        bot = {"id": BOT_ID, "is_bot": True, "first_name": "Concern", "username": BOT_USERNAME}
+        return {
+            "update_id": next(self._update_ids),
+            "my_chat_member": {
+                "chat": {"id": chat_id, "title": "Some group", "type": chat_type},
+                "from": self.user(user_id),
+                "date": int(time.time()),
+                "old_chat_member": {"user": bot, "status": "left"},
+                "new_chat_member": {"user": bot, "status": status},
+            },
+        }
+
     async def push(self, update: dict[str, Any]) -> None:
         """Deliver an update: queue it for getUpdates, or POST it to the webhook."""
         if self.webhook_url:

@@ -1,0 +1,346 @@
+"""Telegram translation, rendering and send limits: pure, against recorded-shape payloads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from telegram import Bot, Update
+
+from adapters.ratelimit import SendLimiter
+from adapters.telegram import (
+    MAX_CALLBACK_BYTES,
+    MAX_TEXT,
+    callback_data,
+    parse_callback,
+    render,
+    split_text,
+    to_event,
+)
+from bot.events import (
+    Address,
+    ChoiceMade,
+    CommandReceived,
+    TextReceived,
+    UnsupportedReceived,
+)
+from bot.replies import Choice, Reply
+
+PAYLOADS = Path(__file__).parent / "payloads"
+BOT = Bot("123:TEST")
+SANNE = "482913377"
+
+
+def payload(name: str) -> dict[str, Any]:
+    """A recorded-shape update, as Telegram sends it."""
+    data: dict[str, Any] = json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
+    return data
+
+
+def update(name: str) -> Update:
+    """A recorded-shape update, parsed by python-telegram-bot."""
+    parsed = Update.de_json(payload(name), BOT)
+    assert parsed is not None
+    return parsed
+
+
+# --- translation in -----------------------------------------------------------------------
+
+
+def test_a_private_text_message_becomes_text_with_its_message_id_and_the_update_id() -> None:
+    event = to_event(update("private_text"))
+
+    assert isinstance(event, TextReceived)
+    assert event.text == payload("private_text")["message"]["text"]
+    assert event.message_id == "311"
+    assert event.event_id == "905110001"
+    assert event.sender.address == Address("telegram", SANNE)
+    assert event.sender.display_name == "Sanne de Vries"
+    assert event.sender.language == "nl"
+
+
+def test_start_with_an_invite_code_becomes_the_start_command_with_the_code() -> None:
+    event = to_event(update("start_with_code"))
+
+    assert isinstance(event, CommandReceived)
+    assert event == CommandReceived(event.sender, "start", "K7QM3XPA2B9C", event_id="905110002")
+
+
+def test_a_command_addressed_to_the_bot_by_name_loses_the_name_and_keeps_its_arguments() -> None:
+    event = to_event(update("command_with_botname"))
+
+    assert isinstance(event, CommandReceived)
+    assert (event.command, event.args, event.event_id) == ("status", "all", "905110003")
+
+
+def test_a_button_press_becomes_a_choice_with_the_step_nonce() -> None:
+    event = to_event(update("callback_query"))
+
+    assert isinstance(event, ChoiceMade)
+    assert (event.choice_id, event.nonce, event.event_id) == ("no", "a1b2c3.1", "905110004")
+    assert event.sender.address == Address("telegram", SANNE)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("photo", "photo"),
+        ("sticker", "sticker"),
+        ("voice", "voice"),
+        ("video", "video"),
+        ("document", "document"),
+        ("location", "location"),
+        ("contact", "contact"),
+        ("edited_message", "edit"),
+    ],
+)
+def test_media_and_edits_become_unsupported_with_their_kind(name: str, kind: str) -> None:
+    event = to_event(update(name))
+
+    assert isinstance(event, UnsupportedReceived)
+    assert event.kind == kind
+    assert event.sender.address == Address("telegram", SANNE)
+    assert event.event_id == str(payload(name)["update_id"])
+
+
+@pytest.mark.parametrize("name", ["group_message", "my_chat_member_added_to_group", "channel_post"])
+def test_groups_and_channels_are_ignored(name: str) -> None:
+    assert to_event(update(name)) is None
+
+
+def test_a_message_from_another_bot_is_ignored() -> None:
+    data = payload("private_text")
+    data["message"]["from"]["is_bot"] = True
+
+    assert to_event(Update.de_json(data, BOT)) is None
+
+
+# --- callback data ------------------------------------------------------------------------
+
+
+def test_callback_data_carries_the_nonce_and_the_choice_and_parses_back() -> None:
+    data = callback_data("a1b2c3.17", "own_observation")
+
+    assert parse_callback(data) == ("a1b2c3.17", "own_observation")
+    assert parse_callback(callback_data(None, "act:ack:K7Q-M3X")) == (None, "act:ack:K7Q-M3X")
+
+
+@pytest.mark.parametrize("foreign", ["", "no", "something-else", "\u00e9\u00e9n"])
+def test_foreign_callback_data_yields_no_nonce_and_the_data_as_an_unknown_choice(
+    foreign: str,
+) -> None:
+    assert parse_callback(foreign) == (None, foreign)
+
+
+def test_callback_data_that_would_exceed_64_bytes_is_refused() -> None:
+    with pytest.raises(ValueError, match="too long"):
+        callback_data("a1b2c3.1", "é" * 30)
+
+
+# --- rendering out ------------------------------------------------------------------------
+
+
+def reply(text: str, choices: tuple[Choice, ...] = (), nonce: str | None = None) -> Reply:
+    """A reply to the recorded user."""
+    return Reply(Address("telegram", SANNE), text, choices, nonce)
+
+
+def test_a_short_reply_is_one_message_to_the_chat_with_its_buttons() -> None:
+    [only] = render(reply("Pick one", (Choice("yes", "Yes"), Choice("no", "No")), "a1.2"))
+
+    assert only.chat_id == int(SANNE)
+    assert only.text == "Pick one"
+    assert only.keyboard is not None
+    rows = only.keyboard.inline_keyboard
+    assert [[(b.text, b.callback_data) for b in row] for row in rows] == [
+        [("Yes", "a1.2|yes")],
+        [("No", "a1.2|no")],
+    ]
+
+
+def test_a_reply_without_choices_has_no_keyboard_and_is_sent_without_parse_mode() -> None:
+    [only] = render(reply("Use <b>no</b> *names*_ [please](x)"))
+
+    assert only.keyboard is None
+    assert only.text == "Use <b>no</b> *names*_ [please](x)"
+
+
+def test_a_long_reply_is_split_with_the_buttons_only_on_the_last_part() -> None:
+    paragraph = "An observation that goes on for a while. " * 40
+    text = "\n\n".join(paragraph.strip() for _ in range(8))
+    parts = render(reply(text, (Choice("confirm", "Share it"),), "n.9"))
+
+    assert len(parts) > 1
+    assert all(len(p.text) <= MAX_TEXT for p in parts)
+    assert [p.keyboard is not None for p in parts] == [False] * (len(parts) - 1) + [True]
+    assert "".join("".join(p.text.split()) for p in parts) == "".join(text.split())
+
+
+def test_every_callback_data_fits_telegrams_64_bytes() -> None:
+    choices = (
+        Choice("act:details:K7Q-M3X", "View details"),
+        Choice("act:answer:123456789", "Answer"),
+        Choice("talked_colleague", "Talked to a colleague"),
+    )
+    [only] = render(reply("Actions", choices, "abcdef.999"))
+
+    assert only.keyboard is not None
+    for row in only.keyboard.inline_keyboard:
+        for button in row:
+            assert isinstance(button.callback_data, str)
+            assert len(button.callback_data.encode()) <= MAX_CALLBACK_BYTES
+
+
+def test_a_split_prefers_a_paragraph_break_over_a_later_line_break() -> None:
+    first = "a" * 3000
+    second = "b" * 500 + "\n" + "c" * 500
+    text = first + "\n\n" + second + "\n" + "d" * 200
+
+    parts = split_text(text)
+
+    assert parts[0] == first
+    assert parts[1] == second + "\n" + "d" * 200
+
+
+def test_a_split_without_paragraphs_falls_back_to_line_then_word_boundaries() -> None:
+    lines = "\n".join(("word " * 15).strip() for _ in range(80))
+    by_line = split_text(lines)
+    words = " ".join(["word"] * 2000)
+    by_word = split_text(words)
+
+    assert all(part.endswith("word") for part in by_line + by_word)
+    assert all(part.startswith("word") for part in by_line + by_word)
+
+
+def test_leading_whitespace_longer_than_half_the_limit_makes_no_empty_part() -> None:
+    assert split_text(" " * 50 + "word", 20) == ["word"]
+
+
+def test_text_without_any_boundary_is_cut_hard_at_the_limit() -> None:
+    parts = split_text("x" * (MAX_TEXT * 2 + 5))
+
+    assert [len(p) for p in parts] == [MAX_TEXT, MAX_TEXT, 5]
+
+
+def test_an_empty_reply_still_sends_something_telegram_accepts() -> None:
+    [only] = render(reply(""))
+
+    assert only.text
+
+
+_PIECES = st.sampled_from(["word", "x" * 300, " ", "  ", "\n", "\n\n", "é", "\u2022 item"])
+
+
+@given(st.lists(_PIECES, max_size=400), st.integers(min_value=20, max_value=400))
+@example([" "] * 50 + ["word"], 20)
+@example(["\n"] * 50 + ["x" * 300], 20)
+def test_split_parts_fit_are_never_empty_and_lose_nothing_but_whitespace(
+    pieces: list[str], limit: int
+) -> None:
+    text = "".join(pieces)
+
+    parts = split_text(text, limit)
+
+    assert all(len(p) <= limit for p in parts)
+    assert "".join("".join(p.split()) for p in parts) == "".join(text.split())
+    if text.strip():
+        assert all(p.strip() for p in parts)
+
+
+# --- send limits --------------------------------------------------------------------------
+
+
+class FakeTime:
+    """A monotonic clock that only moves when the limiter sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        """The current fake time."""
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        """Advance the fake time instead of waiting."""
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def limiter(time: FakeTime) -> SendLimiter:
+    """Telegram's limits: 30 a second overall, 1 a second per chat with a burst of 3."""
+    return SendLimiter(30.0, 1.0, 3.0, monotonic=time.monotonic, sleep=time.sleep)
+
+
+async def test_a_chat_gets_a_burst_of_three_then_one_message_a_second() -> None:
+    time = FakeTime()
+    limits = limiter(time)
+    sent_at = []
+    for _ in range(6):
+        await limits.wait("42")
+        sent_at.append(time.now - 100.0)
+
+    assert sent_at == pytest.approx([0, 0, 0, 1, 2, 3])
+
+
+async def test_one_busy_chat_does_not_slow_down_another() -> None:
+    time = FakeTime()
+    limits = limiter(time)
+    for _ in range(3):
+        await limits.wait("42")
+
+    assert limits.delay_for("43") == 0.0
+    assert limits.delay_for("42") == pytest.approx(1.0)
+
+
+async def test_no_more_than_thirty_messages_a_second_go_out_overall() -> None:
+    time = FakeTime()
+    limits = limiter(time)
+    sent_at = []
+    for chat in range(120):
+        await limits.wait(str(chat))
+        sent_at.append(time.now - 100.0)
+
+    assert sent_at[:30] == [0.0] * 30
+    assert sent_at[-1] == pytest.approx((120 - 30) / 30)
+    for start in sent_at[30:]:
+        in_window = [t for t in sent_at[30:] if start <= t < start + 1.0 - 1e-9]
+        assert len(in_window) <= 30
+
+
+def test_waiting_callers_are_queued_one_after_another_for_the_same_chat() -> None:
+    time = FakeTime()
+    limits = limiter(time)
+
+    delays = [limits.delay_for("42") for _ in range(6)]
+
+    assert delays == pytest.approx([0, 0, 0, 1, 2, 3])
+
+
+async def test_a_pause_after_too_many_requests_holds_every_chat() -> None:
+    time = FakeTime()
+    limits = limiter(time)
+    await limits.wait("42")
+
+    limits.pause(7.0)
+
+    assert limits.delay_for("43") == pytest.approx(7.0)
+    time.now += 5.0
+    assert limits.delay_for("44") == pytest.approx(2.0)
+    time.now += 2.0
+    assert limits.delay_for("45") == 0.0
+
+
+async def test_a_shorter_pause_does_not_cut_a_longer_one_short() -> None:
+    time = FakeTime()
+    limits = limiter(time)
+
+    limits.pause(10.0)
+    limits.pause(1.0)
+
+    await limits.wait("42")
+    assert time.slept == pytest.approx([10.0])
