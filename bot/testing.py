@@ -76,6 +76,10 @@ POSTGRES_ENV = "CONCERNBOT_TEST_POSTGRES_URL"
 """When set (to a server URL), tests run against PostgreSQL instead of SQLite files."""
 
 
+CREATED_DATABASES: set[str] = set()
+"""PostgreSQL databases this test run created (dropped at its end)."""
+
+
 def database_url(database: Path) -> str:
     """The URL of the test database named after ``database``: that SQLite file, or (with
     $CONCERNBOT_TEST_POSTGRES_URL) a PostgreSQL database of its own, created on first use."""
@@ -93,6 +97,7 @@ def database_url(database: Path) -> str:
         ).fetchone()
         if exists is None:
             connection.execute(f'CREATE DATABASE "{name}"')
+            CREATED_DATABASES.add(name)
     return admin.set(database=name).render_as_string(hide_password=False)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
-from bot.testing import POSTGRES_ENV, using_postgres
+from bot.testing import CREATED_DATABASES, POSTGRES_ENV, using_postgres
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -27,20 +28,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _fresh_postgres_databases() -> None:
-    """Against PostgreSQL, drop the per-test databases of earlier runs first."""
+def _drop_postgres_databases() -> Iterator[None]:
+    """Against PostgreSQL, drop the per-test databases this run created, when it ends
+    (only its own: other runs may share the server)."""
+    yield
     server = os.environ.get(POSTGRES_ENV)
-    if server:
-        import psycopg
-        from sqlalchemy.engine import make_url
+    if not server or not CREATED_DATABASES:
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
 
-        plain = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(plain, autocommit=True) as connection:
-            names = [
-                row[0]
-                for row in connection.execute(
-                    "SELECT datname FROM pg_database WHERE datname LIKE 'cb\\_%'"
-                )
-            ]
-            for name in names:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    plain = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as connection:
+        for name in sorted(CREATED_DATABASES):
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
