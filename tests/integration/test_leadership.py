@@ -107,7 +107,9 @@ async def test_when_the_leaders_session_is_killed_the_other_takes_over_and_the_o
     [pid] = await lock_holders(engines[1])
 
     async with engines[1].connect() as admin:
-        await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        # With a timeout, it returns once the backend has ended (and its locks with it).
+        ended = await admin.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid})
+        assert ended.scalar_one() is True
         await admin.commit()
 
     assert await second.try_lead()
