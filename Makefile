@@ -3,6 +3,7 @@
 #            (scripts/test-postgres starts a throwaway server on 127.0.0.1, installing it
 #            from the distribution's packages when missing).
 # make test-sqlite: the same without PostgreSQL.
+# make bench: every benchmark in bench/ (make bench ARGS=--quick: under two minutes).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -45,3 +46,9 @@ i18n: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# make bench: run every benchmark and print its figures (ARGS=--quick for a short run,
+# ARGS="turns fanout" for some of them); results land in bench/results/*.json.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench $(ARGS)

@@ -1,4 +1,4 @@
-"""The bot's own HTTP server: /healthz, and the Telegram webhook endpoint."""
+"""The bot's own HTTP server: /healthz, /metrics, and the Telegram and Slack endpoints."""
 
 from __future__ import annotations
 
@@ -92,6 +92,8 @@ class HttpServer:
         )
 
     async def _healthz(self, request: web.Request) -> web.Response:
+        # 200 only when healthy and ready to serve: a load balancer or a deployment waiting
+        # on this must not route updates to an instance whose channels are not started yet.
         report = await self._health()
-        status = 200 if report.get("ok") else 503
+        status = 200 if report.get("ok") and report.get("ready") else 503
         return web.json_response(report, status=status)

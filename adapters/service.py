@@ -6,13 +6,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.http import HttpServer
 from adapters.ratelimit import SendLimiter
-from adapters.slack_adapter import SlackAdapter
-from adapters.telegram_adapter import PollingConflict, TelegramAdapter
 from bot.bootstrap import App, bootstrap
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
@@ -22,6 +21,12 @@ from bot.leadership import Leadership
 from bot.metrics import render as render_metrics
 from bot.outbox import Deliverer
 from bot.scheduler import Scheduler
+
+if TYPE_CHECKING:
+    # Imported where a channel is configured: each library takes a tenth of a second or more
+    # to load, and a bot serving one channel (or the terminal chat) needs neither of the other.
+    from adapters.slack_adapter import SlackAdapter
+    from adapters.telegram_adapter import TelegramAdapter
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +63,22 @@ class Service:
         self.scheduler: Scheduler | None = None
         self.leadership: Leadership | None = None
         self._leader_task: asyncio.Task[None] | None = None
+        self.ready = False
+        self.start_seconds: dict[str, float] = {}
 
     async def start(self) -> None:
-        """Open storage, start the HTTP server, the outbox worker and the channels."""
+        """Open storage, start the HTTP server, the outbox worker and the channels; ready
+        (for /healthz) once all of them are."""
+        began = lap = time.perf_counter()
+
+        def phase(name: str) -> None:
+            nonlocal lap
+            now = time.perf_counter()
+            self.start_seconds[name] = now - lap
+            lap = now
+
         self.app = app = await bootstrap(self.settings, self._clock, self._cipher, self._environ)
+        phase("storage")
         outlets: dict[str, Outlet] = {}
         token = self._environ.get(self.settings.telegram.token_env, "")
         secret = self._environ.get(self.settings.telegram.webhook_secret_env, "")
@@ -70,6 +87,8 @@ class Service:
                 raise ConfigError(
                     f"webhook mode needs a secret in ${self.settings.telegram.webhook_secret_env}"
                 )
+            from adapters.telegram_adapter import TelegramAdapter
+
             self.telegram = TelegramAdapter(
                 self.settings.telegram, token, secret, self._telegram_limiter
             )
@@ -88,17 +107,27 @@ class Service:
         self.deliverer = Deliverer(app.uow, outlets, app.clock, self.settings.outbox)
         app.outbox_changed.connect(self.deliverer.wake)
         self._worker = asyncio.create_task(self.deliverer.run())
+        phase("adapters")
         if self.telegram is not None:
             await self.telegram.start(app.bot.handle)
+            phase("telegram")
         if self.slack is not None:
             await self.slack.start(app.bot.handle, app.bot.respond)
+            phase("slack")
         if self.settings.scheduler.enabled:
             self.scheduler = Scheduler(
                 app.uow, self.settings, app.clock, app.feeds, app.outbox_changed.fire
             )
             self.leadership = Leadership(app.engine)
             self._leader_task = asyncio.create_task(self._lead())
-        log.info("concernbot running (http port %d)", self.http.port)
+        self.start_seconds["total"] = time.perf_counter() - began
+        self.ready = True
+        log.info(
+            "concernbot running (http port %d), ready in %.3f s: %s",
+            self.http.port,
+            self.start_seconds["total"],
+            ", ".join(f"{k} {v:.3f} s" for k, v in self.start_seconds.items() if k != "total"),
+        )
 
     def _slack(self) -> SlackAdapter | None:
         settings = self.settings.slack
@@ -112,6 +141,8 @@ class Service:
                 f"Slack needs ${settings.signing_secret_env} (or Socket Mode with "
                 f"${settings.app_token_env})"
             )
+        from adapters.slack_adapter import SlackAdapter
+
         return SlackAdapter(
             settings,
             token,
@@ -150,6 +181,7 @@ class Service:
 
     async def stop(self) -> None:
         """Stop taking updates, finish the one in hand, flush what is due, close storage."""
+        self.ready = False
         if self._leader_task is not None:
             self._leader_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -193,16 +225,17 @@ class Service:
         return render_metrics(gauges)
 
     async def health(self) -> dict[str, Any]:
-        """Database reachable, outbox backlog and dead letters."""
+        """Ready (started, not stopping), database reachable, outbox backlog, dead letters."""
         if self.app is None:
-            return {"ok": False}
+            return {"ok": False, "ready": False}
         try:
             async with self.app.uow() as uow:
                 backlog = await uow.outbox.pending_count()
                 dead = await uow.outbox.dead_count()
         except Exception as error:
-            return {"ok": False, "database": type(error).__name__}
+            return {"ok": False, "ready": self.ready, "database": type(error).__name__}
         report: dict[str, Any] = {
+            "ready": self.ready,
             "scheduler_leader": self.leadership is not None
             and self.leadership.leading
             and self.scheduler is not None
@@ -227,9 +260,18 @@ async def serve_until_signal(settings: Settings, environ: Mapping[str, str]) -> 
     try:
         await service.start()
         await stopping.wait()
-    except PollingConflict as error:
+    except Exception as error:
+        if not polling_conflict(error):
+            raise
         log.error("%s", error)
         return 3
     finally:
         await service.stop()
     return 0
+
+
+def polling_conflict(error: BaseException) -> bool:
+    """True when ``error`` says another process polls the same Telegram bot."""
+    from adapters.telegram_adapter import PollingConflict
+
+    return isinstance(error, PollingConflict)

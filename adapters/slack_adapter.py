@@ -132,20 +132,20 @@ class SlackAdapter:
             opened = await self.client.conversations_open(users=channel.split(":", 1)[1])
             channel = str(opened["channel"]["id"])
         text, blocks = render(reply)
-        await self._limiter.wait(channel)
-        if reply.extra.get("ts"):
-            await self.client.chat_update(
-                channel=channel, ts=reply.extra["ts"], text=text, blocks=blocks
+        async with self._limiter.sending(channel):
+            if reply.extra.get("ts"):
+                await self.client.chat_update(
+                    channel=channel, ts=reply.extra["ts"], text=text, blocks=blocks
+                )
+                return str(reply.extra["ts"])
+            answer = await self.client.chat_postMessage(
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                thread_ts=reply.extra.get("thread_ts"),
+                unfurl_links=False,
+                unfurl_media=False,
             )
-            return reply.extra["ts"]
-        answer = await self.client.chat_postMessage(
-            channel=channel,
-            text=text,
-            blocks=blocks,
-            thread_ts=reply.extra.get("thread_ts"),
-            unfurl_links=False,
-            unfurl_media=False,
-        )
         return str(answer["ts"])
 
     # --- inbound -------------------------------------------------------------------------
@@ -211,7 +211,9 @@ class SlackAdapter:
                     channel=channel, user=user, text=text, blocks=blocks
                 )
             except SlackApiError as error:
-                log.warning("ephemeral reply failed: %s", error.response.get("error"))
+                data = error.response.data
+                code = data.get("error") if isinstance(data, dict) else error.response.status_code
+                log.warning("ephemeral reply failed: %s", code)
 
     def _form(self, verb: str, reference: str, channel: str) -> dict[str, Any]:
         t = self._t

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -16,8 +17,10 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from adapters.base import EventSink
+from adapters.lanes import ChatLanes
 from adapters.ratelimit import SendLimiter
 from adapters.telegram import CHANNEL, parse_callback, render, to_event
+from adapters.telegram_http import AiohttpRequest
 from bot.config import TelegramSettings
 from bot.delivery import DeliveryError, Rejected, RetryLater, Unreachable
 from bot.i18n import N_, translator
@@ -31,6 +34,8 @@ log = logging.getLogger(__name__)
 # error wherever warnings are errors (as in our tests), and retry_after is then not honoured.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
+POOL_WAIT = 30.0
+"""Seconds a Bot API request may wait for a pooled connection."""
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 COMMANDS = (
     ("new", N_("Share a concern or ask for advice")),
@@ -77,6 +82,8 @@ class TelegramAdapter:
         base = settings.api_base_url.rstrip("/")
         builder = Application.builder().token(token).base_url(f"{base}/bot")
         builder = builder.base_file_url(f"{base}/file/bot")
+        builder = builder.request(AiohttpRequest(settings.connections, POOL_WAIT))
+        builder = builder.get_updates_request(AiohttpRequest(1, POOL_WAIT))
         if settings.mode == "webhook":
             builder = builder.updater(None)
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
@@ -85,6 +92,7 @@ class TelegramAdapter:
             settings.overall_per_second, settings.per_chat_per_second, settings.per_chat_burst
         )
         self._sink: EventSink | None = None
+        self._lanes = ChatLanes(settings.concurrent_updates)
         self.username = settings.username
 
     async def start(self, sink: EventSink) -> None:
@@ -123,6 +131,7 @@ class TelegramAdapter:
             await updater.stop()
         if self.application.running:
             await self.application.stop()
+        await self._lanes.drain()
         await self.application.shutdown()
 
     async def process_webhook(self, data: dict[str, Any]) -> None:
@@ -130,7 +139,7 @@ class TelegramAdapter:
         endpoint answers 500 and Telegram delivers the update again (the library's own
         dispatch would log the error and let the update be acknowledged, and lost)."""
         update = Update.de_json(data, self.application.bot)
-        await self._dispatch(update)
+        await (await self._submit(update))
 
     async def send(self, reply: Outgoing) -> str | None:
         """Deliver a reply (split to fit) or carry out a removal; map errors to core errors."""
@@ -140,16 +149,18 @@ class TelegramAdapter:
                 return None
             sent = None
             for part in render(reply):
-                await self._limiter.wait(str(part.chat_id))
-                sent = await self.application.bot.send_message(
-                    part.chat_id, part.text, reply_markup=part.keyboard
-                )
+                # Counted as in flight until answered: the limit holds whatever the network's
+                # delays (a send released on time may still arrive late, next to the next one).
+                async with self._limiter.sending(str(part.chat_id)):
+                    sent = await self.application.bot.send_message(
+                        part.chat_id, part.text, reply_markup=part.keyboard
+                    )
             if reply.extra.get("file"):
-                await self._limiter.wait(reply.to.user_id)
                 document = InputFile(
                     reply.extra["file"].encode(), filename=reply.extra.get("file_name", "file")
                 )
-                await self.application.bot.send_document(int(reply.to.user_id), document)
+                async with self._limiter.sending(reply.to.user_id):
+                    await self.application.bot.send_document(int(reply.to.user_id), document)
             return None if sent is None else str(sent.message_id)
         except RetryAfter as error:
             seconds = retry_seconds(error)
@@ -179,7 +190,14 @@ class TelegramAdapter:
         await self.application.bot.set_my_commands([BotCommand(n, t(d)) for n, d in COMMANDS])
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._dispatch(update)
+        # Returns once the update has its place: the library hands updates over one by one,
+        # in order, while the turns of different chats run side by side.
+        await self._submit(update)
+
+    async def _submit(self, update: Update) -> asyncio.Task[None]:
+        chat = update.effective_chat
+        key = chat.id if chat is not None else ("update", update.update_id)
+        return await self._lanes.submit(key, lambda: self._dispatch(update))
 
     async def _dispatch(self, update: Update) -> None:
         chat = update.effective_chat

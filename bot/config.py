@@ -61,6 +61,7 @@ class OutboxSettings:
     base_backoff_seconds: float = 1.0
     max_backoff_seconds: float = 300.0
     poll_seconds: float = 0.5
+    max_in_flight: int = 50
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ class TelegramSettings:
     overall_per_second: float = 30.0
     per_chat_per_second: float = 1.0
     per_chat_burst: float = 3.0
+    concurrent_updates: int = 8
+    connections: int = 16
 
 
 @dataclass(frozen=True)
@@ -322,6 +325,8 @@ def _check(settings: Settings) -> None:
         raise ConfigError("[telegram] mode must be 'polling' or 'webhook'")
     if settings.telegram.mode == "webhook" and not settings.telegram.webhook_url:
         raise ConfigError("[telegram] webhook mode needs webhook_url")
+    if settings.outbox.max_in_flight < 1:
+        raise ConfigError("[outbox] max_in_flight must be at least 1")
     if settings.bot.default_language not in ("nl", "en"):
         raise ConfigError("[bot] default_language must be 'nl' or 'en'")
 

@@ -53,6 +53,7 @@ class Deliverer:
         self._jitter = jitter
         self._wake = asyncio.Event()
         self._stopping = False
+        self._running = False
         self._pass = asyncio.Lock()
 
     def wake(self) -> None:
@@ -67,26 +68,66 @@ class Deliverer:
     async def deliver_due(self) -> int:
         """Deliver everything due now; returns how many messages were handled.
 
+        At most ``[outbox] max_in_flight`` messages are claimed and not yet settled at a time:
+        a claimed message waits its turn under the channel's send limit, and must be sent
+        well within its lease, or another instance could take it over and send it again.
+        More are claimed as sends finish, so the channel is never left idle between batches.
         A call made while ``run`` is in a pass waits for that pass: on return, nothing due
-        is still on its way (the terminal chat reads the next line only then)."""
+        is still on its way (the terminal chat reads the next line only then); a pass of
+        ``run`` claims nothing more once ``stop`` was called."""
         async with self._pass:
+            most = max(self._settings.max_in_flight, 1)
             handled = 0
-            while True:
-                async with self._uow() as uow:
-                    items = await uow.outbox.claim(
-                        tuple(self._outlets), self._clock.now(), LEASE, address=self._address
-                    )
-                    await uow.commit()
-                if not items:
-                    return handled
-                # One item per recipient is claimed, so sending them side by side keeps each
-                # recipient's order while a slow chat (rate limit) does not hold up the others.
-                await asyncio.gather(*(self._deliver(item) for item in items))
-                handled += len(items)
+            sending: set[asyncio.Task[int]] = set()
+            full = True  # the last claim got all it asked for: more are likely waiting
+            failure: BaseException | None = None
+            try:
+                while True:
+                    room = most - len(sending)
+                    # A claim is one query: made when half the room is free, not after every
+                    # send; and once nothing is in flight, as a sent message may have let the
+                    # same recipient's next one become due.
+                    topping_up = full and room >= max(most // 2, 1)
+                    # New messages were committed meanwhile (a turn's reply, an alert): claim
+                    # them now rather than after everything in flight has been sent.
+                    woken = self._wake.is_set() and room > 0
+                    stopped = self._running and self._stopping
+                    if failure is None and not stopped and (topping_up or woken or not sending):
+                        if self._running:
+                            self._wake.clear()
+                        items = await self._claim(room)
+                        full = len(items) == room
+                        # The claim holds only one message per recipient, and a recipient's
+                        # next one stays blocked until this one is settled: sending side by
+                        # side keeps each recipient's order while a slow chat (rate limit)
+                        # does not hold up the others.
+                        sending.update(asyncio.create_task(self._deliver(i)) for i in items)
+                    if not sending:
+                        if failure is not None:
+                            raise failure
+                        return handled
+                    done, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        if task.exception() is None:
+                            handled += task.result()
+                        elif failure is None:
+                            failure = task.exception()
+            finally:
+                for task in sending:
+                    task.cancel()
+                await asyncio.gather(*sending, return_exceptions=True)
+
+    async def _claim(self, room: int) -> list[OutboxItem]:
+        async with self._uow(urgent=True) as uow:
+            items = await uow.outbox.claim(
+                tuple(self._outlets), self._clock.now(), LEASE, limit=room, address=self._address
+            )
+            await uow.commit()
+        return items
 
     async def pending(self) -> int:
         """How many messages still wait for this worker's outlets (and address)."""
-        async with self._uow() as uow:
+        async with self._uow(urgent=True) as uow:
             total = 0
             for channel in self._outlets:
                 total += await uow.outbox.pending_count(channel, self._address)
@@ -94,6 +135,13 @@ class Deliverer:
 
     async def run(self) -> None:
         """Deliver until stopped, waking on ``wake()`` or every ``poll_seconds``."""
+        self._running = True
+        try:
+            await self._run()
+        finally:
+            self._running = False
+
+    async def _run(self) -> None:
         while not self._stopping:
             self._wake.clear()
             try:
@@ -105,7 +153,17 @@ class Deliverer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._settings.poll_seconds)
 
-    async def _deliver(self, item: OutboxItem) -> None:
+    async def _deliver(self, item: OutboxItem) -> int:
+        """Deliver ``item`` and then, one after another, the recipient's messages that became
+        due meanwhile; how many were handled."""
+        handled = 0
+        following: OutboxItem | None = item
+        while following is not None:
+            following = await self._deliver_one(following)
+            handled += 1
+        return handled
+
+    async def _deliver_one(self, item: OutboxItem) -> OutboxItem | None:
         outlet = self._outlets[item.reply.to.channel]
         attempts = item.attempts + 1
         now = self._clock.now()
@@ -134,7 +192,8 @@ class Deliverer:
             log.error("outbox %s: unexpected %s", item.id, type(error).__name__)
             await self._failed(item, attempts, type(error).__name__)
         else:
-            await self._settle(item, "sent", attempts, None, "", reply, posted_id)
+            return await self._settle(item, "sent", attempts, None, "", reply, posted_id)
+        return None
 
     async def _placed(self, reply: Outgoing) -> Outgoing:
         """Resolve slots: the platform id of the message to replace or to thread under."""
@@ -143,7 +202,7 @@ class Deliverer:
         slot = reply.extra.get("replace") or reply.extra.get("thread")
         if not slot:
             return reply
-        async with self._uow() as uow:
+        async with self._uow(urgent=True) as uow:
             found = await uow.posted.find(reply.to, slot)
         if found is None:
             return reply
@@ -168,13 +227,17 @@ class Deliverer:
         error: str,
         reply: Outgoing | None = None,
         posted_id: str | None = None,
-    ) -> None:
+    ) -> OutboxItem | None:
+        """Record the outcome; after a send, claim the same recipient's next message in the same
+        transaction (returned), so that one recipient's messages follow each other at once
+        instead of waiting for the next claim of the whole pass."""
         channel = item.reply.to.channel
+        following: list[OutboxItem] = []
         metrics.DELIVERIES.inc(channel, outcome)
         if outcome == "sent":
             waited = (self._clock.now() - item.created_at).total_seconds()
             metrics.DELIVERY_SECONDS.observe(max(waited, 0.0))
-        async with self._uow() as uow:
+        async with self._uow(urgent=True) as uow:
             if outcome == "sent":
                 await uow.outbox.mark_sent(item.id, self._clock.now())
                 slot = reply.extra.get("slot") if isinstance(reply, Reply) else None
@@ -182,15 +245,20 @@ class Deliverer:
                     await uow.posted.record(
                         reply.to, slot, posted_id, reply.extra.get("concern"), self._clock.now()
                     )
+                if not self._stopping:
+                    following = await uow.outbox.claim(
+                        (channel,), self._clock.now(), LEASE, limit=1, address=item.reply.to.user_id
+                    )
             elif outcome == "dead":
                 await uow.outbox.mark_dead(item.id, attempts, error)
             else:
                 assert when is not None
                 await uow.outbox.retry_at(item.id, attempts, when, error)
             await uow.commit()
+        return following[0] if following else None
 
     async def _mark_unreachable(self, address: Address) -> None:
-        async with self._uow() as uow:
+        async with self._uow(urgent=True) as uow:
             member = await uow.members.by_address(address)
             if member is not None and member.id is not None:
                 await uow.members.mark_unreachable(member.id)

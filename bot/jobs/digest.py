@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.cards import reporter_line
+from bot.cards import when
 from bot.config import Settings
+from bot.events import Address
 from bot.i18n import N_, Translate, translator
 from bot.model import Network
 from bot.replies import Reply
+from bot.storage.concerns import OpenConcern
 from bot.storage.uow import UnitOfWork
-from bot.vocabulary import OUTCOMES, SETTINGS, SUBJECTS, label
+from bot.vocabulary import OUTCOMES, SETTINGS, STATUSES, SUBJECTS, label
 
 WEEK = timedelta(days=7)
 MONTH = timedelta(days=28)
@@ -52,20 +54,19 @@ async def digest_data(
 ) -> DigestData:
     """Collect the aggregates for the period ``[end - length, end)`` (no free text but notes)."""
     start = end - length
-    previous = await uow.stats.shared_by(network.id, "subject", start - length, start)
-    acknowledged, in_time = await uow.stats.acknowledgement(network.id, start, end)
+    counts = await uow.stats.period(network.id, start - length, start, end)
     notes = await uow.notes.between(network.id, start, end)
     return DigestData(
         network=network,
         length=length,
         end=end,
-        subjects=await uow.stats.shared_by(network.id, "subject", start, end),
-        settings=await uow.stats.shared_by(network.id, "setting", start, end),
-        previous_total=sum(previous.values()),
-        acknowledged=acknowledged,
-        acknowledged_in_time=in_time,
-        outcomes=await uow.stats.outcomes(network.id, start, end),
-        useful=await uow.stats.usefulness(network.id, start, end),
+        subjects=dict(counts.subjects),
+        settings=dict(counts.settings),
+        previous_total=counts.previous_total,
+        acknowledged=counts.acknowledged,
+        acknowledged_in_time=counts.acknowledged_in_time,
+        outcomes=dict(counts.outcomes),
+        useful=dict(counts.useful),
         notes=[n.text for n in notes],
     )
 
@@ -122,25 +123,45 @@ def due_for(frequency: str, slot: datetime, zone: str) -> timedelta | None:
     return None
 
 
+def open_line(concern: OpenConcern, zone: str, t: Translate) -> str:
+    """One of the subscriber's open concerns, worded as ``reporter_line`` words it in /status."""
+    status = label(STATUSES, concern.status, t)
+    head = f"{concern.reference} · {when(concern.created_at, zone)} · {status}"
+    if concern.last_feedback:
+        return head + f"\n  {t(N_('Last feedback'))}: {concern.last_feedback}"
+    return head + f"\n  {t(N_('Next news at the latest'))}: {when(concern.feedback_due, zone)}"
+
+
 async def run_digest(uow: UnitOfWork, settings: Settings, slot: datetime) -> list[Reply]:
     """Compose each subscriber's digest for the slot, in their language."""
     replies: list[Reply] = []
     zone = settings.bot.timezone
     for network in settings.networks:
-        cache: dict[timedelta, DigestData] = {}
+        data: dict[timedelta, DigestData] = {}
+        parts: dict[tuple[timedelta, str], list[str]] = {}
+        own: dict[int, list[OpenConcern]] | None = None
+        addresses: dict[int, Address] | None = None
         for member in await uow.members.in_network(network.id):
             length = due_for(member.digest, slot, zone)
-            address = None if member.id is None else await uow.members.address_of(member.id)
-            if length is None or address is None or member.unreachable or member.id is None:
+            if length is None or member.unreachable or member.id is None:
                 continue
-            if length not in cache:
-                cache[length] = await digest_data(uow, network, slot, length)
+            if addresses is None:  # one query for every subscriber, and none when nobody is due
+                addresses = await uow.members.addresses_in(network.id)
+            address = addresses.get(member.id)
+            if address is None:
+                continue
+            if length not in data:
+                data[length] = await digest_data(uow, network, slot, length)
+            if own is None:  # one query for every subscriber, and none when nobody is due
+                own = await uow.concerns.open_by_reporter(network.id)
             t = translator(member.language)
-            lines = network_part(cache[length], t)
-            own = [c for c in await uow.concerns.of_reporter(member.id) if c.is_open]
-            if own:
+            part = (length, member.language)
+            if part not in parts:
+                parts[part] = network_part(data[length], t)
+            lines = list(parts[part])
+            if mine := own.get(member.id):
                 lines += ["", t(N_("Your open concerns:"))]
-                lines += [reporter_line(c, zone, t) for c in own]
+                lines += [open_line(c, zone, t) for c in mine]
             lines += ["", t(N_("/digest changes how often you receive this."))]
             replies.append(Reply(address, "\n".join(lines)))
     return replies

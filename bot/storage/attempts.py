@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
 from bot.storage.tables import attempts
+
+# The token bucket is read and written at every turn: statements built once, with parameters.
+_BUCKET = select(attempts).where(attempts.c.key == bindparam("bucket"))
+_REFILL = (
+    update(attempts)
+    .where(attempts.c.key == bindparam("bucket"))
+    .values(window_start=bindparam("refilled"), count=bindparam("left"))
+)
 
 
 class AttemptCounter:
@@ -48,7 +56,7 @@ class AttemptCounter:
         """Token bucket: refill at ``per_second`` up to ``capacity``; take one if there is one.
 
         Tokens are stored in thousandths in ``count``; ``window_start`` is the last refill."""
-        row = (await self._c.execute(select(attempts).where(attempts.c.key == key))).first()
+        row = (await self._c.execute(_BUCKET, {"bucket": key})).first()
         if row is None:
             await self._c.execute(
                 insert(attempts).values(key=key, window_start=now, count=(capacity - 1) * 1000)
@@ -57,9 +65,6 @@ class AttemptCounter:
         elapsed = max((now - as_utc(row.window_start)).total_seconds(), 0.0)
         tokens = min(capacity * 1000, int(row._mapping["count"]) + int(elapsed * per_second * 1000))
         allowed = tokens >= 1000
-        await self._c.execute(
-            update(attempts)
-            .where(attempts.c.key == key)
-            .values(window_start=now, count=tokens - 1000 if allowed else tokens)
-        )
+        left = tokens - 1000 if allowed else tokens
+        await self._c.execute(_REFILL, {"bucket": key, "refilled": now, "left": left})
         return allowed

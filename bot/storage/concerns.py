@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import RowMapping, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,6 +18,20 @@ from bot.storage.tables import concerns, status_changes
 
 _SEALED = ("facts", "interpretation", "counter_signals")
 _NOTE = "status_changes.note"
+_OPEN = tuple(s.value for s in Status if s is not Status.CLOSED)
+"""Every open status, listed so that a query can seek them in an index (``!=`` cannot)."""
+
+
+@dataclass(frozen=True)
+class OpenConcern:
+    """An open concern as its reporter's digest lists it: no account text, only the newest
+    feedback note the coordinators sent the reporter (empty when there was none)."""
+
+    reference: str
+    created_at: datetime
+    status: Status
+    feedback_due: datetime
+    last_feedback: str
 
 
 class ConcernRepository:
@@ -84,12 +101,11 @@ class ConcernRepository:
 
     async def open_in_network(self, network_id: str) -> list[Concern]:
         """Every open concern of a network, oldest first."""
-        query = (
-            select(concerns)
-            .where(concerns.c.network_id == network_id, concerns.c.status != Status.CLOSED.value)
-            .order_by(concerns.c.created_at)
+        query = select(concerns).where(
+            concerns.c.network_id == network_id, concerns.c.status.in_(_OPEN)
         )
-        return [await self._concern(r._mapping) for r in await self._c.execute(query)]
+        rows = sorted(await self._c.execute(query), key=_creation)
+        return [await self._concern(r._mapping) for r in rows]
 
     async def of_reporter(self, reporter_id: int) -> list[Concern]:
         """Every concern a reporter shared, newest first."""
@@ -99,6 +115,43 @@ class ConcernRepository:
             .order_by(concerns.c.created_at.desc())
         )
         return [await self._concern(r._mapping) for r in await self._c.execute(query)]
+
+    async def open_by_reporter(self, network_id: str) -> dict[int, list[OpenConcern]]:
+        """The open concerns of the network by reporter id, newest first, in two queries;
+        only status notes are decrypted, newest first until one is not empty."""
+        c = concerns.c
+        is_open = (c.network_id == network_id, c.status.in_(_OPEN))
+        notes: dict[int, list[str]] = {}
+        history = (
+            select(status_changes.c.concern_id, status_changes.c.note_enc)
+            .join(concerns, c.id == status_changes.c.concern_id)
+            .where(*is_open)
+            .order_by(status_changes.c.concern_id, status_changes.c.id.desc())
+        )
+        for concern_id, sealed in await self._c.execute(history):
+            notes.setdefault(concern_id, []).append(sealed)
+        query = select(
+            c.id, c.reporter_id, c.reference, c.created_at, c.status, c.feedback_due
+        ).where(*is_open, c.reporter_id.is_not(None))
+        rows = sorted(await self._c.execute(query), key=_creation)
+        found: dict[int, list[OpenConcern]] = {}
+        for row in reversed(rows):
+            found.setdefault(row.reporter_id, []).append(
+                OpenConcern(
+                    reference=row.reference,
+                    created_at=as_utc(row.created_at),
+                    status=Status(row.status),
+                    feedback_due=as_utc(row.feedback_due),
+                    last_feedback=self._newest_note(notes.get(row.id, ())),
+                )
+            )
+        return found
+
+    def _newest_note(self, sealed_newest_first: Iterable[str]) -> str:
+        for sealed in sealed_newest_first:
+            if note := self._cipher.open(sealed, _NOTE):
+                return note
+        return ""
 
     async def closed_before(self, network_id: str, cutoff: datetime) -> list[tuple[int, str]]:
         """Ids and references of concerns closed before ``cutoff`` (nothing is decrypted)."""
@@ -193,6 +246,13 @@ class ConcernRepository:
             history=history,
             **{k: self._cipher.open(row[f"{k}_enc"], f"concerns.{k}") for k in _SEALED},
         )
+
+
+def _creation(row: Any) -> tuple[datetime, int]:
+    """Rows of open concerns are sorted here, not in SQL: asked to sort them, SQLite walks
+    every concern of the network in creation order (an index that spares it the sort) rather
+    than seeking the few open statuses."""
+    return row.created_at, row.id
 
 
 def _maybe(value: datetime | None) -> datetime | None:

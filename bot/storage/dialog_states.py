@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
@@ -14,6 +14,19 @@ from bot.dialog import DialogState
 from bot.storage.tables import dialog_states
 
 _STATE = "dialog_states.state"
+
+# Read and written at every turn: built once, with parameters (building costs more than running).
+_LOAD = select(dialog_states.c.state_enc).where(dialog_states.c.member_id == bindparam("member"))
+_SAVE = (
+    update(dialog_states)
+    .where(dialog_states.c.member_id == bindparam("member"))
+    .values(
+        dialog=bindparam("new_dialog"),
+        step=bindparam("new_step"),
+        state_enc=bindparam("new_state"),
+        updated_at=bindparam("now"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -35,8 +48,7 @@ class DialogStateRepository:
 
     async def load(self, member_id: int) -> DialogState | None:
         """Return the member's dialog state, if a dialog is under way."""
-        query = select(dialog_states.c.state_enc).where(dialog_states.c.member_id == member_id)
-        row = (await self._c.execute(query)).first()
+        row = (await self._c.execute(_LOAD, {"member": member_id})).first()
         if row is None:
             return None
         return DialogState.from_json(self._cipher.open(row.state_enc, _STATE))
@@ -44,11 +56,14 @@ class DialogStateRepository:
     async def save(self, member_id: int, state: DialogState, now: datetime) -> None:
         """Store ``state`` as the member's current position."""
         sealed = self._cipher.seal(state.to_json(), _STATE)
-        changed = await self._c.execute(
-            update(dialog_states)
-            .where(dialog_states.c.member_id == member_id)
-            .values(dialog=state.dialog, step=state.step, state_enc=sealed, updated_at=now)
-        )
+        values = {
+            "member": member_id,
+            "new_dialog": state.dialog,
+            "new_step": state.step,
+            "new_state": sealed,
+            "now": now,
+        }
+        changed = await self._c.execute(_SAVE, values)
         if changed.rowcount == 0:
             await self._c.execute(
                 insert(dialog_states).values(

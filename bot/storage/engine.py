@@ -9,6 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.storage import sqlite_inline
+
 
 def create_engine(url: str, echo: bool = False) -> AsyncEngine:
     """Create an async engine; for SQLite, WAL, full sync, foreign keys and ``BEGIN IMMEDIATE``."""
@@ -17,7 +19,10 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
         return create_async_engine(url, echo=echo, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    # Whatever SQLite driver the URL names (sqlite://, sqlite+aiosqlite://), the in-place one
+    # serves it: see bot.storage.sqlite_inline for why.
+    parsed = parsed.set(drivername=f"sqlite+{sqlite_inline.DRIVER}")
+    engine = create_async_engine(parsed, echo=echo, connect_args={"timeout": 30})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: object) -> None:

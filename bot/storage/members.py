@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import RowMapping, delete, insert, select, update
+from sqlalchemy import RowMapping, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
@@ -22,6 +22,18 @@ _PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 def new_pseudonym() -> str:
     """A short random pseudonym such as ``R-7KQ2``."""
     return "R-" + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(5))
+
+
+# Every turn asks this: built once (with parameters) rather than per call, which costs more
+# than running it.
+_BY_ADDRESS = (
+    select(members)
+    .join(identities, identities.c.member_id == members.c.id)
+    .where(
+        identities.c.channel == bindparam("channel"),
+        identities.c.external_id == bindparam("external_id"),
+    )
+)
 
 
 class MemberRepository:
@@ -67,15 +79,8 @@ class MemberRepository:
 
     async def by_address(self, address: Address) -> Member | None:
         """Return the member an address leads to."""
-        query = (
-            select(members)
-            .join(identities, identities.c.member_id == members.c.id)
-            .where(
-                identities.c.channel == address.channel,
-                identities.c.external_id == address.user_id,
-            )
-        )
-        row = (await self._c.execute(query)).first()
+        values = {"channel": address.channel, "external_id": address.user_id}
+        row = (await self._c.execute(_BY_ADDRESS, values)).first()
         return None if row is None else self._member(row._mapping)
 
     async def address_of(self, member_id: int) -> Address | None:
@@ -87,6 +92,20 @@ class MemberRepository:
         )
         row = (await self._c.execute(query)).first()
         return None if row is None else Address(row.channel, row.external_id)
+
+    async def addresses_in(self, network_id: str) -> dict[int, Address]:
+        """Each member of the network's most recently linked address (one query for all)."""
+        query = (
+            select(identities.c.member_id, identities.c.channel, identities.c.external_id)
+            .join(members, members.c.id == identities.c.member_id)
+            .where(members.c.network_id == network_id)
+            .order_by(identities.c.member_id, identities.c.created_at)
+        )
+        # Ordered oldest first, so the newest address of each member is the one that stays.
+        return {
+            row.member_id: Address(row.channel, row.external_id)
+            for row in await self._c.execute(query)
+        }
 
     async def coordinators(self, network_id: str) -> list[Member]:
         """All coordinators of a network."""

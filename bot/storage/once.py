@@ -3,6 +3,7 @@ effect, so a redelivery or a second run finds it and does nothing."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -10,18 +11,25 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Insert
 
 from bot.storage.tables import job_runs, processed_events
 
 
 async def insert_once(connection: AsyncConnection, table: Table, **values: Any) -> bool:
     """Insert a row unless its key exists; True when it was inserted now."""
-    maker = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = _statement(connection.dialect.name, table)
+    return (await connection.execute(statement, values)).first() is not None
+
+
+@functools.cache
+def _statement(dialect: str, table: Table) -> Insert:
+    # Built once per table: every update a channel delivers goes through here.
+    maker = pg_insert if dialect == "postgresql" else sqlite_insert
     key = next(iter(table.primary_key.columns))
     # RETURNING, not rowcount: with psycopg 3, SQLAlchemy reports an INSERT's rowcount as -1,
     # which made every event look like a redelivery (and every job run look done) on PostgreSQL.
-    statement = maker(table).values(**values).on_conflict_do_nothing().returning(key)
-    return (await connection.execute(statement)).first() is not None
+    return maker(table).on_conflict_do_nothing().returning(key)
 
 
 class ProcessedEvents:

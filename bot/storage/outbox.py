@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, delete, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Update
 
 from bot.clock import as_utc
 from bot.crypto import Cipher
@@ -40,18 +42,16 @@ class OutboxRepository:
     async def add(self, reply: Outgoing, now: datetime) -> int:
         """Queue ``reply``; returns the row id."""
         payload = json.dumps(reply.to_payload(), ensure_ascii=False)
-        result = await self._c.execute(
-            insert(outbox).values(
-                channel=reply.to.channel,
-                address=reply.to.user_id,
-                payload_enc=self._cipher.seal(payload, _PAYLOAD),
-                state=PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
-        return new_id(result)
+        values = {
+            "channel": reply.to.channel,
+            "address": reply.to.user_id,
+            "payload_enc": self._cipher.seal(payload, _PAYLOAD),
+            "state": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        return new_id(await self._c.execute(_ADD, values))
 
     async def claim(
         self,
@@ -62,42 +62,15 @@ class OutboxRepository:
         address: str | None = None,
     ) -> list[OutboxItem]:
         """Claim due messages, only the oldest pending one per recipient (keeps their order)."""
-        earlier = outbox.alias("earlier")
-        blocked = (
-            select(earlier.c.id)
-            .where(
-                earlier.c.channel == outbox.c.channel,
-                earlier.c.address == outbox.c.address,
-                earlier.c.state == PENDING,
-                earlier.c.id < outbox.c.id,
-            )
-            .exists()
-        )
-        due = (
-            select(outbox.c.id)
-            .where(
-                outbox.c.state == PENDING,
-                outbox.c.channel.in_(channels),
-                outbox.c.next_attempt_at <= now,
-                or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
-                ~blocked,
-            )
-            .order_by(outbox.c.id)
-            .limit(limit)
-        )
-        if address is not None:
-            due = due.where(outbox.c.address == address)
-        if self._c.dialect.name == "postgresql":
-            # Several instances claim side by side: rows another worker is claiming are skipped.
-            due = due.with_for_update(skip_locked=True, of=outbox)
-        # One atomic UPDATE … RETURNING: the claim and the lease are a single statement.
-        claimed = (
-            update(outbox)
-            .where(outbox.c.id.in_(due.scalar_subquery()))
-            .values(claimed_until=now + lease)
-            .returning(*outbox.c)
-        )
-        rows = sorted(await self._c.execute(claimed), key=lambda r: r.id)
+        statement = _claim_statement(self._c.dialect.name, address is not None)
+        values = {
+            "channels": list(channels),
+            "now": now,
+            "until": now + lease,
+            "most": limit,
+            "only": address,
+        }
+        rows = sorted(await self._c.execute(statement, values), key=lambda r: r.id)
         if not rows:
             return []
         return [
@@ -115,7 +88,7 @@ class OutboxRepository:
 
     async def mark_sent(self, item_id: int, now: datetime) -> None:
         """Record a successful delivery."""
-        await self._settle(item_id, state=SENT, sent_at=now, claimed_until=None)
+        await self._c.execute(_SENT, {"item": item_id, "at": now})
 
     async def retry_at(self, item_id: int, attempts: int, when: datetime, error: str) -> None:
         """Put the message back for another attempt at ``when``."""
@@ -183,3 +156,55 @@ class OutboxRepository:
 
     async def _settle(self, item_id: int, **values: object) -> None:
         await self._c.execute(update(outbox).where(outbox.c.id == item_id).values(**values))
+
+
+# Made for every message: built once, with parameters (building costs more than running).
+_ADD = insert(outbox)
+_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("item"))
+    .values(state=SENT, sent_at=bindparam("at"), claimed_until=None)
+)
+
+
+@functools.cache
+def _claim_statement(dialect: str, by_address: bool) -> Update:
+    """The claim as one atomic UPDATE … RETURNING (the claim and the lease in one statement),
+    built once: it is made at every delivery pass, and building it costs more than running it."""
+    earlier = outbox.alias("earlier")
+    blocked = (
+        select(earlier.c.id)
+        .where(
+            earlier.c.channel == outbox.c.channel,
+            earlier.c.address == outbox.c.address,
+            earlier.c.state == PENDING,
+            earlier.c.id < outbox.c.id,
+        )
+        .exists()
+    )
+    now = bindparam("now", type_=outbox.c.next_attempt_at.type)
+    due = (
+        select(outbox.c.id)
+        .where(
+            # Written into the SQL, not bound: a partial index on pending rows is then of
+            # use to PostgreSQL's generic plans too (of a statement psycopg prepared).
+            outbox.c.state == literal(PENDING, literal_execute=True),
+            outbox.c.channel.in_(bindparam("channels", expanding=True)),
+            outbox.c.next_attempt_at <= now,
+            or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+            ~blocked,
+        )
+        .order_by(outbox.c.id)
+        .limit(bindparam("most", type_=Integer))
+    )
+    if by_address:
+        due = due.where(outbox.c.address == bindparam("only"))
+    if dialect == "postgresql":
+        # Several instances claim side by side: rows another worker is claiming are skipped.
+        due = due.with_for_update(skip_locked=True, of=outbox)
+    return (
+        update(outbox)
+        .where(outbox.c.id.in_(due.scalar_subquery()))
+        .values(claimed_until=bindparam("until", type_=outbox.c.claimed_until.type))
+        .returning(*outbox.c)
+    )

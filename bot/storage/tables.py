@@ -118,6 +118,8 @@ concerns = Table(
     Column("closed_at", Stamp, nullable=True),
     Index("ix_concerns_network_status", "network_id", "status"),
     Index("ix_concerns_reporter", "reporter_id"),
+    Index("ix_concerns_network_created", "network_id", "created_at"),
+    Index("ix_concerns_network_closed", "network_id", "closed_at"),
 )
 
 status_changes = Table(
@@ -249,6 +251,7 @@ usefulness = Table(
     Column("answer", String(8), nullable=False),
     Column("remark_enc", Text, nullable=True),
     Column("at", Stamp, nullable=False),
+    Index("ix_usefulness_network_at", "network_id", "at"),
 )
 
 __all__ = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
@@ -20,6 +21,10 @@ from bot.storage.posted import PostedMessages
 from bot.storage.questions import QuestionRepository
 from bot.storage.stats import StatsQueries
 from bot.storage.usefulness import UsefulnessAnswers
+from bot.storage.writer import WriterTurns
+
+WRITER_TIMEOUT = 30.0
+"""Seconds a unit of work waits for SQLite's write turn (as long as SQLite's busy timeout)."""
 
 
 class UnitOfWork:
@@ -40,16 +45,34 @@ class UnitOfWork:
     ledger: JobLedger
     usefulness: UsefulnessAnswers
 
-    def __init__(self, engine: AsyncEngine, cipher: Cipher) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        cipher: Cipher,
+        writer: WriterTurns | None = None,
+        urgent: bool = False,
+    ) -> None:
         self._engine = engine
         self._cipher = cipher
+        self._writer = writer
+        self._urgent = urgent
+        self._holding = False
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
         self.outbox_added = 0
 
     async def __aenter__(self) -> UnitOfWork:
-        self._connection = await self._engine.connect()
-        self._transaction = await self._connection.begin()
+        if self._writer is not None:
+            # SQLite has one writer at a time: queue here, in order, rather than in SQLite's
+            # busy handler, which polls with sleeps of up to 100 ms.
+            await asyncio.wait_for(self._writer.acquire(self._urgent), WRITER_TIMEOUT)
+            self._holding = True
+        try:
+            self._connection = await self._engine.connect()
+            self._transaction = await self._connection.begin()
+        except BaseException:
+            await self._close()
+            raise
         c, cipher = self._connection, self._cipher
         self.members = MemberRepository(c, cipher)
         self.concerns = ConcernRepository(c, cipher)
@@ -77,10 +100,24 @@ class UnitOfWork:
             if self._transaction is not None and self._transaction.is_active:
                 await self._transaction.rollback()
         finally:
+            await self._close()
+
+    async def _close(self) -> None:
+        try:
             if self._connection is not None:
                 await self._connection.close()
+        finally:
             self._connection = None
             self._transaction = None
+            if self._holding and self._writer is not None:
+                self._holding = False
+                self._writer.release()
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """The connection this unit works on (for storage-level tools and tests)."""
+        assert self._connection is not None, "connection outside 'async with'"
+        return self._connection
 
     async def commit(self) -> None:
         """Make every change of this unit permanent."""
@@ -94,7 +131,9 @@ class UnitOfWorkFactory:
     def __init__(self, engine: AsyncEngine, cipher: Cipher) -> None:
         self.engine = engine
         self.cipher = cipher
+        sqlite = engine.dialect.name == "sqlite"
+        self._writer = WriterTurns() if sqlite else None
 
-    def __call__(self) -> UnitOfWork:
-        """A fresh unit of work."""
-        return UnitOfWork(self.engine, self.cipher)
+    def __call__(self, urgent: bool = False) -> UnitOfWork:
+        """A fresh unit of work; an ``urgent`` one gets SQLite's writer before the others."""
+        return UnitOfWork(self.engine, self.cipher, self._writer, urgent)

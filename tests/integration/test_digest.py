@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bot.bootstrap import App
+from bot.cards import reporter_line
 from bot.config import Settings
 from bot.deadlines import acknowledge_due, feedback_due
 from bot.i18n import translator
+from bot.jobs.digest import WEEK, digest_data
 from bot.model import Concern, Mode, Outcome, Role, Status
 from bot.outbox import Deliverer
 from bot.reference import new_reference
 from bot.replies import Reply
 from bot.scheduler import Scheduler
+from bot.storage.stats import PeriodCounts
 from bot.testing import (
     SHARE_SCRIPT,
     Chat,
@@ -445,3 +451,179 @@ async def test_the_week_is_cut_at_the_slot_moment_not_at_its_wall_clock_time(
     assert "Concerns shared: 2 (the period before: 1)" in text
     assert count_of(text, "One young person") == "2"
     assert count_of(text, "Online content") == "fewer than 1"
+
+
+# --- the queries behind the digest --------------------------------------------------------------
+
+
+def expected_counts(
+    created: Sequence[Concern], answers: Sequence[tuple[datetime, str]], start: datetime
+) -> PeriodCounts:
+    """The period's counts, worked out one concern at a time from the domain objects."""
+    counts = PeriodCounts()
+    for concern in created:
+        if start - WEEK <= concern.created_at < start:
+            counts.previous_total += 1
+        elif start <= concern.created_at < SLOT:
+            counts.subjects[concern.subject] += 1
+            counts.settings[concern.setting] += 1
+            if concern.acknowledged_at is not None:
+                counts.acknowledged += 1
+                counts.acknowledged_in_time += concern.acknowledged_at <= concern.acknowledge_due
+        if concern.closed_at is not None and start <= concern.closed_at < SLOT:
+            assert concern.outcome is not None
+            counts.outcomes[concern.outcome.value] += 1
+    counts.useful.update(answer for at, answer in answers if start <= at < SLOT)
+    return counts
+
+
+async def test_the_period_counts_equal_counting_the_concerns_one_by_one_edges_included(
+    network: Network,
+) -> None:
+    rng = random.Random(8)
+    app, cora = network.app, network.cora
+    edges = [PERIOD_START - WEEK, PERIOD_START, SLOT]
+    moments = [e + timedelta(minutes=m) for e in edges for m in (-1, 0, 1)]
+    moments += [PERIOD_START + timedelta(hours=rng.uniform(-200, 180)) for _ in range(30)]
+    created: list[Concern] = []
+    answers: list[tuple[datetime, str]] = []
+    for index, moment in enumerate(moments):
+        acknowledged = moment + timedelta(hours=rng.choice((1, 30, 70))) if index % 4 else None
+        closed = None
+        if acknowledged is not None and rng.random() < 0.6:
+            # Some close exactly on the period's edges.
+            at = edges[index % 3] if index % 5 == 0 else acknowledged + timedelta(hours=20)
+            closed = (at, rng.choice(list(Outcome)))
+        concern = await add_concern(
+            app,
+            network.carl,
+            moment,
+            rng.choice(list(SUBJECTS)),
+            rng.choice(list(SETTINGS)),
+            acknowledged=acknowledged,
+            closed=closed,
+            by=cora,
+        )
+        created.append(concern)
+        if closed is not None and index % 2:
+            answer = (
+                closed[0] + timedelta(hours=index % 3 - 1),
+                rng.choice(("yes", "partly", "no")),
+            )
+            answers.append(answer)
+            async with app.uow() as uow:
+                assert concern.id is not None
+                await uow.usefulness.record(concern.id, concern.network_id, answer[1], answer[0])
+                await uow.commit()
+
+    async with app.uow() as uow:
+        counts = await uow.stats.period("demo", PERIOD_START - WEEK, PERIOD_START, SLOT)
+        data = await digest_data(uow, app.settings.networks[0], SLOT, WEEK)
+
+    assert counts == expected_counts(created, answers, PERIOD_START)
+    assert data.subjects == dict(counts.subjects)
+    assert data.previous_total == counts.previous_total
+    assert data.outcomes == dict(counts.outcomes)
+    assert data.useful == dict(counts.useful)
+
+
+async def test_a_period_without_concerns_counts_nothing(network: Network) -> None:
+    async with network.app.uow() as uow:
+        counts = await uow.stats.period("demo", PERIOD_START - WEEK, PERIOD_START, SLOT)
+    assert counts == PeriodCounts()
+
+
+def own_part(text: str, language: str) -> str:
+    """The personal part of a digest: between its heading and the closing hint."""
+    t = translator(language)
+    closing = t("/digest changes how often you receive this.")
+    return text.split(t("Your open concerns:"))[1].split(closing)[0].strip()
+
+
+async def test_the_personal_part_shows_each_open_concern_as_status_does_newest_first(
+    seeded: Seeded,
+) -> None:
+    network = seeded.network
+    app, cora, anna = network.app, network.cora, network.anna
+    assert cora.member.id is not None
+    assert anna.member.id is not None
+    await add_concern(app, anna, SHARE_TIME - timedelta(days=3), "group", "online")
+    async with app.uow() as uow:
+        concern = await uow.concerns.by_reference(seeded.anna_open)
+        assert concern is not None
+        at = SHARE_TIME + timedelta(hours=1)
+        concern.acknowledge(cora.member.id, at, "We are on it.")
+        concern.move_to(Status.IN_ANALYSIS, cora.member.id, at, note="Talked with the school.")
+        # A newer step without a note: the newest note that says something is shown.
+        concern.move_to(Status.ACTION_TAKEN, cora.member.id, at + timedelta(hours=1))
+        await uow.concerns.save(concern)
+        await uow.commit()
+
+    await run_digest(network)
+
+    zone = app.settings.bot.timezone
+    for chat in (anna, network.ben):
+        assert chat.member.id is not None
+        async with app.uow() as uow:
+            mine = [c for c in await uow.concerns.of_reporter(chat.member.id) if c.is_open]
+        t = translator(chat.member.language)
+        text = network.digests_to(chat)[0].text
+        assert own_part(text, chat.member.language) == "\n".join(
+            reporter_line(c, zone, t) for c in mine
+        )
+    anna_text = network.digests_to(anna)[0].text
+    assert "Talked with the school." in anna_text
+    assert "We are on it." not in anna_text
+    assert len(own_part(anna_text, "nl").split("\n  ")) == 3  # two concerns, two lines each
+
+
+async def test_open_by_reporter_lists_only_open_concerns_of_the_network_by_reporter(
+    seeded: Seeded,
+) -> None:
+    network = seeded.network
+    async with network.app.uow() as uow:
+        found = await uow.concerns.open_by_reporter("demo")
+        elsewhere = await uow.concerns.open_by_reporter("west")
+    assert network.anna.member.id is not None
+    assert network.ben.member.id is not None
+    assert [c.reference for c in found[network.anna.member.id]] == [seeded.anna_open]
+    assert [c.reference for c in found[network.ben.member.id]] == [seeded.ben_open]
+    assert elsewhere == {}
+
+
+@pytest.mark.sqlite_only
+async def test_the_digest_queries_seek_their_indexes_instead_of_walking_the_network(
+    seeded: Seeded,
+) -> None:
+    app = seeded.network.app
+    seen: list[tuple[str, Any]] = []
+
+    def record(_c: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
+        seen.append((statement, params))
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with app.uow() as uow:
+            await uow.stats.period("demo", PERIOD_START - WEEK, PERIOD_START, SLOT)
+            await uow.concerns.open_by_reporter("demo")
+            await uow.concerns.open_in_network("demo")  # the reminders' query, same rows
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
+    plans = []
+    async with app.engine.connect() as connection:
+        for statement, params in seen:
+            if statement.lstrip().upper().startswith("SELECT"):
+                explained = await connection.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN " + statement, params
+                )
+                plans.append(" | ".join(str(row[-1]) for row in explained))
+    plan = "\n".join(plans)
+    for index in (
+        "ix_concerns_network_created (network_id=? AND created_at>? AND created_at<?)",
+        "ix_concerns_network_closed (network_id=? AND closed_at>? AND closed_at<?)",
+        "ix_usefulness_network_at (network_id=? AND at>? AND at<?)",
+        "ix_concerns_network_status (network_id=? AND status=?)",
+    ):
+        assert index in plan, plan
+    assert "SCAN concerns" not in plan
+    assert "(network_id=?)" not in plan  # no walk through every concern of the network

@@ -270,3 +270,174 @@ async def test_stop_ends_a_sleeping_worker_at_once(app: App, clock: FakeClock) -
     await settled(deliverer)
     deliverer.stop()
     await asyncio.wait_for(worker, SETTINGS.poll_seconds / 6)
+
+
+# Bounded claims, pipelined
+
+
+class GatedOutlet:
+    """Holds each send until its recipient's gate opens; notes what is on its way."""
+
+    name = "console"
+
+    def __init__(self) -> None:
+        self.entered: list[str] = []
+        self.sent: list[Reply] = []
+        self.most_at_once = 0
+        self._open: set[str] = set()
+        self._everyone = False
+        self._changed = asyncio.Condition()
+
+    @property
+    def on_the_way(self) -> int:
+        """Sends begun and not yet finished."""
+        return len(self.entered) - len(self.sent)
+
+    async def send(self, reply: Outgoing) -> str | None:
+        """Wait for the recipient's gate, then record the delivery."""
+        assert isinstance(reply, Reply)
+        async with self._changed:
+            self.entered.append(reply.to.user_id)
+            self.most_at_once = max(self.most_at_once, self.on_the_way)
+            self._changed.notify_all()
+            await self._changed.wait_for(lambda: self._everyone or reply.to.user_id in self._open)
+            self.sent.append(reply)
+            self._changed.notify_all()
+        return None
+
+    async def open(self, *users: str) -> None:
+        """Let the sends to ``users`` through (all of them when none are named)."""
+        async with self._changed:
+            self._open.update(users)
+            self._everyone = self._everyone or not users
+            self._changed.notify_all()
+
+    async def until(self, predicate: Callable[[], bool]) -> None:
+        """Wait until ``predicate()`` holds after some change (fails after a while)."""
+
+        async def check() -> None:
+            async with self._changed:
+                await self._changed.wait_for(predicate)
+
+        await asyncio.wait_for(check(), 10)
+
+
+def bounded(app: App, outlet: GatedOutlet, clock: FakeClock, most: int) -> Deliverer:
+    """A worker that has at most ``most`` messages claimed and unsettled."""
+    settings = dataclasses.replace(SETTINGS, max_in_flight=most)
+    return Deliverer(app.uow, {"console": outlet}, clock, settings)
+
+
+async def leased(app: App) -> int:
+    """How many pending rows are claimed right now."""
+    async with app.engine.connect() as connection:
+        rows = await connection.execute(
+            select(outbox.c.id).where(
+                outbox.c.state == "pending", outbox.c.claimed_until.is_not(None)
+            )
+        )
+        return len(rows.all())
+
+
+async def queue_many(app: App, users: int, each: int = 1) -> None:
+    """Commit ``each`` numbered messages to each of ``users`` recipients, round by round."""
+    async with app.uow() as uow:
+        for n in range(each):
+            for user in range(users):
+                await uow.outbox.add(Reply(Address("console", f"u{user}"), f"{n}"), app.clock.now())
+        await uow.commit()
+
+
+async def test_a_pass_claims_no_more_than_max_in_flight_at_a_time(
+    app: App, clock: FakeClock
+) -> None:
+    await queue_many(app, 100)
+    outlet = GatedOutlet()
+    deliverer = bounded(app, outlet, clock, most=10)
+
+    delivering = asyncio.create_task(deliverer.deliver_due())
+    await outlet.until(lambda: len(outlet.entered) == 10)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert len(outlet.entered) == 10
+    assert await leased(app) == 10
+    await outlet.open()
+
+    assert await asyncio.wait_for(delivering, 10) == 100
+    assert outlet.most_at_once == 10
+    assert sorted(r.to.user_id for r in outlet.sent) == sorted(f"u{n}" for n in range(100))
+    assert await deliverer.pending() == 0
+
+
+async def test_more_are_claimed_as_sends_finish_not_after_the_whole_batch(
+    app: App, clock: FakeClock
+) -> None:
+    await queue_many(app, 30)
+    outlet = GatedOutlet()
+    deliverer = bounded(app, outlet, clock, most=10)
+
+    delivering = asyncio.create_task(deliverer.deliver_due())
+    await outlet.until(lambda: len(outlet.entered) == 10)
+    await outlet.open(*outlet.entered[:5])
+
+    # Five finished, five still on their way: five more are claimed and begun at once.
+    await outlet.until(lambda: len(outlet.entered) == 15)
+    assert len(outlet.sent) == 5
+    await outlet.open()
+    assert await asyncio.wait_for(delivering, 10) == 30
+
+
+async def test_a_recipient_whose_send_hangs_does_not_hold_up_the_others(
+    app: App, clock: FakeClock
+) -> None:
+    await queue_many(app, 40)
+    outlet = GatedOutlet()
+    deliverer = bounded(app, outlet, clock, most=4)
+    await outlet.open(*(f"u{n}" for n in range(1, 40)))  # u0's send hangs
+
+    delivering = asyncio.create_task(deliverer.deliver_due())
+    await outlet.until(lambda: len(outlet.sent) == 39)
+    assert not delivering.done()
+    await outlet.open("u0")
+    assert await asyncio.wait_for(delivering, 10) == 40
+
+
+async def test_with_few_in_flight_each_recipient_still_gets_their_messages_in_order(
+    app: App, clock: FakeClock
+) -> None:
+    await queue_many(app, 12, each=5)
+    outlet = RecordingOutlet()
+
+    class Shuffling(RecordingOutlet):
+        """Finishes sends in a scrambled order (some yield to the loop more than others)."""
+
+        async def send(self, reply: Outgoing) -> None:
+            assert isinstance(reply, Reply)
+            for _ in range((int(reply.text) * 3 + int(reply.to.user_id[1:])) % 7):
+                await asyncio.sleep(0)
+            await outlet.send(reply)
+
+    settings = dataclasses.replace(SETTINGS, max_in_flight=3)
+    deliverer = Deliverer(app.uow, {"console": Shuffling()}, clock, settings)
+
+    assert await deliverer.deliver_due() == 60
+    for user in range(12):
+        assert [r.text for r in outlet.to(f"u{user}")] == ["0", "1", "2", "3", "4"]
+
+
+async def test_stop_during_a_pass_lets_the_sends_on_their_way_finish_and_claims_no_more(
+    app: App, clock: FakeClock
+) -> None:
+    await queue_many(app, 50)
+    outlet = GatedOutlet()
+    deliverer = bounded(app, outlet, clock, most=10)
+    worker = asyncio.create_task(deliverer.run())
+    await outlet.until(lambda: len(outlet.entered) == 10)
+
+    deliverer.stop()
+    await outlet.open()
+    await asyncio.wait_for(worker, 10)
+
+    assert len(outlet.sent) == 10
+    assert await deliverer.pending() == 40
+    assert await leased(app) == 0  # the rest were never claimed: another worker may take them

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import hashlib
 import hmac
@@ -14,6 +15,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -268,11 +270,78 @@ async def test_healthz_answers_200_with_database_backlog_dead_letters_and_leader
     assert (status, content_type) == (200, "application/json")
     report = json.loads(body)
     assert report["ok"] is True
+    assert report["ready"] is True
     assert report["database"] == "ok"
     assert report["outbox_backlog"] == 0
     assert report["dead_letters"] == 0
     assert report["scheduler_leader"] is True
     assert "warnings" not in report
+
+
+class SlowTelegram(FakeTelegram):
+    """A Bot API whose getMe answers only once the test lets it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.let_answer = asyncio.Event()
+
+    async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        await self.let_answer.wait()
+        return await super()._api_getMe(params)
+
+
+async def test_healthz_answers_503_not_ready_until_the_channels_have_started(
+    tmp_path: Path, fakes: Fakes
+) -> None:
+    slow = SlowTelegram()
+    await slow.start()
+    both = Fakes(slow, fakes.slack)
+    port = free_port()
+    settings = settings_for(tmp_path / "service.db", both, "polling", port)
+    service = Service(settings, environ_for(both, "polling"), cipher=fixed_cipher())
+    running = Running(service, both, "polling", port)
+    starting = asyncio.create_task(service.start())
+    try:
+        await slow.wait_for(lambda: bool(slow.called("getMe")), WITHIN)
+
+        status, _, body = await running.get("/healthz")
+        report = json.loads(body)
+        assert (status, report["ok"], report["ready"]) == (503, True, False)
+
+        slow.let_answer.set()
+        await starting
+        status, _, body = await running.get("/healthz")
+        report = json.loads(body)
+        assert (status, report["ok"], report["ready"]) == (200, True, True)
+    finally:
+        slow.let_answer.set()
+        with contextlib.suppress(Exception):
+            await starting
+        await service.stop()
+        await slow.stop()
+
+    assert service.ready is False
+    assert set(service.start_seconds) == {"storage", "adapters", "telegram", "slack", "total"}
+
+
+def test_importing_the_service_loads_no_channel_library_and_not_alembic() -> None:
+    program = (
+        "import json, sys\n"
+        "import adapters.service\n"
+        "print(json.dumps(sorted({m.split('.', 1)[0] for m in sys.modules})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=EXAMPLE.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+
+    loaded = set(json.loads(done.stdout))
+    assert "adapters" in loaded
+    assert loaded & {"telegram", "slack_bolt", "slack_sdk", "alembic"} == set()
 
 
 async def test_metrics_parse_as_prometheus_text_and_count_an_update_and_its_delivery(

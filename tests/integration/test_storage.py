@@ -18,7 +18,7 @@ from bot.storage.tables import concerns, dialog_states, metadata
 from bot.testing import Chat, FakeClock, RecordingOutlet, join, start_app
 from tests.integration.conftest import FACTS, act, share, share_script, texts
 
-HEAD = "0005"
+HEAD = "0006"
 
 
 async def table_names(engine: AsyncEngine) -> set[str]:
@@ -93,6 +93,33 @@ async def test_downgrading_one_revision_at_a_time_and_back_works_with_data(
         concern = await uow.concerns.by_reference(reference)
     assert concern is not None
     assert concern.facts == FACTS
+
+
+DIGEST_INDEXES = {
+    "concerns": {"ix_concerns_network_created", "ix_concerns_network_closed"},
+    "usefulness": {"ix_usefulness_network_at"},
+}
+
+
+async def index_names(engine: AsyncEngine, table: str) -> set[str]:
+    """The names of the indexes on ``table``."""
+    async with engine.connect() as connection:
+        found = await connection.run_sync(lambda c: inspect(c).get_indexes(table))
+    return {str(index["name"]) for index in found}
+
+
+async def test_revision_0006_adds_the_digest_indexes_and_its_downgrade_drops_only_them(
+    app: App,
+) -> None:
+    at_head = {table: await index_names(app.engine, table) for table in DIGEST_INDEXES}
+    for table, names in DIGEST_INDEXES.items():
+        assert names <= at_head[table]
+    await downgrade(app.engine, "0005")
+    for table, names in DIGEST_INDEXES.items():
+        assert await index_names(app.engine, table) == at_head[table] - names
+    await upgrade(app.engine)
+    for table in DIGEST_INDEXES:
+        assert await index_names(app.engine, table) == at_head[table]
 
 
 @pytest.mark.sqlite_only

@@ -1,0 +1,398 @@
+"""Benchmarks 1 and 2: dialog turns through Telegram, and alert latency into Slack.
+
+Many reporters complete the share dialog at once through the fake Bot API. Three bots answer
+them in turn, each in a process of its own: concernbot (real Telegram adapter, SQLite, every
+turn committed), a bare python-telegram-bot echo bot (the floor) and the same dialog written
+the common way, with ConversationHandler and PicklePersistence (the peer). While concernbot
+serves, the fake Slack notes when each concern's alert arrives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from adapters.telegram import parse_callback
+from bench.common import (
+    FIGURES,
+    RESULTS,
+    ROOT,
+    TELEGRAM_TOKEN,
+    BotProcess,
+    bot_environment,
+    cpu_seconds,
+    free_port,
+    latency_figures,
+    percentile,
+    rss_mb,
+    save,
+    seed_members,
+    show,
+)
+from bench.platforms import TimedSlack, TimedTelegram
+from bot.testing import SHARE_SCRIPT
+
+REFERENCE = re.compile(r"\b[A-Z0-9]{3}-[A-Z0-9]{3}\b")
+"""A concern's reference, as the confirmation and the alert show it."""
+QUIET = 0.4
+"""Calibration: a turn's reply is complete when nothing more arrives for this long."""
+REPLY_WITHIN = 120.0
+ALERTS_WITHIN = 60.0
+FIRST_USER = 5_000_000
+LIMITS_OFF = "100000"
+"""The fakes do not limit here, so neither does the bot (benchmark 3 measures the limits)."""
+
+
+@dataclass
+class Outcome:
+    """What one reporter saw: per-turn latencies, and when the confirmation was served."""
+
+    latencies: list[float] = field(default_factory=list)
+    confirm_served: float = 0.0
+    reference: str = ""
+    finished: float = 0.0
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    """Callback data by choice id for the inline keyboard of a sent message."""
+    found: dict[str, str] = {}
+    for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+        for button in row:
+            found[parse_callback(button["callback_data"])[1]] = button["callback_data"]
+    return found
+
+
+def update_for(fake: TimedTelegram, user: int, line: str, keyboard: dict[str, str], at: int) -> Any:
+    """The update a reporter sends for a script line ('#choice' presses a button)."""
+    if line.startswith("#"):
+        choice = line[1:]
+        return fake.callback(user, keyboard.get(choice, choice), at)
+    return fake.message(user, line)
+
+
+async def calibrate(fake: TimedTelegram, user: int, script: Sequence[str]) -> list[int]:
+    """Play the script once, alone, and count the messages each turn is answered with."""
+    inbox = fake.inboxes[user]
+    keyboard: dict[str, str] = {}
+    at = 1
+    counts: list[int] = []
+    for line in script:
+        await fake.push(update_for(fake, user, line, keyboard, at))
+        replies = [await asyncio.wait_for(inbox.get(), REPLY_WITHIN)]
+        while True:
+            try:
+                replies.append(await asyncio.wait_for(inbox.get(), QUIET))
+            except TimeoutError:
+                break
+        counts.append(len(replies))
+        for _, message in replies:
+            if message.get("reply_markup"):
+                keyboard, at = buttons(message), int(message["message_id"])
+    return counts
+
+
+async def play(
+    fake: TimedTelegram, user: int, script: Sequence[str], counts: Sequence[int]
+) -> Outcome:
+    """One reporter: each turn sent as soon as the previous one is fully answered."""
+    inbox = fake.inboxes[user]
+    outcome = Outcome()
+    keyboard: dict[str, str] = {}
+    at = 1
+    for index, line in enumerate(script):
+        update = update_for(fake, user, line, keyboard, at)
+        await fake.push(update)
+        replies = [await asyncio.wait_for(inbox.get(), REPLY_WITHIN) for _ in range(counts[index])]
+        served = fake.served[int(update["update_id"])]
+        outcome.latencies.append(replies[-1][0] - served)
+        if line == "#confirm":
+            outcome.confirm_served = served
+            for _, message in replies:
+                found = re.search(r"Reference: (\S+)", message.get("text", ""))
+                if found:
+                    outcome.reference = found.group(1)
+        for _, message in replies:
+            if message.get("reply_markup"):
+                keyboard, at = buttons(message), int(message["message_id"])
+    outcome.finished = time.perf_counter()
+    return outcome
+
+
+@dataclass
+class Result:
+    """One contender's run."""
+
+    name: str
+    reporters: int
+    turns: int
+    seconds: float
+    latencies: list[float]
+    outcomes: list[Outcome]
+    ready_seconds: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def turns_per_second(self) -> float:
+        """Completed turns per second of the whole run."""
+        return self.turns / self.seconds
+
+    def figures(self) -> dict[str, float]:
+        """The printable figures."""
+        return {
+            "reporters": float(self.reporters),
+            "turns": float(self.turns),
+            "seconds": self.seconds,
+            "turns_per_s": self.turns_per_second,
+            **latency_figures("turn", self.latencies),
+            **self.extra,
+        }
+
+
+async def load(
+    name: str, fake: TimedTelegram, reporters: int, script: Sequence[str], pid: int
+) -> Result:
+    """Calibrate with one extra user, then let ``reporters`` users play at once."""
+    counts = await calibrate(fake, FIRST_USER - 1, script)
+    users = range(FIRST_USER, FIRST_USER + reporters)
+    cpu = cpu_seconds(pid)
+    began = time.perf_counter()
+    outcomes = await asyncio.gather(*(play(fake, user, script, counts) for user in users))
+    seconds = time.perf_counter() - began
+    cpu = cpu_seconds(pid) - cpu
+    latencies = [x for o in outcomes for x in o.latencies]
+    result = Result(name, reporters, len(latencies), seconds, latencies, list(outcomes))
+    result.extra["cpu_ms_per_turn"] = cpu * 1000 / len(latencies)
+    result.extra["cpu_busy"] = cpu / seconds
+    return result
+
+
+async def run_concernbot(work: Path, reporters: int, script: Sequence[str]) -> Result:
+    """concernbot as ``concernbot run`` serves it: polling, SQLite, outbox, Slack alerts."""
+    fake, slack = TimedTelegram(), TimedSlack()
+    await fake.start()
+    await slack.start()
+    database = f"sqlite+aiosqlite:///{work / 'concernbot.db'}"
+    await seed_members(database, range(FIRST_USER - 1, FIRST_USER + reporters))
+    port = free_port()
+    env = bot_environment(
+        database,
+        port,
+        telegram_url=fake.api_url,
+        slack_url=slack.base_url,
+        telegram_overall_per_second=LIMITS_OFF,
+        telegram_per_chat_per_second=LIMITS_OFF,
+        telegram_per_chat_burst=LIMITS_OFF,
+        slack_overall_per_second=LIMITS_OFF,
+        slack_per_channel_per_second=LIMITS_OFF,
+        slack_per_channel_burst=LIMITS_OFF,
+        # No digest catch-up or reminders in the middle of a dialog: scheduled messages would
+        # be taken for replies. Benchmark 3 measures the scheduler's fan-out.
+        scheduler_enabled="false",
+    )
+    profile = os.environ.get("BENCH_PROFILE", "")
+    options = ("-m", "cProfile", "-o", profile) if profile else ()
+    bot = BotProcess(env, port, log=work / "concernbot.log", python_options=options)
+    try:
+        ready = await bot.start()
+        await fake.polling()
+        assert bot.process is not None
+        result = await load("concernbot", fake, reporters, script, bot.process.pid)
+        result.ready_seconds = ready
+        await alerts_arrived(result.outcomes, slack)
+        stored = stored_at(work / "concernbot.db")
+        result.extra.update(alert_figures(result.outcomes, slack, stored))
+        result.extra["rss_mb"] = bot.rss_mb()
+    finally:
+        await bot.stop()
+        await fake.stop()
+        await slack.stop()
+    return result
+
+
+async def alerts_arrived(outcomes: Sequence[Outcome], slack: TimedSlack) -> None:
+    """Wait (a while) until Slack has an alert for every concern shared."""
+    deadline = time.perf_counter() + ALERTS_WITHIN
+    while time.perf_counter() < deadline:
+        if len(alert_times(outcomes, slack)) == len(outcomes):
+            return
+        await asyncio.sleep(0.2)
+
+
+def alert_times(outcomes: Sequence[Outcome], slack: TimedSlack) -> dict[str, tuple[float, float]]:
+    """When each concern's first alert reached Slack: (perf_counter, wall clock), by reference."""
+    wanted = {o.reference for o in outcomes}
+    arrived: dict[str, tuple[float, float]] = {}
+    for at, wall, params in slack.posts:
+        for reference in wanted.intersection(REFERENCE.findall(json.dumps(params))):
+            arrived.setdefault(reference, (at, wall))
+    return arrived
+
+
+def stored_at(database: Path) -> dict[str, float]:
+    """When each concern was stored (its created_at, a UTC wall-clock time), by reference."""
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT reference, created_at FROM concerns").fetchall()
+    return {
+        reference: datetime.fromisoformat(str(created)).replace(tzinfo=UTC).timestamp()
+        for reference, created in rows
+    }
+
+
+def alert_figures(
+    outcomes: Sequence[Outcome], slack: TimedSlack, stored: dict[str, float]
+) -> dict[str, float]:
+    """Two alert latencies: from the concern being stored (the core's alert path: commit,
+    outbox, Slack adapter), and from the confirming update being served (adds the time the
+    update queued behind the other reporters' turns)."""
+    arrived = alert_times(outcomes, slack)
+    from_served = [
+        arrived[o.reference][0] - o.confirm_served for o in outcomes if o.reference in arrived
+    ]
+    from_stored = [
+        arrived[o.reference][1] - stored[o.reference]
+        for o in outcomes
+        if o.reference in arrived and o.reference in stored
+    ]
+    return {
+        "alerts": float(len(arrived)),
+        "alerts_missing": float(len(outcomes) - len(arrived)),
+        **latency_figures("alert_from_stored", from_stored),
+        **latency_figures("alert_from_served", from_served),
+    }
+
+
+async def run_library_bot(
+    name: str, module: str, work: Path, reporters: int, script: Sequence[str]
+) -> Result:
+    """A plain python-telegram-bot program (``bench.<module>``) against a fresh fake."""
+    fake = TimedTelegram()
+    await fake.start()
+    command = [
+        sys.executable,
+        "-m",
+        f"bench.{module}",
+        "--api",
+        fake.api_url,
+        "--token",
+        TELEGRAM_TOKEN,
+        "--state",
+        str(work / f"{module}.pickle"),
+    ]
+    log = (work / f"{module}.log").open("wb")
+    began = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        await fake.polling()
+        ready = time.perf_counter() - began
+        result = await load(name, fake, reporters, script, process.pid)
+        result.ready_seconds = ready
+        result.extra["rss_mb"] = rss_mb(process.pid)
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 30)
+        log.close()
+        await fake.stop()
+    return result
+
+
+def plot(results: Sequence[Result], path: Path) -> None:
+    """Turn latency distribution of each contender, as a CDF on a log scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    for result in results:
+        ordered = sorted(x * 1000 for x in result.latencies)
+        fractions = [(i + 1) / len(ordered) for i in range(len(ordered))]
+        label = f"{result.name} ({result.turns_per_second:,.0f} turns/s)"
+        axes.plot(ordered, fractions, label=label)
+    axes.set_xscale("log")
+    axes.set_xlabel("turn latency, update served → reply received (ms, log scale)")
+    axes.set_ylabel("fraction of turns")
+    axes.set_title(f"{results[0].reporters:,} reporters completing the share dialog at once")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(loc="lower right")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+CONTENDERS: dict[str, Callable[[Path, int, Sequence[str]], Awaitable[Result]]] = {
+    "echo": lambda w, n, s: run_library_bot("echo (floor)", "echo_bot", w, n, s),
+    "peer": lambda w, n, s: run_library_bot("peer (ConversationHandler)", "peer_bot", w, n, s),
+    "concernbot": run_concernbot,
+}
+
+
+async def main_async(reporters: int, names: Sequence[str], plot_to: Path | None) -> int:
+    """Run the chosen contenders one after another and print figures and ratios."""
+    results: dict[str, Result] = {}
+    with tempfile.TemporaryDirectory(prefix="concernbot-bench-") as tmp:
+        for name in names:
+            work = Path(tmp) / name
+            work.mkdir()
+            results[name] = result = await CONTENDERS[name](work, reporters, SHARE_SCRIPT)
+            title = f"{result.name}: {reporters} reporters × {len(SHARE_SCRIPT)} turns"
+            show(title, result.figures())
+    ratios: dict[str, float] = {}
+    ours = results.get("concernbot")
+    if ours is not None:
+        for other in ("echo", "peer"):
+            if other in results:
+                them = results[other]
+                ratios[f"throughput_vs_{other}"] = ours.turns_per_second / them.turns_per_second
+                ratios[f"p99_vs_{other}"] = percentile(ours.latencies, 99) / percentile(
+                    them.latencies, 99
+                )
+        show(
+            "concernbot against the floor and the peer (targets: ≥ 0.5 × echo, ≥ 1 × peer)", ratios
+        )
+    save(
+        "turns",
+        {
+            "reporters": reporters,
+            "turns_per_reporter": len(SHARE_SCRIPT),
+            "results": {k: r.figures() | {"ready_s": r.ready_seconds} for k, r in results.items()},
+            "ratios": ratios,
+        },
+    )
+    if plot_to is not None and len(results) > 1:
+        plot(list(results.values()), plot_to)
+        print(f"\nplot: {plot_to.relative_to(ROOT)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.turns [--quick] [--reporters N] [--only NAME…]``"""
+    parser = argparse.ArgumentParser(prog="python -m bench.turns", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="100 reporters instead of 1,000")
+    parser.add_argument("--reporters", type=int, default=None)
+    parser.add_argument("--only", nargs="+", choices=list(CONTENDERS), default=list(CONTENDERS))
+    args = parser.parse_args(argv)
+    reporters = args.reporters or (100 if args.quick else 1000)
+    # The documented figure only from the documented run; other runs plot beside their figures.
+    full = not args.quick and args.reporters is None and args.only == list(CONTENDERS)
+    plot_to = FIGURES / "turns.png" if full else RESULTS / "turns.png"
+    return asyncio.run(main_async(reporters, args.only, plot_to))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
