@@ -376,7 +376,7 @@ async def main_async(reporters: int, names: Sequence[str], plot_to: Path | None)
     )
     if plot_to is not None and len(results) > 1:
         plot(list(results.values()), plot_to)
-        print(f"\nplot: {plot_to.relative_to(ROOT)}")
+        print(f"\nplot: {plot_to}")
     return 0
 
 
