@@ -61,7 +61,9 @@ class SlidingWindow:
         # A burst of two lets a send that woke late be followed by one on time, so lateness
         # does not add up to a lower rate (after a quiet spell two may go at once); the log
         # keeps any second within the limit all the same.
-        self._pace = TokenBucket(limit / (1.0 + margin), min(2.0, self.limit), now)
+        # At high limits (a self-hosted Bot API, a benchmark) spacing sends a few microseconds
+        # apart would only cost an event-loop turn each: the burst grows with the limit.
+        self._pace = TokenBucket(limit / (1.0 + margin), max(min(2.0, limit), limit / 100), now)
         self._pace.tokens = 1.0
         self._arrived: list[float] = []  # a heap: the latest each send may have arrived
 
