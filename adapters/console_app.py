@@ -48,6 +48,7 @@ async def run_console(settings: Settings, role: Role, user: str, language: str |
             address=adapter.sender.address.user_id,
         )
         app.outbox_changed.connect(deliverer.wake)
+        app.bot.send_replies_with(deliverer)
         worker = asyncio.create_task(deliverer.run())
 
         async def sink(event: InboundEvent) -> None:

@@ -106,6 +106,7 @@ class Service:
         await self.http.start()
         self.deliverer = Deliverer(app.uow, outlets, app.clock, self.settings.outbox)
         app.outbox_changed.connect(self.deliverer.wake)
+        app.bot.send_replies_with(self.deliverer)
         self._worker = asyncio.create_task(self.deliverer.run())
         phase("adapters")
         if self.telegram is not None:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, BotCommand, InputFile, Update
+from telegram import Bot, BotCommand, CallbackQuery, InputFile, Update
 from telegram.error import BadRequest, Conflict, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
@@ -205,18 +205,25 @@ class TelegramAdapter:
             await self._leave(chat.id)
             return
         query = update.callback_query
+        # A pressed button is answered (its spinner stops) and its keyboard taken away while
+        # the turn is processed, not after the turn's reply has gone out.
+        acknowledging = asyncio.create_task(self._acknowledge(query)) if query else None
         try:
             event = to_event(update)
             if event is not None and self._sink is not None:
                 await self._sink(event)
         finally:
-            if query is not None:
-                with contextlib.suppress(TelegramError):
-                    await query.answer()
-                nonce, _ = parse_callback(query.data or "")
-                if nonce and query.message is not None:
-                    with contextlib.suppress(TelegramError):
-                        await query.edit_message_reply_markup(reply_markup=None)
+            if acknowledging is not None:
+                await acknowledging
+
+    @staticmethod
+    async def _acknowledge(query: CallbackQuery) -> None:
+        with contextlib.suppress(TelegramError):
+            await query.answer()
+        nonce, _ = parse_callback(query.data or "")
+        if nonce and query.message is not None:
+            with contextlib.suppress(TelegramError):
+                await query.edit_message_reply_markup(reply_markup=None)
 
     async def _leave(self, chat_id: int) -> None:
         log.info("left a non-private chat")

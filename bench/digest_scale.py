@@ -267,11 +267,11 @@ def statements(app: App) -> Iterator[list[tuple[str, Any]]]:
     def record(_c: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
         seen.append((statement, params))
 
-    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
+    event.listen(app.uow.sync_engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
+        event.remove(app.uow.sync_engine, "before_cursor_execute", record)
 
 
 async def profile(app: App, network: Network) -> None:

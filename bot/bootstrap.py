@@ -77,7 +77,8 @@ class App:
     feeds: dict[str, tuple[Address, ...]] = field(default_factory=dict)
 
     async def close(self) -> None:
-        """Dispose of the database engine."""
+        """Dispose of the database engines."""
+        self.uow.dispose()
         await self.engine.dispose()
 
 

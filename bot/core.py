@@ -5,17 +5,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot import metrics
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery import Courier
 from bot.events import Address, CommandReceived, FormSubmitted, InboundEvent
 from bot.flows import Flow
 from bot.i18n import N_, translator
 from bot.model import AccessLogEntry
 from bot.replies import Outgoing, Reply
 from bot.router import Router
+from bot.storage.outbox import LEASE, OutboxItem
 from bot.storage.uow import UnitOfWork, UnitOfWorkFactory
 from bot.throttle import SLOW_DOWN, admit
 from bot.turn import Turn
@@ -41,6 +44,16 @@ WELCOME = N_(
 )
 
 
+@dataclass
+class _Queued:
+    """A turn's replies: those kept for the caller, those claimed to send right after the
+    commit, and whether the outbox worker has any to send."""
+
+    kept: list[Reply] = field(default_factory=list)
+    claimed: list[OutboxItem] = field(default_factory=list)
+    for_worker: bool = False
+
+
 class Bot:
     """Handles inbound events: commands, actions, forms and dialog turns."""
 
@@ -59,6 +72,13 @@ class Bot:
         self._router = Router(flows)
         self._on_outbox = on_outbox
         self._feeds = dict(feeds or {})
+        self._courier: Courier | None = None
+
+    def send_replies_with(self, courier: Courier) -> None:
+        """Have each turn send its replies to its sender itself, right after its commit, through
+        ``courier`` (rather than handing them to the outbox worker): a turn is then answered
+        without waiting for a worker's claim, and one chat's turns and replies keep their order."""
+        self._courier = courier
 
     async def handle(self, event: InboundEvent) -> None:
         """Process one event; its effects and every reply are committed together."""
@@ -73,24 +93,35 @@ class Bot:
     async def _process(self, event: InboundEvent, direct: bool) -> list[Reply]:
         started = time.perf_counter()
         try:
-            replies = await self._handle(event, direct)
+            queued = await self._handle(event, direct)
         except Exception as error:
             # The type only: an exception's message may quote what the user wrote.
             log.error("turn failed: %s", type(error).__name__)
-            replies = await self._apologise(event, direct)
-        self._on_outbox()
+            queued = _Queued(await self._apologise(event, direct), for_worker=not direct)
+        if queued.for_worker:
+            self._on_outbox()
+        if queued.claimed:
+            await self._send_claimed(queued.claimed)
         metrics.UPDATES.inc(event.sender.address.channel)
         metrics.TURN_SECONDS.observe(time.perf_counter() - started)
-        return replies
+        return queued.kept
 
-    async def _handle(self, event: InboundEvent, direct: bool) -> list[Reply]:
+    async def _send_claimed(self, items: list[OutboxItem]) -> None:
+        assert self._courier is not None
+        try:
+            await self._courier.deliver_claimed(items)
+        except Exception as error:
+            # Committed and claimed: once the claim runs out, the outbox worker sends them.
+            log.error("sending a turn's replies failed: %s", type(error).__name__)
+
+    async def _handle(self, event: InboundEvent, direct: bool) -> _Queued:
         address = event.sender.address
         async with self._uow() as uow:
             now = self._clock.now()
             if event.event_id is not None and not await uow.events.first_time(
                 address.channel, event.event_id, now
             ):
-                return []  # a redelivery: its effect is already committed
+                return _Queued()  # a redelivery: its effect is already committed
             admission = await admit(uow, address, now, self._settings.limits)
             if not admission.allowed:
                 # Dropped, but counted: the refill and the warning state are committed.
@@ -100,10 +131,10 @@ class Bot:
                     language = known.language if known is not None else event.sender.language
                     t = translator(language or self._settings.bot.default_language)
                     mine = [Reply(address, t(SLOW_DOWN))]
-                kept = await self._queue(uow, list(mine), address if direct else None, now)
+                queued = await self._queue(uow, list(mine), address, direct, now)
                 await uow.commit()
                 log.warning("throttled a sender on %s", address.channel)
-                return kept
+                return queued
             member = await uow.members.by_address(address)
             if member is None:
                 replies = await self._stranger(uow, event, now)
@@ -118,24 +149,55 @@ class Bot:
                 state = await uow.dialogs.load(member.id)
                 await self._router.route(turn, state, event)
                 replies = turn.replies
-            mine = await self._queue(uow, replies, address if direct else None, now)
+            queued = await self._queue(uow, replies, address, direct, now)
             if direct and _refused_form(event, replies):
                 # Nothing changed; not committing lets the same form, sent again, be refused
                 # again (its event id is not kept) instead of being taken for a redelivery.
-                return mine
+                return queued
             await uow.commit()
-            return mine
+            return queued
 
     async def _queue(
-        self, uow: UnitOfWork, replies: list[Outgoing], keep_for: Address | None, now: datetime
-    ) -> list[Reply]:
-        kept: list[Reply] = []
+        self,
+        uow: UnitOfWork,
+        replies: list[Outgoing],
+        sender: Address,
+        direct: bool,
+        now: datetime,
+    ) -> _Queued:
+        """Keep the sender's replies for a ``direct`` caller; write the others to the outbox,
+        claiming the sender's when this turn is to send them itself."""
+        queued = _Queued()
+        claim_until = await self._claim_until(uow, replies, sender, direct, now)
         for reply in replies:
-            if keep_for is not None and isinstance(reply, Reply) and reply.to == keep_for:
-                kept.append(reply)
+            if direct and isinstance(reply, Reply) and reply.to == sender:
+                queued.kept.append(reply)
+            elif claim_until is not None and reply.to == sender:
+                item_id = await uow.outbox.add(reply, now, claimed_until=claim_until)
+                queued.claimed.append(OutboxItem(item_id, reply, 0, now))
             else:
                 await uow.outbox.add(reply, now)
-        return kept
+                queued.for_worker = True
+        return queued
+
+    async def _claim_until(
+        self,
+        uow: UnitOfWork,
+        replies: list[Outgoing],
+        sender: Address,
+        direct: bool,
+        now: datetime,
+    ) -> datetime | None:
+        """Until when this turn claims its replies to the sender; None when it leaves them to
+        the worker: no courier for the channel, or older messages to the sender still pending
+        (those go first)."""
+        if direct or self._courier is None or sender.channel not in self._courier.channels:
+            return None
+        if not any(reply.to == sender for reply in replies):
+            return None
+        if await uow.outbox.waiting(sender):
+            return None
+        return now + LEASE
 
     async def _stranger(
         self, uow: UnitOfWork, event: InboundEvent, now: datetime

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from bot.replies import Outgoing
+from bot.storage.outbox import OutboxItem
 
 
 class DeliveryError(Exception):
@@ -37,4 +39,17 @@ class Outlet(Protocol):
 
         Raise a ``DeliveryError`` when it cannot be delivered now.
         """
+        ...
+
+
+class Courier(Protocol):
+    """Sends messages that were claimed as they were written, right after their commit."""
+
+    @property
+    def channels(self) -> frozenset[str]:
+        """The channels it delivers to."""
+        ...
+
+    async def deliver_claimed(self, items: Sequence[OutboxItem]) -> None:
+        """Send ``items`` in order and record each outcome; never loses one."""
         ...

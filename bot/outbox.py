@@ -7,7 +7,7 @@ import contextlib
 import dataclasses
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot import metrics
@@ -16,12 +16,11 @@ from bot.config import OutboxSettings
 from bot.delivery import DeliveryError, Outlet, Rejected, RetryLater, Unreachable
 from bot.events import Address
 from bot.replies import Outgoing, Reply
-from bot.storage.outbox import OutboxItem
+from bot.storage.outbox import LEASE, OutboxItem
 from bot.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
 MIN_WAIT = 0.5
 
 
@@ -159,11 +158,40 @@ class Deliverer:
         handled = 0
         following: OutboxItem | None = item
         while following is not None:
-            following = await self._deliver_one(following)
+            _, following = await self._deliver_one(following)
             handled += 1
         return handled
 
-    async def _deliver_one(self, item: OutboxItem) -> OutboxItem | None:
+    @property
+    def channels(self) -> frozenset[str]:
+        """The channels this worker delivers to."""
+        return frozenset(self._outlets)
+
+    async def deliver_claimed(self, items: Sequence[OutboxItem]) -> None:
+        """Send messages that were claimed as they were written (a turn's replies to its
+        sender), in order, right after their transaction committed; then whatever reached the
+        same recipient meanwhile. When one cannot be sent now, the rest are released to the
+        worker, which sends them after it, keeping their order."""
+        following: OutboxItem | None = None
+        for index, item in enumerate(items):
+            last = index == len(items) - 1
+            sent, following = await self._deliver_one(item, follow=last)
+            if not sent:
+                rest = [later.id for later in items[index + 1 :]]
+                if rest:
+                    async with self._uow(urgent=True) as uow:
+                        await uow.outbox.release_claims(rest)
+                        await uow.commit()
+                    self._wake.set()
+                return
+        if following is not None:
+            await self._deliver(following)
+
+    async def _deliver_one(
+        self, item: OutboxItem, follow: bool = True
+    ) -> tuple[bool, OutboxItem | None]:
+        """Try ``item`` once and record the outcome: whether it was sent, and (with
+        ``follow``) the recipient's next message, claimed as this one was settled."""
         outlet = self._outlets[item.reply.to.channel]
         attempts = item.attempts + 1
         now = self._clock.now()
@@ -192,8 +220,11 @@ class Deliverer:
             log.error("outbox %s: unexpected %s", item.id, type(error).__name__)
             await self._failed(item, attempts, type(error).__name__)
         else:
-            return await self._settle(item, "sent", attempts, None, "", reply, posted_id)
-        return None
+            following = await self._settle(
+                item, "sent", attempts, None, "", reply, posted_id, follow=follow
+            )
+            return True, following
+        return False, None
 
     async def _placed(self, reply: Outgoing) -> Outgoing:
         """Resolve slots: the platform id of the message to replace or to thread under."""
@@ -227,6 +258,7 @@ class Deliverer:
         error: str,
         reply: Outgoing | None = None,
         posted_id: str | None = None,
+        follow: bool = True,
     ) -> OutboxItem | None:
         """Record the outcome; after a send, claim the same recipient's next message in the same
         transaction (returned), so that one recipient's messages follow each other at once
@@ -245,7 +277,8 @@ class Deliverer:
                     await uow.posted.record(
                         reply.to, slot, posted_id, reply.extra.get("concern"), self._clock.now()
                     )
-                if not self._stopping:
+                # Most often nothing else waits: a look at the index costs less than a claim.
+                if follow and not self._stopping and await uow.outbox.waiting(item.reply.to):
                     following = await uow.outbox.claim(
                         (channel,), self._clock.now(), LEASE, limit=1, address=item.reply.to.user_id
                     )

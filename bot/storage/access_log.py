@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
 from bot.model import AccessLogEntry
+from bot.storage.statements import Statements
 from bot.storage.tables import access_log
 
 
 class AccessLogRepository:
     """Appends to and reads the access log; it has no update or delete on purpose."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: Statements) -> None:
         self._c = connection
 
     async def add(self, entry: AccessLogEntry) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
+from bot.storage.statements import Statements
 from bot.storage.tables import attempts
 
 # The token bucket is read and written at every turn: statements built once, with parameters.
@@ -22,7 +22,7 @@ _REFILL = (
 class AttemptCounter:
     """Counts attempts per key within a window that restarts when it has passed."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: Statements) -> None:
         self._c = connection
 
     async def count(self, key: str, window: timedelta, now: datetime) -> int:

@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import RowMapping, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
 from bot.crypto import Cipher
 from bot.model import Concern, Mode, Outcome, Status, StatusChange
 from bot.storage.ids import new_id
+from bot.storage.statements import Statements
 from bot.storage.tables import concerns, status_changes
 
 _SEALED = ("facts", "interpretation", "counter_signals")
@@ -37,7 +37,7 @@ class OpenConcern:
 class ConcernRepository:
     """Reads and writes concerns."""
 
-    def __init__(self, connection: AsyncConnection, cipher: Cipher) -> None:
+    def __init__(self, connection: Statements, cipher: Cipher) -> None:
         self._c = connection
         self._cipher = cipher
         self._known_history: dict[int, int] = {}

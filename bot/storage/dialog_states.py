@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
 from bot.crypto import Cipher
 from bot.dialog import DialogState
+from bot.storage.statements import Statements
 from bot.storage.tables import dialog_states
 
 _STATE = "dialog_states.state"
@@ -42,7 +42,7 @@ class Draft:
 class DialogStateRepository:
     """Loads and saves dialog states, one per member."""
 
-    def __init__(self, connection: AsyncConnection, cipher: Cipher) -> None:
+    def __init__(self, connection: Statements, cipher: Cipher) -> None:
         self._c = connection
         self._cipher = cipher
 

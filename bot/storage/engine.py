@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.storage import sqlite_inline
+
+BUSY_TIMEOUT = 30
+"""Seconds a SQLite connection waits for another process's write lock."""
 
 
 def create_engine(url: str, echo: bool = False) -> AsyncEngine:
@@ -22,23 +26,42 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
     # Whatever SQLite driver the URL names (sqlite://, sqlite+aiosqlite://), the in-place one
     # serves it: see bot.storage.sqlite_inline for why.
     parsed = parsed.set(drivername=f"sqlite+{sqlite_inline.DRIVER}")
-    engine = create_async_engine(parsed, echo=echo, connect_args={"timeout": 30})
+    engine = create_async_engine(parsed, echo=echo, connect_args={"timeout": BUSY_TIMEOUT})
+    _tune_sqlite(engine.sync_engine)
+    return engine
 
-    @event.listens_for(engine.sync_engine, "connect")
+
+def in_place_engine(engine: AsyncEngine) -> Engine | None:
+    """For a SQLite engine, a synchronous engine on the same database with the same settings,
+    for units of work that call SQLite in place (see bot.storage.statements); else None."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None  # a database in memory is one per connection: it cannot be shared
+    url = engine.url.set(drivername="sqlite+pysqlite")
+    # Its commits run on a worker thread; the connection is used by one caller at a time.
+    twin = create_sync_engine(
+        url,
+        echo=engine.echo,
+        connect_args={"timeout": BUSY_TIMEOUT, "check_same_thread": False},
+    )
+    _tune_sqlite(twin)
+    return twin
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: object) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT * 1000}")
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front, so two processes never deadlock
         # upgrading a read lock; SQLite's busy timeout then queues the second writer.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine

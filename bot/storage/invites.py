@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
 from bot.model import Role
 from bot.storage.ids import new_id
+from bot.storage.statements import Statements
 from bot.storage.tables import invites
 
 
@@ -29,7 +29,7 @@ class Invite:
 class InviteRepository:
     """Adds, finds and uses invites."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: Statements) -> None:
         self._c = connection
 
     async def add(

@@ -6,13 +6,13 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import RowMapping, bindparam, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
 from bot.crypto import Cipher
 from bot.events import Address
 from bot.model import Member, Role
 from bot.storage.ids import new_id
+from bot.storage.statements import Statements
 from bot.storage.tables import identities, members
 
 _NAME = "members.display_name"
@@ -39,7 +39,7 @@ _BY_ADDRESS = (
 class MemberRepository:
     """Reads and writes members; display names are sealed."""
 
-    def __init__(self, connection: AsyncConnection, cipher: Cipher) -> None:
+    def __init__(self, connection: Statements, cipher: Cipher) -> None:
         self._c = connection
         self._cipher = cipher
 

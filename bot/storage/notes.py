@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
 from bot.crypto import Cipher
+from bot.storage.statements import Statements
 from bot.storage.tables import trend_notes
 
 _NOTE = "trend_notes.note"
@@ -28,7 +28,7 @@ class TrendNote:
 class TrendNotes:
     """Adds and reads trend notes."""
 
-    def __init__(self, connection: AsyncConnection, cipher: Cipher) -> None:
+    def __init__(self, connection: Statements, cipher: Cipher) -> None:
         self._c = connection
         self._cipher = cipher
 

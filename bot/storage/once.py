@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
+from bot.storage.statements import Statements
 from bot.storage.tables import job_runs, processed_events
 
 
-async def insert_once(connection: AsyncConnection, table: Table, **values: Any) -> bool:
+async def insert_once(connection: Statements, table: Table, **values: Any) -> bool:
     """Insert a row unless its key exists; True when it was inserted now."""
     statement = _statement(connection.dialect.name, table)
     return (await connection.execute(statement, values)).first() is not None
@@ -35,7 +35,7 @@ def _statement(dialect: str, table: Table) -> Insert:
 class ProcessedEvents:
     """Remembers which platform events have had their effect."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: Statements) -> None:
         self._c = connection
 
     async def first_time(self, channel: str, event_id: str, at: datetime) -> bool:
@@ -52,7 +52,7 @@ class ProcessedEvents:
 class JobLedger:
     """Remembers which (job, period) pairs have run, and which one-off reminders went out."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: Statements) -> None:
         self._c = connection
 
     async def first_time(self, job: str, period: str, at: datetime) -> bool:

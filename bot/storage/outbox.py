@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Integer, and_, bindparam, delete, func, insert, literal, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Update
 
 from bot.clock import as_utc
@@ -16,10 +15,13 @@ from bot.crypto import Cipher
 from bot.events import Address
 from bot.replies import Outgoing, outgoing_from_payload
 from bot.storage.ids import new_id
+from bot.storage.statements import Statements
 from bot.storage.tables import outbox
 
 _PAYLOAD = "outbox.payload"
 PENDING, SENT, DEAD = "pending", "sent", "dead"
+LEASE = timedelta(seconds=60)
+"""How long a claim holds a message; after that another worker may take it over."""
 
 
 @dataclass(frozen=True)
@@ -35,12 +37,15 @@ class OutboxItem:
 class OutboxRepository:
     """Adds, claims and settles outbox rows."""
 
-    def __init__(self, connection: AsyncConnection, cipher: Cipher) -> None:
+    def __init__(self, connection: Statements, cipher: Cipher) -> None:
         self._c = connection
         self._cipher = cipher
 
-    async def add(self, reply: Outgoing, now: datetime) -> int:
-        """Queue ``reply``; returns the row id."""
+    async def add(
+        self, reply: Outgoing, now: datetime, claimed_until: datetime | None = None
+    ) -> int:
+        """Queue ``reply``; returns the row id. With ``claimed_until`` the row is claimed as it
+        is written: the caller sends it itself once its transaction is committed."""
         payload = json.dumps(reply.to_payload(), ensure_ascii=False)
         values = {
             "channel": reply.to.channel,
@@ -50,8 +55,22 @@ class OutboxRepository:
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
+            "claimed_until": claimed_until,
         }
         return new_id(await self._c.execute(_ADD, values))
+
+    async def waiting(self, to: Address) -> bool:
+        """True when a message to ``to`` is still pending (due, later, or being sent)."""
+        values = {"channel": to.channel, "address": to.user_id}
+        return (await self._c.execute(_WAITING, values)).first() is not None
+
+    async def release_claims(self, item_ids: list[int]) -> None:
+        """Drop the claims on these pending messages, so any worker may send them."""
+        await self._c.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(item_ids), outbox.c.state == PENDING)
+            .values(claimed_until=None)
+        )
 
     async def claim(
         self,
@@ -160,6 +179,15 @@ class OutboxRepository:
 
 # Made for every message: built once, with parameters (building costs more than running).
 _ADD = insert(outbox)
+_WAITING = (
+    select(outbox.c.id)
+    .where(
+        outbox.c.channel == bindparam("channel"),
+        outbox.c.address == bindparam("address"),
+        outbox.c.state == PENDING,
+    )
+    .limit(1)
+)
 _SENT = (
     update(outbox)
     .where(outbox.c.id == bindparam("item"))

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.events import Address
+from bot.storage.statements import Statements
 from bot.storage.tables import posted_messages
 
 
@@ -24,7 +24,7 @@ class Posted:
 class PostedMessages:
     """Records platform message ids by slot (such as ``alert:K7Q-M3X``)."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: Statements) -> None:
         self._c = connection
 
     async def find(self, address: Address, slot: str) -> str | None:

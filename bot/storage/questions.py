@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import as_utc
 from bot.crypto import Cipher
 from bot.storage.ids import new_id
+from bot.storage.statements import Statements
 from bot.storage.tables import questions
 
 _Q = "questions.question"
@@ -33,7 +33,7 @@ class Question:
 class QuestionRepository:
     """Reads and writes relayed questions."""
 
-    def __init__(self, connection: AsyncConnection, cipher: Cipher) -> None:
+    def __init__(self, connection: Statements, cipher: Cipher) -> None:
         self._c = connection
         self._cipher = cipher
 

@@ -20,9 +20,9 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.model import Status
+from bot.storage.statements import Statements
 from bot.storage.tables import Stamp, concerns, usefulness
 
 
@@ -112,7 +112,7 @@ as the database takes to count a quiet week."""
 class StatsQueries:
     """Aggregate queries on concerns."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: Statements) -> None:
         self._c = connection
 
     async def network(self, network_id: str, now: datetime, since: datetime) -> NetworkStats:

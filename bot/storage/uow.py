@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from bot.crypto import Cipher
@@ -12,6 +13,7 @@ from bot.storage.access_log import AccessLogRepository
 from bot.storage.attempts import AttemptCounter
 from bot.storage.concerns import ConcernRepository
 from bot.storage.dialog_states import DialogStateRepository
+from bot.storage.engine import in_place_engine
 from bot.storage.invites import InviteRepository
 from bot.storage.members import MemberRepository
 from bot.storage.notes import TrendNotes
@@ -19,6 +21,7 @@ from bot.storage.once import JobLedger, ProcessedEvents
 from bot.storage.outbox import OutboxRepository
 from bot.storage.posted import PostedMessages
 from bot.storage.questions import QuestionRepository
+from bot.storage.statements import InPlace, SharedConnection, Statements, commit_off_loop
 from bot.storage.stats import StatsQueries
 from bot.storage.usefulness import UsefulnessAnswers
 from bot.storage.writer import WriterTurns
@@ -51,29 +54,34 @@ class UnitOfWork:
         cipher: Cipher,
         writer: WriterTurns | None = None,
         urgent: bool = False,
+        in_place: SharedConnection | None = None,
     ) -> None:
         self._engine = engine
         self._cipher = cipher
         self._writer = writer
         self._urgent = urgent
+        self._in_place = in_place
         self._holding = False
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
-        self.outbox_added = 0
+        self._local: Connection | None = None
+        self._statements: Statements | None = None
 
     async def __aenter__(self) -> UnitOfWork:
         if self._writer is not None:
             # SQLite has one writer at a time: queue here, in order, rather than in SQLite's
             # busy handler, which polls with sleeps of up to 100 ms.
-            await asyncio.wait_for(self._writer.acquire(self._urgent), WRITER_TIMEOUT)
+            # (asyncio.timeout, not wait_for: that would make a task of every acquire.)
+            async with asyncio.timeout(WRITER_TIMEOUT):
+                await self._writer.acquire(self._urgent)
             self._holding = True
         try:
-            self._connection = await self._engine.connect()
-            self._transaction = await self._connection.begin()
+            c = await self._open()
         except BaseException:
             await self._close()
             raise
-        c, cipher = self._connection, self._cipher
+        self._statements = c
+        cipher = self._cipher
         self.members = MemberRepository(c, cipher)
         self.concerns = ConcernRepository(c, cipher)
         self.dialogs = DialogStateRepository(c, cipher)
@@ -90,6 +98,15 @@ class UnitOfWork:
         self.usefulness = UsefulnessAnswers(c, cipher)
         return self
 
+    async def _open(self) -> Statements:
+        if self._in_place is not None:
+            self._local = self._in_place.take()
+            self._local.begin()
+            return InPlace(self._local)
+        self._connection = await self._engine.connect()
+        self._transaction = await self._connection.begin()
+        return self._connection
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
@@ -97,6 +114,8 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
+            if self._local is not None and self._local.in_transaction():
+                self._local.rollback()
             if self._transaction is not None and self._transaction.is_active:
                 await self._transaction.rollback()
         finally:
@@ -104,9 +123,13 @@ class UnitOfWork:
 
     async def _close(self) -> None:
         try:
+            if self._local is not None and self._local.in_transaction():
+                self._local.rollback()  # the connection is lent: it goes back clean
             if self._connection is not None:
                 await self._connection.close()
         finally:
+            self._local = None
+            self._statements = None
             self._connection = None
             self._transaction = None
             if self._holding and self._writer is not None:
@@ -114,13 +137,16 @@ class UnitOfWork:
                 self._writer.release()
 
     @property
-    def connection(self) -> AsyncConnection:
-        """The connection this unit works on (for storage-level tools and tests)."""
-        assert self._connection is not None, "connection outside 'async with'"
-        return self._connection
+    def connection(self) -> Statements:
+        """What this unit runs its statements on (for storage-level tools and tests)."""
+        assert self._statements is not None, "connection outside 'async with'"
+        return self._statements
 
     async def commit(self) -> None:
         """Make every change of this unit permanent."""
+        if self._local is not None:
+            await commit_off_loop(self._local)
+            return
         assert self._transaction is not None, "commit outside 'async with'"
         await self._transaction.commit()
 
@@ -133,7 +159,19 @@ class UnitOfWorkFactory:
         self.cipher = cipher
         sqlite = engine.dialect.name == "sqlite"
         self._writer = WriterTurns() if sqlite else None
+        twin = in_place_engine(engine)
+        self._in_place = SharedConnection(twin) if twin is not None else None
 
     def __call__(self, urgent: bool = False) -> UnitOfWork:
         """A fresh unit of work; an ``urgent`` one gets SQLite's writer before the others."""
-        return UnitOfWork(self.engine, self.cipher, self._writer, urgent)
+        return UnitOfWork(self.engine, self.cipher, self._writer, urgent, self._in_place)
+
+    @property
+    def sync_engine(self) -> Engine:
+        """The synchronous engine that runs this factory's statements (to listen to its events)."""
+        return self._in_place.engine if self._in_place else self.engine.sync_engine
+
+    def dispose(self) -> None:
+        """Close the connections this factory opened itself (those of SQLite in place)."""
+        if self._in_place is not None:
+            self._in_place.close()

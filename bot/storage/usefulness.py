@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.crypto import Cipher
 from bot.storage.once import insert_once
+from bot.storage.statements import Statements
 from bot.storage.tables import usefulness
 
 _REMARK = "usefulness.remark"
@@ -17,7 +17,7 @@ _REMARK = "usefulness.remark"
 class UsefulnessAnswers:
     """Records the answer once and an optional remark."""
 
-    def __init__(self, connection: AsyncConnection, cipher: Cipher) -> None:
+    def __init__(self, connection: Statements, cipher: Cipher) -> None:
         self._c = connection
         self._cipher = cipher
 

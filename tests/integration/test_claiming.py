@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from bot.bootstrap import App
 from bot.config import Settings
 from bot.events import Address
-from bot.outbox import LEASE, Deliverer
+from bot.outbox import Deliverer
 from bot.replies import Outgoing, Reply
-from bot.storage.outbox import SENT, OutboxRepository
+from bot.storage.outbox import LEASE, SENT, OutboxRepository
 from bot.storage.tables import outbox
 from bot.testing import FakeClock, example_settings, start_app, using_postgres
 

@@ -601,14 +601,14 @@ async def test_the_digest_queries_seek_their_indexes_instead_of_walking_the_netw
     def record(_c: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
         seen.append((statement, params))
 
-    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
+    event.listen(app.uow.sync_engine, "before_cursor_execute", record)
     try:
         async with app.uow() as uow:
             await uow.stats.period("demo", PERIOD_START - WEEK, PERIOD_START, SLOT)
             await uow.concerns.open_by_reporter("demo")
             await uow.concerns.open_in_network("demo")  # the reminders' query, same rows
     finally:
-        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
+        event.remove(app.uow.sync_engine, "before_cursor_execute", record)
     plans = []
     async with app.engine.connect() as connection:
         for statement, params in seen:

@@ -401,6 +401,7 @@ async def check_repositories_at_head(engine: AsyncEngine, cipher: Cipher, seeded
         if seeded.revision >= "0003":
             found = await uow.posted.find(Address("slack", "C0000000000"), f"alert:{REFERENCE}")
             assert found == "1764320000.000001"
+    uow_factory.dispose()
 
 
 # --- the tests ----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The in-place SQLite driver behind SQLAlchemy's asyncio interface, and the one-writer queue."""
+"""SQLite in place: the driver behind SQLAlchemy's asyncio interface, the synchronous connection
+units of work share, and the one-writer queue."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.crypto import Cipher
 from bot.storage import sqlite_inline
-from bot.storage.engine import create_engine
+from bot.storage.engine import create_engine, in_place_engine
+from bot.storage.statements import SharedConnection
 from bot.storage.uow import UnitOfWorkFactory
 from bot.testing import fixed_cipher
 
@@ -88,4 +90,50 @@ async def test_concurrent_units_of_work_queue_for_the_writer_and_lose_no_update(
         async with engine.connect() as connection:
             assert (await connection.execute(select(counters.c.n))).scalar_one() == 50
     finally:
+        factory.dispose()
         await engine.dispose()
+
+
+async def test_a_unit_of_work_left_without_commit_leaves_nothing_on_the_shared_connection(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}/f.db")
+    factory = UnitOfWorkFactory(engine, fixed_cipher())
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+
+        async def failing_turn() -> None:
+            async with factory() as uow:
+                await uow.connection.execute(insert(counters).values(id=1, n=1))
+                raise RuntimeError("the turn failed")
+
+        with pytest.raises(RuntimeError):
+            await failing_turn()
+        async with factory() as uow:
+            await uow.connection.execute(insert(counters).values(id=2, n=2))
+            await uow.commit()
+        async with engine.connect() as connection:
+            assert (await connection.execute(select(counters.c.id))).scalars().all() == [2]
+    finally:
+        factory.dispose()
+        await engine.dispose()
+
+
+def test_the_shared_connection_is_opened_again_once_broken(tmp_path: Path) -> None:
+    twin = in_place_engine(create_engine(f"sqlite:///{tmp_path}/g.db"))
+    assert twin is not None
+    shared = SharedConnection(twin)
+    try:
+        first = shared.take()
+        assert shared.take() is first
+        first.invalidate()
+        second = shared.take()
+        assert second is not first
+        assert second.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        shared.close()
+
+
+def test_a_database_in_memory_has_no_in_place_twin() -> None:
+    assert in_place_engine(create_engine("sqlite://")) is None

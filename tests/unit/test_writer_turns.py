@@ -55,3 +55,13 @@ async def test_a_turn_handed_to_a_waiter_being_cancelled_is_passed_on() -> None:
     with pytest.raises(asyncio.CancelledError):
         await first
     await asyncio.wait_for(second, 1)
+
+
+async def test_a_waiter_that_times_out_leaves_the_queue() -> None:
+    turns = WriterTurns()
+    await turns.acquire()
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0):
+            await turns.acquire()
+    turns.release()
+    await asyncio.wait_for(turns.acquire(), 1)  # free again: nobody is left waiting
