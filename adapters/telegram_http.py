@@ -7,6 +7,7 @@ is most of a turn's budget. The library lets the transport be replaced (``BaseRe
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import IO
@@ -23,6 +24,7 @@ READ_TIMEOUT = 5.0
 WRITE_TIMEOUT = 5.0
 CONNECT_TIMEOUT = 5.0
 MEDIA_WRITE_TIMEOUT = 20.0
+JSON = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -77,13 +79,19 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect,
             sock_read=_max(read, write),
         )
-        data: aiohttp.FormData | dict[str, str] | None = None
-        if request_data is not None:
-            data = request_data.json_parameters
-            if files:
-                data = _form(request_data.json_parameters, files)
+        data: aiohttp.FormData | bytes | None = None
+        headers: dict[str, str] | None = None
+        if files and request_data is not None:
+            data = _form(request_data.json_parameters, files)
+        elif request_data is not None:
+            # A JSON body, which the Bot API takes as well as a form: it costs less to build
+            # than a urlencoded form (the library's own transport sends forms).
+            data = json.dumps(request_data.parameters).encode()
+            headers = JSON
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as answer:
+            async with self._session.request(
+                method, url, data=data, headers=headers, timeout=timeout
+            ) as answer:
                 body = await answer.read()
         except TimeoutError as error:
             raise TimedOut from error

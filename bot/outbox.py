@@ -269,7 +269,9 @@ class Deliverer:
         if outcome == "sent":
             waited = (self._clock.now() - item.created_at).total_seconds()
             metrics.DELIVERY_SECONDS.observe(max(waited, 0.0))
-        async with self._uow(urgent=True) as uow:
+        # That a message was sent may be lost in a power cut (it would be sent again); that it
+        # must be tried again, or not at all, may not.
+        async with self._uow(urgent=True, durable=outcome != "sent") as uow:
             if outcome == "sent":
                 await uow.outbox.mark_sent(item.id, self._clock.now())
                 slot = reply.extra.get("slot") if isinstance(reply, Reply) else None

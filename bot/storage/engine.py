@@ -31,9 +31,13 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
     return engine
 
 
-def in_place_engine(engine: AsyncEngine) -> Engine | None:
+def in_place_engine(engine: AsyncEngine, durable: bool = True) -> Engine | None:
     """For a SQLite engine, a synchronous engine on the same database with the same settings,
-    for units of work that call SQLite in place (see bot.storage.statements); else None."""
+    for units of work that call SQLite in place (see bot.storage.statements); else None.
+
+    Not ``durable``: its commits do not wait for the disk (synchronous=NORMAL). They survive a
+    crash of this process, not a power cut, until the next durable commit (a sync of the
+    write-ahead log makes everything before it durable too)."""
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         return None  # a database in memory is one per connection: it cannot be shared
@@ -44,17 +48,17 @@ def in_place_engine(engine: AsyncEngine) -> Engine | None:
         echo=engine.echo,
         connect_args={"timeout": BUSY_TIMEOUT, "check_same_thread": False},
     )
-    _tune_sqlite(twin)
+    _tune_sqlite(twin, synchronous="FULL" if durable else "NORMAL")
     return twin
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, synchronous: str = "FULL") -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: object) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT * 1000}")
         cursor.execute("PRAGMA secure_delete=ON")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from bot.crypto import Cipher
@@ -26,6 +26,9 @@ from bot.storage.stats import StatsQueries
 from bot.storage.usefulness import UsefulnessAnswers
 from bot.storage.writer import WriterTurns
 
+_NOT_WAITING_FOR_THE_DISK = text("SET LOCAL synchronous_commit TO OFF")
+"""PostgreSQL's commit that does not wait for its log to reach the disk (it may be lost in a
+crash, never half-applied)."""
 WRITER_TIMEOUT = 30.0
 """Seconds a unit of work waits for SQLite's write turn (as long as SQLite's busy timeout)."""
 
@@ -55,12 +58,14 @@ class UnitOfWork:
         writer: WriterTurns | None = None,
         urgent: bool = False,
         in_place: SharedConnection | None = None,
+        durable: bool = True,
     ) -> None:
         self._engine = engine
         self._cipher = cipher
         self._writer = writer
         self._urgent = urgent
         self._in_place = in_place
+        self._durable = durable
         self._holding = False
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
@@ -105,6 +110,8 @@ class UnitOfWork:
             return InPlace(self._local)
         self._connection = await self._engine.connect()
         self._transaction = await self._connection.begin()
+        if not self._durable:
+            await self._connection.execute(_NOT_WAITING_FOR_THE_DISK)
         return self._connection
 
     async def __aexit__(
@@ -145,7 +152,10 @@ class UnitOfWork:
     async def commit(self) -> None:
         """Make every change of this unit permanent."""
         if self._local is not None:
-            await commit_off_loop(self._local)
+            if self._durable:
+                await commit_off_loop(self._local)
+            else:
+                self._local.commit()  # nothing to wait for: no sync to disk
             return
         assert self._transaction is not None, "commit outside 'async with'"
         await self._transaction.commit()
@@ -161,10 +171,17 @@ class UnitOfWorkFactory:
         self._writer = WriterTurns() if sqlite else None
         twin = in_place_engine(engine)
         self._in_place = SharedConnection(twin) if twin is not None else None
+        light = in_place_engine(engine, durable=False)
+        self._in_place_light = SharedConnection(light) if light is not None else None
 
-    def __call__(self, urgent: bool = False) -> UnitOfWork:
-        """A fresh unit of work; an ``urgent`` one gets SQLite's writer before the others."""
-        return UnitOfWork(self.engine, self.cipher, self._writer, urgent, self._in_place)
+    def __call__(self, urgent: bool = False, durable: bool = True) -> UnitOfWork:
+        """A fresh unit of work; an ``urgent`` one gets SQLite's writer before the others.
+
+        One that is not ``durable`` commits without waiting for the disk: a power cut may undo
+        it (never half of it), so it is only for what can be done again, such as noting that
+        a message was sent (it would be sent again)."""
+        in_place = self._in_place if durable else self._in_place_light
+        return UnitOfWork(self.engine, self.cipher, self._writer, urgent, in_place, durable)
 
     @property
     def sync_engine(self) -> Engine:
@@ -173,5 +190,6 @@ class UnitOfWorkFactory:
 
     def dispose(self) -> None:
         """Close the connections this factory opened itself (those of SQLite in place)."""
-        if self._in_place is not None:
-            self._in_place.close()
+        for shared in (self._in_place, self._in_place_light):
+            if shared is not None:
+                shared.close()

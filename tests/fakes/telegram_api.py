@@ -25,6 +25,7 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    content_type: str = ""
 
 
 @dataclass
@@ -56,6 +57,27 @@ def _parse_value(key: str, value: str) -> Any:
     if value in ("true", "false"):
         return value == "true"
     return value
+
+
+async def _parameters(request: web.Request) -> dict[str, Any]:
+    """A call's parameters, sent as JSON, as a urlencoded form or as multipart form data (the
+    Bot API takes all three)."""
+    if not request.can_read_body:
+        return {}
+    if request.content_type == "application/json":
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise web.HTTPBadRequest(text="a JSON object was expected")
+        return {k: _parse_value(k, v) if isinstance(v, str) else v for k, v in body.items()}
+    form = await request.post()
+    return {
+        k: (
+            {"filename": v.filename, "content": v.file.read()}
+            if isinstance(v, web.FileField)
+            else _parse_value(k, str(v))
+        )
+        for k, v in form.items()
+    }
 
 
 class FakeTelegram:
@@ -246,17 +268,10 @@ class FakeTelegram:
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
-        method = request.match_info["method"]
-        form = await request.post() if request.can_read_body else {}
-        params = {
-            k: (
-                {"filename": v.filename, "content": v.file.read()}
-                if isinstance(v, web.FileField)
-                else _parse_value(k, str(v))
-            )
-            for k, v in form.items()
-        }
-        self.calls.append(Call(method, params))
+        # Bot API method names are case-insensitive; calls are noted under their documented name.
+        method = _METHODS.get(request.match_info["method"].lower(), request.match_info["method"])
+        params = await _parameters(request)
+        self.calls.append(Call(method, params, request.content_type))
         async with self._changed:
             self._changed.notify_all()
         scripted = self.errors.get(method)
@@ -373,3 +388,11 @@ def _error(status: int, description: str, retry_after: int | None = None) -> web
     if retry_after is not None:
         body["parameters"] = {"retry_after": retry_after}
     return web.json_response(body, status=status)
+
+
+_METHODS = {
+    name.removeprefix("_api_").lower(): name.removeprefix("_api_")
+    for name in dir(FakeTelegram)
+    if name.startswith("_api_")
+}
+"""Each method the fake serves, by its name in lower case."""
