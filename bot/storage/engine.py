@@ -48,11 +48,11 @@ def in_place_engine(engine: AsyncEngine, durable: bool = True) -> Engine | None:
         echo=engine.echo,
         connect_args={"timeout": BUSY_TIMEOUT, "check_same_thread": False},
     )
-    _tune_sqlite(twin, synchronous="FULL" if durable else "NORMAL")
+    _tune_sqlite(twin, synchronous="FULL" if durable else "NORMAL", direct=True)
     return twin
 
 
-def _tune_sqlite(engine: Engine, synchronous: str = "FULL") -> None:
+def _tune_sqlite(engine: Engine, synchronous: str = "FULL", direct: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: object) -> None:
         dbapi_connection.isolation_level = None
@@ -68,4 +68,8 @@ def _tune_sqlite(engine: Engine, synchronous: str = "FULL") -> None:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front, so two processes never deadlock
         # upgrading a read lock; SQLite's busy timeout then queues the second writer.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if direct:
+            # Straight to sqlite3 (a third of the cost of a statement through SQLAlchemy).
+            connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

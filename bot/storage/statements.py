@@ -4,18 +4,21 @@ SQLAlchemy's asyncio layer runs every statement in a greenlet of its own and han
 call back through the event loop: about 20 µs of CPU per statement, as much as SQLite takes to
 run it. SQLite works in this process and this process serialises its transactions (see
 ``writer``), so a unit of work on SQLite uses a plain synchronous connection instead, called in
-place, and only its commit, which waits for the disk, goes to a worker thread.
+place; its commit too, unless the disk is slow (see Committer).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, CursorResult, Engine, Executable
 from sqlalchemy.engine import Dialect
 
+AVERAGE_WEIGHT = 0.1
+"""The weight of the newest commit in the running average of commit times."""
 Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 """Bound values: one set, or a list of sets (one statement run for each)."""
 
@@ -54,16 +57,46 @@ class InPlace:
         return self._connection.execute(statement, parameters)
 
 
-async def commit_off_loop(connection: Connection) -> None:
-    """Commit on a worker thread: with synchronous=FULL, SQLite waits for the disk (fsync, and
-    now and then a checkpoint), which the event loop must not. A cancelled caller still waits
-    for the commit to end: the connection must not be rolled back or lent out under it."""
-    done = asyncio.get_running_loop().run_in_executor(None, connection.commit)
-    try:
-        await asyncio.shield(done)
-    except asyncio.CancelledError:
-        await asyncio.wait({done})
-        raise
+class Committer:
+    """Commits that wait for the disk: in place while the disk answers quickly, else on a
+    worker thread.
+
+    With synchronous=FULL a commit waits for its sync to disk. On a local SSD that takes about
+    a tenth of a millisecond, less than handing the commit to a thread and back costs; a slow
+    disk (a network volume: milliseconds) must not hold up the event loop. Each commit's time
+    is noted: once the running average passes ``slow`` seconds, commits go to a thread; once it
+    falls below half of that, they come back."""
+
+    def __init__(self, slow: float = 0.001, timer: Callable[[], float] = time.perf_counter) -> None:
+        self._slow = slow
+        self._timer = timer
+        self.average = 0.0
+        self.on_thread = False
+
+    async def commit(self, connection: Connection) -> None:
+        """Commit ``connection``'s transaction. A cancelled caller still waits for a commit on
+        the thread to end: the connection must not be rolled back or lent out under it."""
+        if not self.on_thread:
+            self._note(self._timed(connection))
+            return
+        done = asyncio.get_running_loop().run_in_executor(None, self._timed, connection)
+        try:
+            self._note(await asyncio.shield(done))
+        except asyncio.CancelledError:
+            await asyncio.wait({done})
+            raise
+
+    def _timed(self, connection: Connection) -> float:
+        started = self._timer()
+        connection.commit()
+        return self._timer() - started
+
+    def _note(self, seconds: float) -> None:
+        self.average += (seconds - self.average) * AVERAGE_WEIGHT
+        if self.on_thread and self.average < self._slow / 2:
+            self.on_thread = False
+        elif not self.on_thread and self.average > self._slow:
+            self.on_thread = True
 
 
 class SharedConnection:

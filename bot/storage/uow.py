@@ -21,7 +21,7 @@ from bot.storage.once import JobLedger, ProcessedEvents
 from bot.storage.outbox import OutboxRepository
 from bot.storage.posted import PostedMessages
 from bot.storage.questions import QuestionRepository
-from bot.storage.statements import InPlace, SharedConnection, Statements, commit_off_loop
+from bot.storage.statements import Committer, InPlace, SharedConnection, Statements
 from bot.storage.stats import StatsQueries
 from bot.storage.usefulness import UsefulnessAnswers
 from bot.storage.writer import WriterTurns
@@ -59,6 +59,7 @@ class UnitOfWork:
         urgent: bool = False,
         in_place: SharedConnection | None = None,
         durable: bool = True,
+        committer: Committer | None = None,
     ) -> None:
         self._engine = engine
         self._cipher = cipher
@@ -66,6 +67,7 @@ class UnitOfWork:
         self._urgent = urgent
         self._in_place = in_place
         self._durable = durable
+        self._committer = committer or Committer()
         self._holding = False
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
@@ -153,7 +155,7 @@ class UnitOfWork:
         """Make every change of this unit permanent."""
         if self._local is not None:
             if self._durable:
-                await commit_off_loop(self._local)
+                await self._committer.commit(self._local)
             else:
                 self._local.commit()  # nothing to wait for: no sync to disk
             return
@@ -173,6 +175,7 @@ class UnitOfWorkFactory:
         self._in_place = SharedConnection(twin) if twin is not None else None
         light = in_place_engine(engine, durable=False)
         self._in_place_light = SharedConnection(light) if light is not None else None
+        self.committer = Committer()
 
     def __call__(self, urgent: bool = False, durable: bool = True) -> UnitOfWork:
         """A fresh unit of work; an ``urgent`` one gets SQLite's writer before the others.
@@ -181,7 +184,9 @@ class UnitOfWorkFactory:
         it (never half of it), so it is only for what can be done again, such as noting that
         a message was sent (it would be sent again)."""
         in_place = self._in_place if durable else self._in_place_light
-        return UnitOfWork(self.engine, self.cipher, self._writer, urgent, in_place, durable)
+        return UnitOfWork(
+            self.engine, self.cipher, self._writer, urgent, in_place, durable, self.committer
+        )
 
     @property
     def sync_engine(self) -> Engine:

@@ -4,10 +4,8 @@ be sent now, and what is for someone else, is left to the outbox worker."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
-import threading
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -22,7 +20,6 @@ from bot.model import Role
 from bot.outbox import Deliverer
 from bot.replies import Reply
 from bot.storage.outbox import LEASE, OutboxItem
-from bot.storage.statements import commit_off_loop
 from bot.storage.tables import outbox
 from bot.testing import (
     SHARE_SCRIPT,
@@ -201,31 +198,3 @@ async def test_when_sending_fails_outright_the_claimed_replies_wait_for_the_work
     clock.advance(seconds=LEASE.total_seconds() + 1)
     assert await w.deliverer.deliver_due() == 1
     assert len(w.outlet.to("anna")) == 1
-
-
-class SlowCommit:
-    """A connection whose commit waits (on a worker thread) until told to finish."""
-
-    def __init__(self) -> None:
-        self.started = threading.Event()
-        self.release = threading.Event()
-        self.committed = False
-
-    def commit(self) -> None:
-        self.started.set()
-        self.release.wait(10)
-        self.committed = True
-
-
-async def test_a_cancelled_commit_is_waited_for_before_the_cancellation_goes_on() -> None:
-    connection = SlowCommit()
-    task = asyncio.create_task(commit_off_loop(connection))  # type: ignore[arg-type]
-    await asyncio.to_thread(connection.started.wait, 10)
-    task.cancel()
-    for _ in range(20):
-        await asyncio.sleep(0)
-    assert not task.done()  # still waiting for the commit, not off to roll back under it
-    connection.release.set()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert connection.committed
