@@ -191,6 +191,12 @@ class Service:
             self.scheduler.shutdown()
         if self.leadership is not None:
             await self.leadership.release()
+        # The outbox worker first, while the channels can still send what it has in hand;
+        # turns in hand then send their own replies as the channels finish them.
+        if self.deliverer is not None:
+            self.deliverer.stop()
+        if self._worker is not None:
+            await self._worker
         if self.telegram is not None:
             with contextlib.suppress(Exception):
                 await self.telegram.stop()
@@ -199,10 +205,6 @@ class Service:
                 await self.slack.stop()
         if self.http is not None:
             await self.http.stop()
-        if self.deliverer is not None:
-            self.deliverer.stop()
-        if self._worker is not None:
-            await self._worker
         if self.app is not None:
             await self.app.close()
 

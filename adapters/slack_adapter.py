@@ -89,6 +89,10 @@ class SlackAdapter:
     async def start(self, sink: EventSink, respond: Respond | None = None) -> None:
         """Take events; with Socket Mode configured, connect the websocket too."""
         self._respond = respond
+        if self.client.session is None:
+            # One session for every Web API call: without it slack_sdk opens a session, and a
+            # connection, per call (a few milliseconds each, and alerts go one at a time).
+            self.client.session = aiohttp.ClientSession()
         if self._settings.socket_mode and self._app_token:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
@@ -96,9 +100,12 @@ class SlackAdapter:
             await self._socket.connect_async()
 
     async def stop(self) -> None:
-        """Disconnect Socket Mode (HTTP mode has nothing of its own to close)."""
+        """Disconnect Socket Mode, and close the Web API session."""
         if self._socket is not None:
             await self._socket.close_async()
+        session, self.client.session = self.client.session, None
+        if session is not None:
+            await session.close()
 
     async def dispatch(self, request: aiohttp.web.Request) -> aiohttp.web.Response:
         """Serve ``POST /slack/events``: bolt verifies the signature and routes the request."""

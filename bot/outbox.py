@@ -9,6 +9,7 @@ import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot import metrics
 from bot.clock import Clock
@@ -80,6 +81,7 @@ class Deliverer:
             sending: set[asyncio.Task[int]] = set()
             full = True  # the last claim got all it asked for: more are likely waiting
             failure: BaseException | None = None
+            woken_up: asyncio.Task[bool] | None = None
             try:
                 while True:
                     room = most - len(sending)
@@ -105,13 +107,24 @@ class Deliverer:
                         if failure is not None:
                             raise failure
                         return handled
-                    done, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                    waiting_for: set[asyncio.Task[Any]] = set(sending)
+                    if self._running and len(sending) < most and not self._wake.is_set():
+                        # Messages committed while these are sent are claimed at once, not when
+                        # one of these is done (each may go on to its recipient's next ones).
+                        if woken_up is None or woken_up.done():
+                            woken_up = asyncio.create_task(self._wake.wait())
+                        waiting_for.add(woken_up)
+                    done, _ = await asyncio.wait(waiting_for, return_when=asyncio.FIRST_COMPLETED)
+                    done.discard(woken_up)
+                    sending -= done
                     for task in done:
                         if task.exception() is None:
                             handled += task.result()
                         elif failure is None:
                             failure = task.exception()
             finally:
+                if woken_up is not None:
+                    woken_up.cancel()
                 for task in sending:
                     task.cancel()
                 await asyncio.gather(*sending, return_exceptions=True)

@@ -13,7 +13,7 @@ from sqlalchemy.sql.dml import Update
 from bot.clock import as_utc
 from bot.crypto import Cipher
 from bot.events import Address
-from bot.replies import Outgoing, outgoing_from_payload
+from bot.replies import Outgoing, Reply, outgoing_from_payload
 from bot.storage.ids import new_id
 from bot.storage.statements import Statements
 from bot.storage.tables import outbox
@@ -22,6 +22,19 @@ _PAYLOAD = "outbox.payload"
 PENDING, SENT, DEAD = "pending", "sent", "dead"
 LEASE = timedelta(seconds=60)
 """How long a claim holds a message; after that another worker may take it over."""
+
+
+def order_key(reply: Outgoing) -> str:
+    """What a message keeps its order within, for its recipient.
+
+    A recipient's messages go out in the order they were written, with one exception: the
+    cards a channel gets about different concerns (alerts and their threads, each a message of
+    its own, updated in place) may pass each other, so that a burst of alerts to one channel
+    goes out side by side. A concern's own card and thread stay in order (they share its
+    reference, which is a pseudonymous code, no content)."""
+    if isinstance(reply, Reply) and (reply.extra.get("slot") or reply.extra.get("thread")):
+        return str(reply.extra.get("concern") or "")[:64]
+    return ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,7 @@ class OutboxRepository:
             "next_attempt_at": now,
             "created_at": now,
             "claimed_until": claimed_until,
+            "order_key": order_key(reply),
         }
         return new_id(await self._c.execute(_ADD, values))
 
@@ -205,6 +219,7 @@ def _claim_statement(dialect: str, by_address: bool) -> Update:
         .where(
             earlier.c.channel == outbox.c.channel,
             earlier.c.address == outbox.c.address,
+            earlier.c.order_key == outbox.c.order_key,
             earlier.c.state == PENDING,
             earlier.c.id < outbox.c.id,
         )

@@ -177,6 +177,8 @@ outbox = Table(
     Column("created_at", Stamp, nullable=False),
     Column("sent_at", Stamp, nullable=True),
     Column("last_error", String(64), nullable=True),
+    # Messages to one recipient with the same key go out in order (see storage.outbox).
+    Column("order_key", String(64), nullable=False, default="", server_default=""),
     Index("ix_outbox_due", "state", "channel", "next_attempt_at"),
     Index("ix_outbox_address", "channel", "address", "state"),
 )

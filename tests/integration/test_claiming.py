@@ -308,3 +308,36 @@ async def test_on_sqlite_a_second_claim_waits_for_the_first_and_then_gets_the_ot
         await open_claim.commit()
         assert await asyncio.wait_for(waiting, WITHIN) == ["3", "4"]
     assert [i.reply.to.user_id for i in held] == ["1", "2"]
+
+
+async def test_cards_of_different_concerns_pass_each_other_and_each_concern_keeps_its_order(
+    apps: list[App], clock: FakeClock
+) -> None:
+    app = apps[0]
+    feed = Address(CHANNEL, "-100feed")
+
+    def card(reference: str, text: str, **extra: str) -> Reply:
+        return Reply(
+            feed, text, extra={"slot": f"alert:{reference}", "concern": reference, **extra}
+        )
+
+    async with app.uow() as uow:
+        for reply in (
+            card("AAA-111", "alert A"),
+            card("BBB-222", "alert B"),
+            card("AAA-111", "update A", replace="alert:AAA-111"),
+            Reply(feed, "a plain message"),
+            Reply(feed, "another plain message"),
+        ):
+            await uow.outbox.add(reply, clock.now())
+        await uow.commit()
+    async with app.uow() as uow:
+        claimed = await uow.outbox.claim((CHANNEL,), clock.now(), LEASE)
+        await uow.commit()
+    # The heads of three orders: A's card, B's card and the plain messages; A's update waits
+    # for A's alert, and the second plain message for the first.
+    assert sorted(item.reply.text for item in claimed if isinstance(item.reply, Reply)) == [
+        "a plain message",
+        "alert A",
+        "alert B",
+    ]

@@ -34,7 +34,7 @@ from bot.storage.tables import metadata
 from bot.storage.uow import UnitOfWorkFactory
 from bot.testing import database_url, fixed_cipher
 
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 HEAD = REVISIONS[-1]
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 REFERENCE = "K7Q-M3X"
@@ -58,6 +58,7 @@ CREATED = {
     "0004": ("job_runs", "usefulness"),
     "0005": (),
     "0006": (),
+    "0007": (),
 }
 
 

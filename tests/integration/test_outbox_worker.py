@@ -402,6 +402,28 @@ async def test_a_recipient_whose_send_hangs_does_not_hold_up_the_others(
     assert await asyncio.wait_for(delivering, 10) == 40
 
 
+async def test_a_message_committed_while_a_send_hangs_is_claimed_at_once(
+    app: App, clock: FakeClock
+) -> None:
+    outlet = GatedOutlet()
+    deliverer = bounded(app, outlet, clock, most=4)
+    worker = asyncio.create_task(deliverer.run())
+    try:
+        await queue(app, "hangs", Address("console", "u0"))
+        deliverer.wake()
+        await outlet.until(lambda: outlet.entered == ["u0"])
+        # The pass waits on u0's send; a message for someone else, committed now, does not.
+        await outlet.open("u1")
+        await queue(app, "goes", Address("console", "u1"))
+        deliverer.wake()
+        await outlet.until(lambda: [r.to.user_id for r in outlet.sent] == ["u1"])
+        await outlet.open("u0")
+        await outlet.until(lambda: len(outlet.sent) == 2)
+    finally:
+        deliverer.stop()
+        await asyncio.wait_for(worker, 10)
+
+
 async def test_with_few_in_flight_each_recipient_still_gets_their_messages_in_order(
     app: App, clock: FakeClock
 ) -> None:
