@@ -108,9 +108,11 @@ class Deliverer:
                             raise failure
                         return handled
                     waiting_for: set[asyncio.Task[Any]] = set(sending)
-                    if self._running and len(sending) < most and not self._wake.is_set():
+                    if self._running and not stopped and failure is None and len(sending) < most:
                         # Messages committed while these are sent are claimed at once, not when
                         # one of these is done (each may go on to its recipient's next ones).
+                        if self._wake.is_set():
+                            continue  # committed while the last claim ran
                         if woken_up is None or woken_up.done():
                             woken_up = asyncio.create_task(self._wake.wait())
                         waiting_for.add(woken_up)
