@@ -3,10 +3,10 @@ SQLAlchemy's asyncio interface, without a thread hop per call.
 
 aiosqlite runs every driver call (cursor, execute, fetch, close, commit) on a thread of its own
 and hands the result back through the event loop: about a third of a millisecond of CPU per
-statement here, ten times the statement itself, and most of a dialog turn's cost. SQLite work
-is local and short, and this process serialises its transactions anyway (one writer), so
-calling the driver in place costs the event loop microseconds per statement, and a commit's
-fsync (see docs/benchmarks.md). Long scheduled queries hold the loop for their duration.
+statement here, ten times the statement itself. This driver serves the asyncio engine (startup,
+migrations, operator tools, and what tests read directly); units of work go further still and
+use a synchronous connection in place (see bot.storage.statements). Long queries hold the loop
+for their duration; a commit, which waits for the disk, runs on a worker thread.
 """
 
 from __future__ import annotations
