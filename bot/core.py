@@ -168,7 +168,7 @@ class Bot:
         """Keep the sender's replies for a ``direct`` caller; write the others to the outbox,
         claiming the sender's when this turn is to send them itself."""
         queued = _Queued()
-        claim_until = await self._claim_until(uow, replies, sender, direct, now)
+        claim_until = None if direct else await self._claim_until(uow, replies, sender, now)
         for reply in replies:
             if direct and isinstance(reply, Reply) and reply.to == sender:
                 queued.kept.append(reply)
@@ -181,17 +181,12 @@ class Bot:
         return queued
 
     async def _claim_until(
-        self,
-        uow: UnitOfWork,
-        replies: list[Outgoing],
-        sender: Address,
-        direct: bool,
-        now: datetime,
+        self, uow: UnitOfWork, replies: list[Outgoing], sender: Address, now: datetime
     ) -> datetime | None:
         """Until when this turn claims its replies to the sender; None when it leaves them to
         the worker: no courier for the channel, or older messages to the sender still pending
         (those go first)."""
-        if direct or self._courier is None or sender.channel not in self._courier.channels:
+        if self._courier is None or sender.channel not in self._courier.channels:
             return None
         if not any(reply.to == sender for reply in replies):
             return None

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from bot.config import OutboxSettings, Settings
+from bot.config import OutboxSettings
 from bot.delivery import RetryLater
 from bot.events import Address, Sender, parse_text
 from bot.model import Role
@@ -25,35 +24,15 @@ from bot.testing import (
     SHARE_SCRIPT,
     FakeClock,
     RecordingOutlet,
-    example_settings,
     join,
-    start_app,
 )
 
 ANNA = Address("console", "anna")
 OLDER_WAITS = LEASE / 6
 """How long an older message waits for its retry in a test below."""
-SETTINGS = OutboxSettings(
+SETTINGS = OutboxSettings(  # the workers' (the app is the one of tests/integration/conftest.py)
     max_attempts=5, base_backoff_seconds=2.0, max_backoff_seconds=20.0, poll_seconds=60.0
 )
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    example = example_settings(tmp_path / "turns.db")
-    return dataclasses.replace(example, outbox=SETTINGS)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
-    app = await start_app(settings, clock)
-    yield app
-    await app.close()
 
 
 @dataclasses.dataclass
