@@ -45,7 +45,8 @@ class AlertChannels:
         try:
             me = await self.patiently(self._client.auth_test)
         except SlackApiError:
-            me = None  # bolt checks the token at the first request, and says so
+            me = None  # bolt checks the token again at the first request, and says why
+            log.warning("Slack auth.test failed at start")
         if me is not None:
             self.bot_name = str(me.get("user") or self.bot_name)
         for channel in sorted(set(channels)):
@@ -58,7 +59,6 @@ class AlertChannels:
                 return await call(**kwargs)
             except SlackApiError as error:
                 if error.response.status_code != 429:
-                    log.warning("Slack start-up call failed: %s", _code(error))
                     raise
                 self._limiter.pause(float(error.response.headers.get("Retry-After", "1") or 1))
                 await self._limiter.wait(START_LANE)

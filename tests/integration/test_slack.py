@@ -498,8 +498,17 @@ def config(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def before_start() -> Callable[[FakeSlack], None]:
+    """What is done to the Slack workspace before the bot starts (a module may override it)."""
+    return lambda slack: None
+
+
+@pytest.fixture
 async def world(
-    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    before_start: Callable[[FakeSlack], None],
 ) -> AsyncIterator[World]:
     """A running bot with Slack and Telegram, a coordinator's network and a second network."""
     listeners = Listeners()
@@ -509,6 +518,7 @@ async def world(
     slack, telegram = FakeSlack(now=lambda: clock.now().timestamp()), FakeTelegram()
     await slack.start()
     await telegram.start()
+    before_start(slack)
     settings = example_settings(tmp_path / "bot.db", config)
     port = free_port()
     settings = replace(
