@@ -248,8 +248,12 @@ class Service:
             "outbox_backlog": backlog,
             "dead_letters": dead,
         }
-        if dead:
-            report["warnings"] = [f"{dead} message(s) could not be delivered (dead letters)"]
+        warnings = [f"{dead} message(s) could not be delivered (dead letters)"] if dead else []
+        for adapter in (self.telegram, self.slack):
+            # What a channel says an operator must fix (an alert channel that lacks the bot).
+            warnings += getattr(adapter, "health_warnings", list)()
+        if warnings:
+            report["warnings"] = warnings
         return report
 
 

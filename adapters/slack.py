@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.events import Address, ChoiceMade, CommandReceived, FormSubmitted, InboundEvent, Sender
 from bot.replies import Reply
+from bot.text_units import utf16_cut, utf16_len
 
 CHANNEL = "slack"
 SECTION_LIMIT = 3000
@@ -73,7 +74,8 @@ def submission_to_event(body: dict[str, Any]) -> FormSubmitted | None:
     view = body.get("view") or {}
     if sender is None or not view.get("callback_id"):
         return None
-    reference, _, channel = str(view.get("private_metadata", "")).partition("|")
+    # ``reference|channel|response URL`` (see ``SlackAdapter._form``).
+    reference, channel, *_ = [*str(view.get("private_metadata", "")).split("|", 2), ""]
     values: dict[str, str] = {"reference": reference, "channel": channel}
     for block_id, block in (view.get("state") or {}).get("values", {}).items():
         for element in block.values():
@@ -101,13 +103,15 @@ def event_of(body: dict[str, Any]) -> InboundEvent | None:
 
 
 def chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
-    """Split text into pieces of at most ``limit`` characters, at line ends where possible."""
+    """Split text into pieces of at most ``limit`` UTF-16 code units (as Slack counts, the
+    stricter way), at line ends where possible, never inside a character."""
     pieces: list[str] = []
     rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut < limit // 2:
-            cut = limit
+    while utf16_len(rest) > limit:
+        head = utf16_cut(rest, limit) or rest[:1]
+        cut = head.rfind("\n")
+        if cut < len(head) // 2:
+            cut = len(head)
         pieces.append(rest[:cut])
         rest = rest[cut:].lstrip("\n")
     pieces.append(rest)
@@ -137,7 +141,7 @@ def buttons(reply: Reply) -> list[dict[str, Any]]:
         elements.append(
             {
                 "type": "button",
-                "text": {"type": "plain_text", "text": choice.label[:BUTTON_LIMIT], "emoji": False},
+                "text": _plain(choice.label, BUTTON_LIMIT),
                 "action_id": action_id,
                 "value": argument[:2000],
             }
@@ -149,11 +153,11 @@ def render(reply: Reply) -> tuple[str, list[dict[str, Any]]]:
     """The escaped fallback text and the blocks for a channel message."""
     extra = buttons(reply)
     blocks = text_blocks(reply.text, MESSAGE_BLOCKS - len(extra)) + extra
-    return escape(reply.text[:SECTION_LIMIT]), blocks
+    return escape(utf16_cut(reply.text, SECTION_LIMIT)), blocks
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:limit] or "…", "emoji": False}
+    return {"type": "plain_text", "text": utf16_cut(text, limit) or "…", "emoji": False}
 
 
 def text_modal(title: str, text: str, close: str) -> dict[str, Any]:

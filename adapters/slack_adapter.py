@@ -26,6 +26,8 @@ from adapters.slack import (
     text_input,
     text_modal,
 )
+from adapters.slack_answers import show
+from adapters.slack_channels import AlertChannels
 from bot.config import SlackSettings
 from bot.delivery import DeliveryError, Rejected, RetryLater
 from bot.events import InboundEvent
@@ -83,6 +85,7 @@ class SlackAdapter:
         self.app.view(re.compile(r"^(ask|status)$"))(self._on_submission)
         self.app.command("/concern")(self._on_command)
         self._limiter = limiter or SendLimiter(20.0, 1.0, 3.0)
+        self.channels = AlertChannels(self.client, self._limiter)
         self._respond: Respond | None = None
         self._socket: Any = None
 
@@ -93,11 +96,16 @@ class SlackAdapter:
             # One session for every Web API call: without it slack_sdk opens a session, and a
             # connection, per call (a few milliseconds each, and alerts go one at a time).
             self.client.session = aiohttp.ClientSession()
+        await self.channels.start(list(self._settings.alert_channels.values()))
         if self._settings.socket_mode and self._app_token:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
             self._socket = AsyncSocketModeHandler(self.app, self._app_token)
             await self._socket.connect_async()
+
+    def health_warnings(self) -> list[str]:
+        """What an operator must fix in Slack: alert channels that lack the bot."""
+        return self.channels.warnings()
 
     async def stop(self) -> None:
         """Disconnect Socket Mode, and close the Web API session."""
@@ -135,9 +143,23 @@ class SlackAdapter:
 
     async def _post(self, reply: Reply) -> str | None:
         channel = reply.to.user_id
-        if ":" in channel:  # a user in a workspace: write in their direct-message channel
+        direct = ":" in channel
+        if direct:  # a user in a workspace: write in their direct-message channel
             opened = await self.client.conversations_open(users=channel.split(":", 1)[1])
             channel = str(opened["channel"]["id"])
+        try:
+            ts = await self._place(channel, reply)
+        except SlackApiError as error:
+            # Not (or no longer) in the alert channel: join it and post again, or keep the
+            # message queued (ChannelLacksBot) until someone invites the bot.
+            if direct or not await self.channels.refused(channel, error):
+                raise
+            ts = await self._place(channel, reply)
+        if not direct:
+            self.channels.posted(channel)
+        return ts
+
+    async def _place(self, channel: str, reply: Reply) -> str:
         text, blocks = render(reply)
         async with self._limiter.sending(channel):
             if reply.extra.get("ts"):
@@ -170,13 +192,12 @@ class SlackAdapter:
             if not any(r.choices for r in probe):
                 await self._ephemeral(body, channel, probe)
                 return
-            await self.client.views_open(
-                trigger_id=body["trigger_id"], view=self._form(verb, reference, channel)
-            )
+            form = self._form(verb, reference, channel, str(body.get("response_url") or ""))
+            await self.client.views_open(trigger_id=body["trigger_id"], view=form)
             return
         replies: list[Reply] = await self._respond(event)
-        views = [r for r in replies if r.extra.get("view")]
-        for reply in views:
+        # A trigger opens one view: one modal per press.
+        for reply in [r for r in replies if r.extra.get("view")][:1]:
             title = reply.extra.get("title", "")
             await self.client.views_open(
                 trigger_id=body["trigger_id"],
@@ -195,7 +216,9 @@ class SlackAdapter:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        await self._ephemeral(body, event.values.get("channel", ""), replies)
+        # The press that opened the form gave its response URL; the modal itself has none.
+        url = str((body.get("view") or {}).get("private_metadata", "")).split("|", 2)[2:]
+        await self._ephemeral(body, event.values.get("channel", ""), replies, "".join(url))
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -205,26 +228,21 @@ class SlackAdapter:
         replies: list[Reply] = await self._respond(event)
         await self._ephemeral(body, str(body.get("channel_id", "")), replies)
 
-    async def _ephemeral(self, body: dict[str, Any], channel: str, replies: list[Reply]) -> None:
+    async def _ephemeral(
+        self, body: dict[str, Any], channel: str, replies: list[Reply], url: str | None = None
+    ) -> None:
+        """Answer the user who acted, where only they see it (see ``slack_answers``)."""
         user = str((body.get("user") or {}).get("id") or body.get("user_id") or "")
-        if not channel or not user:
-            return
+        url = str(body.get("response_url") or "") if url is None else url
         for reply in replies:
             if reply.extra.get("file"):
                 reply = Reply(reply.to, self._t(NO_FILES))
             text, blocks = render(reply)
-            try:
-                await self.client.chat_postEphemeral(
-                    channel=channel, user=user, text=text, blocks=blocks
-                )
-            except SlackApiError as error:
-                data = error.response.data
-                code = data.get("error") if isinstance(data, dict) else error.response.status_code
-                log.warning("ephemeral reply failed: %s", code)
+            await show(self.client, url, channel, user, text, blocks)
 
-    def _form(self, verb: str, reference: str, channel: str) -> dict[str, Any]:
+    def _form(self, verb: str, reference: str, channel: str, url: str) -> dict[str, Any]:
         t = self._t
-        metadata = f"{reference}|{channel}"
+        metadata = f"{reference}|{channel}|{url}"
         if verb == "ask":
             fields = [text_input("question", t(N_("Your question for the reporter")), False)]
             return input_modal(

@@ -32,6 +32,7 @@ from bot.events import Address, ChoiceMade, CommandReceived, FormSubmitted
 from bot.i18n import translator
 from bot.model import Concern, Mode
 from bot.replies import Choice, Reply
+from bot.text_units import utf16_cut, utf16_len
 
 PAYLOADS = Path(__file__).parent / "payloads"
 CARLA = Address("slack", "T0DEMOSTAD:U07CARLA01")
@@ -496,3 +497,41 @@ def test_payload_files_are_not_changed_by_translation() -> None:
     submission_to_event(body)
 
     assert body == before
+
+
+def test_an_emoji_heavy_account_is_cut_into_sections_slack_accepts() -> None:
+    text = "😀" * 2000 + "\n" + "👍🏽" * 800 + "🇳🇱" * 900  # 8000 code points, 13002 units
+
+    _, blocks = render(Reply(CHANNEL, text))
+    pieces = [b["text"]["text"] for b in blocks]
+
+    assert all(utf16_len(piece) <= SECTION_LIMIT for piece in pieces)
+    assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
+    for piece in pieces:
+        # No half of a surrogate pair, a skin tone, or a flag at either end of a section.
+        assert not piece.startswith(("\U0001f3fd", "\u200d"))
+        assert piece.count("🇳🇱") * 2 == sum(0x1F1E6 <= ord(c) <= 0x1F1FF for c in piece)
+        piece.encode("utf-16")
+
+
+def test_emoji_button_labels_and_titles_are_cut_in_utf16_units() -> None:
+    reply = Reply(CHANNEL, "x", (Choice("act:show:REF", "👍" * 60),))
+    modal = text_modal("📎" * 30, "x", "❌" * 30)
+
+    [button] = buttons_of(render(reply)[1])
+
+    assert utf16_len(button["text"]["text"]) <= BUTTON_LIMIT
+    assert button["text"]["text"] == "👍" * 37
+    assert utf16_len(modal["title"]["text"]) <= TITLE_LIMIT
+    assert modal["title"]["text"] == "📎" * 12
+    assert utf16_len(modal["close"]["text"]) <= TITLE_LIMIT
+
+
+def test_a_utf16_cut_never_splits_a_pair_and_keeps_graphemes_whole_where_it_can() -> None:
+    assert utf16_len("a😀") == 3
+    assert utf16_cut("ab😀", 3) == "ab"
+    assert utf16_cut("a👍🏽b", 4) == "a"  # not the thumb without its skin tone
+    assert utf16_cut("x🇳🇱", 3) == "x"  # not half a flag
+    assert utf16_cut("e\u0301x", 1) == "e"  # one grapheme longer than the limit: cut it
+    assert utf16_cut("abc", 5) == "abc"
+    assert utf16_cut("abc", 0) == ""

@@ -218,7 +218,7 @@ class Journey:
             "user": {"id": COORDINATOR, "name": "carl", "team_id": TEAM_ID},
             "team": {"id": TEAM_ID},
             "channel": {"id": FEED},
-            "trigger_id": f"trigger-{next(self._ts)}",
+            "trigger_id": self.slack_api.trigger_id(),
             "actions": [
                 {"action_id": f"act:{verb}", "value": value, "action_ts": f"{next(self._ts)}.1"}
             ],

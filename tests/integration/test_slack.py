@@ -301,8 +301,8 @@ class World:
             "text": text,
             "api_app_id": "A0APP",
             "is_enterprise_install": "false",
-            "response_url": f"https://hooks.slack.com/commands/{TEAM_ID}/1/x",
-            "trigger_id": f"{next(self.stamps)}.1.trigger",
+            "response_url": self.slack.response_url(channel, user),
+            "trigger_id": self.slack.trigger_id(),
         }
         return await self.post(urlencode(body), **post)
 
@@ -318,13 +318,13 @@ class World:
             "api_app_id": "A0APP",
             "token": "unused-verification-token",
             "container": {"type": "message", "channel_id": channel, "is_ephemeral": False},
-            "trigger_id": f"{stamp}.1.trigger",
+            "trigger_id": self.slack.trigger_id(),
             "team": {"id": TEAM_ID, "domain": "test"},
             "enterprise": None,
             "is_enterprise_install": False,
             "channel": {"id": channel, "name": "alerts"},
             "state": {"values": {}},
-            "response_url": f"https://hooks.slack.com/actions/{TEAM_ID}/{stamp}/x",
+            "response_url": self.slack.response_url(channel, user),
             "actions": [
                 {
                     "action_id": element["action_id"],
@@ -372,7 +372,7 @@ class World:
             | {"team_id": TEAM_ID},
             "api_app_id": "A0APP",
             "token": "unused-verification-token",
-            "trigger_id": f"{next(self.stamps)}.1.trigger",
+            "trigger_id": self.slack.trigger_id(),
             "view": view
             | {
                 "id": view_id,
@@ -409,8 +409,8 @@ class World:
         return self.slack.messages[(channel, ts)]
 
     def ephemerals(self, user: str) -> list[dict[str, Any]]:
-        """Ephemeral messages shown to ``user``."""
-        return [p for p in self.slack.called("chat.postEphemeral") if p["user"] == user]
+        """Ephemeral messages shown to ``user`` (through a response URL or postEphemeral)."""
+        return self.slack.ephemerals(user)
 
     # --- Telegram, for the reporter ---------------------------------------------------------
 
@@ -498,16 +498,27 @@ def config(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def before_start() -> Callable[[FakeSlack], None]:
+    """What is done to the Slack workspace before the bot starts (a module may override it)."""
+    return lambda slack: None
+
+
+@pytest.fixture
 async def world(
-    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    before_start: Callable[[FakeSlack], None],
 ) -> AsyncIterator[World]:
     """A running bot with Slack and Telegram, a coordinator's network and a second network."""
     listeners = Listeners()
     for name in ("_on_action", "_on_submission", "_on_command"):
         monkeypatch.setattr(SlackAdapter, name, listeners.wrap(getattr(SlackAdapter, name)))
-    slack, telegram = FakeSlack(), FakeTelegram()
+    clock = FakeClock()
+    slack, telegram = FakeSlack(now=lambda: clock.now().timestamp()), FakeTelegram()
     await slack.start()
     await telegram.start()
+    before_start(slack)
     settings = example_settings(tmp_path / "bot.db", config)
     port = free_port()
     settings = replace(
@@ -533,7 +544,6 @@ async def world(
         "SLACK_BOT_TOKEN": slack.token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
     }
-    clock = FakeClock()
     service = Service(settings, environ, clock, fixed_cipher(), fake_limiter(), fake_limiter())
     await service.start()
     assert service.deliverer is not None
@@ -634,7 +644,7 @@ async def test_a_coordinator_takes_a_concern_from_alert_to_closed_without_leavin
     await world.press(CARLA, alert, "Ask reporter")
     ask = world.slack.views[2]
     assert ask["callback_id"] == "ask"
-    assert ask["private_metadata"] == f"{reference}|{ALERTS}"
+    assert ask["private_metadata"].startswith(f"{reference}|{ALERTS}|http://127.0.0.1:")
     answer = await world.submit(CARLA, 2, {"question": QUESTION})
     assert answer.status == 200
     assert answer.text == ""
