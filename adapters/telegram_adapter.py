@@ -22,7 +22,7 @@ from adapters.ratelimit import SendLimiter
 from adapters.telegram import CHANNEL, parse_callback, render, to_event
 from adapters.telegram_http import AiohttpRequest
 from bot.config import TelegramSettings
-from bot.delivery import DeliveryError, Rejected, RetryLater, Unreachable
+from bot.delivery import DeliveryError, Rejected, RetryLater, Unreachable, part_sent
 from bot.i18n import N_, translator
 from bot.logs import add_secret
 from bot.replies import Outgoing, Removal
@@ -155,8 +155,11 @@ class TelegramAdapter:
             if isinstance(reply, Removal):
                 await self._remove(reply)
                 return None
-            sent: dict[str, Any] | None = None
-            for part in render(reply):
+            parts = render(reply)
+            # The parts a failed attempt already delivered are skipped: none is sent twice.
+            ids = list(reply.parts_sent)
+            total = len(parts) + bool(reply.extra.get("file"))
+            for index, part in enumerate(parts[len(ids) :], start=len(ids)):
                 # Counted as in flight until answered: the limit holds whatever the network's
                 # delays (a send released on time may still arrive late, next to the next one).
                 async with self._limiter.sending(str(part.chat_id)):
@@ -166,13 +169,17 @@ class TelegramAdapter:
                         text=part.text,
                         reply_markup=part.keyboard,
                     )
-            if reply.extra.get("file"):
+                ids.append(str(sent["message_id"]))
+                await part_sent(ids[-1], more=index + 1 < total)
+            if len(ids) < total:
                 document = InputFile(
                     reply.extra["file"].encode(), filename=reply.extra.get("file_name", "file")
                 )
+                chat_id = int(reply.to.user_id)
                 async with self._limiter.sending(reply.to.user_id):
-                    await self.application.bot.send_document(int(reply.to.user_id), document)
-            return None if sent is None else str(sent["message_id"])
+                    filed = await self.application.bot.send_document(chat_id, document)
+                await part_sent(str(filed.message_id), more=False)
+            return ids[len(parts) - 1] if parts else None
         except RetryAfter as error:
             seconds = retry_seconds(error)
             self._limiter.pause(seconds)

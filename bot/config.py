@@ -91,6 +91,8 @@ class SchedulerSettings:
     retention_cron: str = "30 3 * * *"
     draft_reminder_hours: int = 1
     draft_expiry_hours: int = 24
+    details_removal_hours: int = 24
+    details_minutes: int = 10
     misfire_grace_minutes: int = 60
     leader_check_seconds: int = 15
 
@@ -325,6 +327,9 @@ def _check(settings: Settings) -> None:
         raise ConfigError("[telegram] mode must be 'polling' or 'webhook'")
     if settings.telegram.mode == "webhook" and not settings.telegram.webhook_url:
         raise ConfigError("[telegram] webhook mode needs webhook_url")
+    if not 1 <= settings.scheduler.details_removal_hours < 48:
+        # Telegram deletes a bot's message only within 48 hours of sending it.
+        raise ConfigError("[scheduler] details_removal_hours must be from 1 to 47")
     if settings.outbox.max_in_flight < 1:
         raise ConfigError("[outbox] max_in_flight must be at least 1")
     if settings.bot.default_language not in ("nl", "en"):

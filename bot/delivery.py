@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import contextvars
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Protocol
 
 from bot.replies import Outgoing
@@ -29,6 +31,46 @@ class Rejected(DeliveryError):
     """The platform refused this message for good (400); do not retry."""
 
 
+class Progress:
+    """The parts of one reply delivered so far; ``save`` keeps them in the outbox row."""
+
+    def __init__(
+        self, done: tuple[str, ...], save: Callable[[tuple[str, ...]], Awaitable[None]]
+    ) -> None:
+        self.ids = list(done)
+        self._save = save
+
+    async def sent(self, message_id: str, more: bool) -> None:
+        """Note a delivered part; when more follow, save before the next is sent, so that
+        a retry (or another instance after a crash) resumes after it."""
+        self.ids.append(message_id)
+        if more:
+            await self._save(tuple(self.ids))
+
+
+_PROGRESS: contextvars.ContextVar[Progress | None] = contextvars.ContextVar(
+    "delivery_progress", default=None
+)
+
+
+@contextlib.contextmanager
+def tracking(progress: Progress) -> Iterator[None]:
+    """Let the channel report, while it sends one reply, each part that went out."""
+    token = _PROGRESS.set(progress)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+async def part_sent(message_id: str, more: bool) -> None:
+    """A channel tells the deliverer that one part of a reply went out (``more``: others
+    follow). Outside a delivery this does nothing."""
+    progress = _PROGRESS.get()
+    if progress is not None:
+        await progress.sent(message_id, more)
+
+
 class Outlet(Protocol):
     """Something that delivers replies on one channel."""
 
@@ -37,7 +79,10 @@ class Outlet(Protocol):
     async def send(self, reply: Outgoing) -> str | None:
         """Deliver a reply (or carry out a removal); return the platform's message id, if any.
 
-        Raise a ``DeliveryError`` when it cannot be delivered now.
+        A channel that sends a reply in parts skips the ``parts_sent`` of the reply, reports
+        each part it sends with ``part_sent``, and still returns the id the reply's slot
+        names (that of its last text part). Raise a ``DeliveryError`` when it cannot be
+        delivered now.
         """
         ...
 

@@ -14,7 +14,15 @@ from typing import Any
 from bot import metrics
 from bot.clock import Clock
 from bot.config import OutboxSettings
-from bot.delivery import DeliveryError, Outlet, Rejected, RetryLater, Unreachable
+from bot.delivery import (
+    DeliveryError,
+    Outlet,
+    Progress,
+    Rejected,
+    RetryLater,
+    Unreachable,
+    tracking,
+)
 from bot.events import Address
 from bot.replies import Outgoing, Reply
 from bot.storage.outbox import LEASE, OutboxItem
@@ -210,9 +218,12 @@ class Deliverer:
         outlet = self._outlets[item.reply.to.channel]
         attempts = item.attempts + 1
         now = self._clock.now()
+        done = item.reply.parts_sent if isinstance(item.reply, Reply) else ()
+        progress = Progress(done, lambda ids: self._note_parts(item, ids))
         try:
             reply = await self._placed(item.reply)
-            posted_id = await outlet.send(reply)
+            with tracking(progress):
+                posted_id = await outlet.send(reply)
         except RetryLater as error:
             await self._settle(
                 item,
@@ -235,11 +246,19 @@ class Deliverer:
             log.error("outbox %s: unexpected %s", item.id, type(error).__name__)
             await self._failed(item, attempts, type(error).__name__)
         else:
+            parts = tuple(progress.ids) or ((posted_id,) if posted_id else ())
             following = await self._settle(
-                item, "sent", attempts, None, "", reply, posted_id, follow=follow
+                item, "sent", attempts, None, "", reply, posted_id, parts, follow=follow
             )
             return True, following
         return False, None
+
+    async def _note_parts(self, item: OutboxItem, ids: tuple[str, ...]) -> None:
+        """Keep in the row which parts went out, before the next is sent (survives a crash)."""
+        assert isinstance(item.reply, Reply)
+        async with self._uow(urgent=True) as uow:
+            await uow.outbox.note_parts(item.id, dataclasses.replace(item.reply, parts_sent=ids))
+            await uow.commit()
 
     async def _placed(self, reply: Outgoing) -> Outgoing:
         """Resolve slots: the platform id of the message to replace or to thread under."""
@@ -273,6 +292,7 @@ class Deliverer:
         error: str,
         reply: Outgoing | None = None,
         posted_id: str | None = None,
+        parts: tuple[str, ...] = (),
         follow: bool = True,
     ) -> OutboxItem | None:
         """Record the outcome; after a send, claim the same recipient's next message in the same
@@ -294,6 +314,17 @@ class Deliverer:
                     await uow.posted.record(
                         reply.to, slot, posted_id, reply.extra.get("concern"), self._clock.now()
                     )
+                # A copy to take back later (a coordinator's view of an account): every part.
+                copy = reply.extra.get("copy") if isinstance(reply, Reply) else None
+                if copy and isinstance(reply, Reply):
+                    for index, part_id in enumerate(parts):
+                        await uow.posted.record(
+                            reply.to,
+                            f"{copy}:{index}",
+                            part_id,
+                            reply.extra.get("concern"),
+                            self._clock.now(),
+                        )
                 # Most often nothing else waits: a look at the index costs less than a claim.
                 if follow and not self._stopping and await uow.outbox.waiting(item.reply.to):
                     following = await uow.outbox.claim(

@@ -20,7 +20,9 @@ class Reply:
     """A message for one recipient, optionally with choices.
 
     ``nonce`` identifies the dialog step the choices belong to, so a choice from an
-    earlier step can be recognised as expired.
+    earlier step can be recognised as expired. ``parts_sent`` holds the platform ids of the
+    parts a channel already delivered (a long reply goes out in several): a retry resumes
+    after them.
     """
 
     to: Address
@@ -28,16 +30,20 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     nonce: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    parts_sent: tuple[str, ...] = ()
 
     def to_payload(self) -> dict[str, object]:
         """Return a JSON-serialisable form of everything but the address."""
-        return {
+        payload: dict[str, object] = {
             "op": "reply",
             "text": self.text,
             "choices": [[c.id, c.label] for c in self.choices],
             "nonce": self.nonce,
             "extra": dict(self.extra),
         }
+        if self.parts_sent:
+            payload["parts_sent"] = list(self.parts_sent)
+        return payload
 
     @classmethod
     def from_payload(cls, to: Address, payload: dict[str, object]) -> Reply:
@@ -48,12 +54,15 @@ class Reply:
         nonce = payload.get("nonce")
         extra = payload.get("extra") or {}
         assert isinstance(extra, dict)
+        parts_sent = payload.get("parts_sent") or []
+        assert isinstance(parts_sent, list)
         return cls(
             to=to,
             text=str(payload.get("text", "")),
             choices=choices,
             nonce=None if nonce is None else str(nonce),
             extra={str(k): str(v) for k, v in extra.items()},
+            parts_sent=tuple(str(i) for i in parts_sent),
         )
 
 

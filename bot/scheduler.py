@@ -16,6 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import Address
+from bot.jobs.details import run_details_removal
 from bot.jobs.digest import run_digest
 from bot.jobs.drafts import run_drafts
 from bot.jobs.reminders import run_reminders
@@ -80,15 +81,20 @@ def build_jobs(settings: Settings, feeds: Mapping[str, tuple[Address, ...]]) -> 
     async def retention(uow: UnitOfWork, at: datetime) -> list[Outgoing]:
         return await run_retention(uow, settings, at)
 
+    async def details(uow: UnitOfWork, at: datetime) -> list[Outgoing]:
+        return await run_details_removal(uow, settings, at)
+
     digest_trigger = CronTrigger.from_crontab(config.digest_cron, timezone=zone)
     retention_trigger = CronTrigger.from_crontab(config.retention_cron, timezone=zone)
     every_reminder = IntervalTrigger(minutes=config.reminders_minutes, timezone=zone)
     every_draft = IntervalTrigger(minutes=config.drafts_minutes, timezone=zone)
+    every_details = IntervalTrigger(minutes=config.details_minutes, timezone=zone)
     jobs = [
         Job("digest", digest_trigger, digest, _slot_of(digest_trigger)),
         Job("reminders", every_reminder, reminders, _minute),
         Job("drafts", every_draft, drafts, _minute),
         Job("retention", retention_trigger, retention, _slot_of(retention_trigger)),
+        Job("details", every_details, details, _minute),
     ]
     return {job.name: job for job in jobs}
 

@@ -123,6 +123,11 @@ class OutboxRepository:
         """Record a successful delivery."""
         await self._c.execute(_SENT, {"item": item_id, "at": now})
 
+    async def note_parts(self, item_id: int, reply: Outgoing) -> None:
+        """Store ``reply`` again with the parts already delivered (``parts_sent``)."""
+        payload = json.dumps(reply.to_payload(), ensure_ascii=False)
+        await self._settle(item_id, payload_enc=self._cipher.seal(payload, _PAYLOAD))
+
     async def retry_at(self, item_id: int, attempts: int, when: datetime, error: str) -> None:
         """Put the message back for another attempt at ``when``."""
         await self._settle(

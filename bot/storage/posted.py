@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 
+from bot.clock import as_utc
 from bot.events import Address
 from bot.storage.statements import Statements
 from bot.storage.tables import posted_messages
@@ -19,6 +20,7 @@ class Posted:
     address: Address
     slot: str
     message_id: str
+    at: datetime | None = None
 
 
 class PostedMessages:
@@ -65,9 +67,31 @@ class PostedMessages:
         """Every message the bot posted about a concern."""
         query = select(posted_messages).where(posted_messages.c.concern_reference == reference)
         return [
-            Posted(Address(r.channel, r.address), r.slot, r.message_id)
+            Posted(Address(r.channel, r.address), r.slot, r.message_id, as_utc(r.at))
             for r in await self._c.execute(query)
         ]
+
+    async def shown_between(self, prefix: str, since: datetime, until: datetime) -> list[Posted]:
+        """Messages under slots starting with ``prefix``, posted from ``since`` to ``until``."""
+        query = select(posted_messages).where(
+            posted_messages.c.slot.startswith(prefix, autoescape=True),
+            posted_messages.c.at >= since,
+            posted_messages.c.at <= until,
+        )
+        return [
+            Posted(Address(r.channel, r.address), r.slot, r.message_id, as_utc(r.at))
+            for r in await self._c.execute(query)
+        ]
+
+    async def forget(self, address: Address, slots: list[str]) -> None:
+        """Drop the records of these messages (after they were deleted)."""
+        await self._c.execute(
+            delete(posted_messages).where(
+                posted_messages.c.channel == address.channel,
+                posted_messages.c.address == address.user_id,
+                posted_messages.c.slot.in_(slots),
+            )
+        )
 
     async def forget_concern(self, reference: str) -> None:
         """Drop the records of a concern's messages (after they were deleted)."""

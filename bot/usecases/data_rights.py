@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from bot.events import Address
 from bot.i18n import N_
+from bot.jobs.details import REMOVABLE_FOR, removals, unremovable
 from bot.model import AccessLogEntry, Concern, Status
-from bot.replies import Removal
 from bot.storage.uow import UnitOfWork
 from bot.turn import Turn
 from bot.usecases.triage import load_for_coordinator
 
 ERASED_NAME = ""
+STALE_COPIES = N_(
+    "The bot could not delete {count} copies of the account that coordinators opened in "
+    "their chat more than {hours} hours ago: the chat app no longer allows it. Ask them to "
+    "delete those messages themselves."
+)
 
 
 def _concern_record(concern: Concern) -> dict[str, Any]:
@@ -149,15 +152,16 @@ async def erase_concern(turn: Turn, reference: str) -> None:
     concern = await load_for_coordinator(turn, reference, "delete")
     if concern is None or concern.id is None:
         return
-    copies: dict[Address, list[str]] = defaultdict(list)
-    for posted in await turn.uow.posted.of_concern(concern.reference):
-        copies[posted.address].append(posted.message_id)
-    turn.replies.extend(Removal(address, tuple(ids)) for address, ids in copies.items())
+    copies = await turn.uow.posted.of_concern(concern.reference)
+    turn.replies.extend(removals(copies))
     await turn.uow.posted.forget_concern(concern.reference)
     await turn.uow.concerns.delete(concern.id)
     await turn.log("delete", "ok:on_request", concern.reference)
-    turn.say(
-        turn.t(N_("{reference} and everything stored with it have been erased.")).format(
-            reference=concern.reference
-        )
+    done = turn.t(N_("{reference} and everything stored with it have been erased.")).format(
+        reference=concern.reference
     )
+    stale = unremovable(copies, turn.now)
+    if stale:
+        hours = int(REMOVABLE_FOR.total_seconds() // 3600)
+        done += " " + turn.t(STALE_COPIES).format(count=stale, hours=hours)
+    turn.say(done)

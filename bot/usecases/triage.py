@@ -6,12 +6,17 @@ from bot import feed
 from bot.cards import action, card_text, details_text, headline, triage_choices
 from bot.deadlines import feedback_due
 from bot.i18n import N_, Translate
+from bot.jobs.details import details_copy
 from bot.model import Concern, DomainError, Outcome, Role, Status
 from bot.reference import normalise_reference
 from bot.replies import Choice
 from bot.turn import Turn
 from bot.vocabulary import OUTCOMES, STATUS_MEANINGS, STATUSES, label
 
+DETAILS_REMOVED = N_(
+    "Where the chat app allows it, the bot deletes this message from the chat after {hours} "
+    "hours; open the details again when you need them."
+)
 USEFUL_CHOICES = {"yes": N_("Yes"), "partly": N_("Partly"), "no": N_("No")}
 
 
@@ -85,11 +90,20 @@ async def view_details(turn: Turn, reference: str) -> None:
         who = reporter.pseudonym
     await turn.log("view_details", "ok", concern.reference)
     zone = turn.settings.bot.timezone
-    turn.say(
-        details_text(concern, who, zone, turn.t),
-        triage_choices(concern, turn.t),
-        extra={"view": "details", "title": concern.reference},
+    hours = turn.settings.scheduler.details_removal_hours
+    text = (
+        details_text(concern, who, zone, turn.t)
+        + "\n\n"
+        + turn.t(DETAILS_REMOVED).format(hours=hours)
     )
+    # The copy is recorded where it lands in a chat, so that it can be deleted from it later.
+    extra = {
+        "view": "details",
+        "title": concern.reference,
+        "copy": details_copy(concern.reference),
+        "concern": concern.reference,
+    }
+    turn.say(text, triage_choices(concern, turn.t), extra=extra)
 
 
 async def acknowledge(turn: Turn, reference: str) -> None:

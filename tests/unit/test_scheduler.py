@@ -126,12 +126,13 @@ def test_interval_jobs_have_a_period_per_minute(settings: Settings) -> None:
 
 def test_the_jobs_and_their_triggers_come_from_the_configuration(settings: Settings) -> None:
     jobs = build_jobs(settings, {})
-    assert set(jobs) == {"digest", "reminders", "drafts", "retention"}
+    assert set(jobs) == {"digest", "reminders", "drafts", "retention", "details"}
     assert isinstance(jobs["digest"].trigger, CronTrigger)
     assert isinstance(jobs["retention"].trigger, CronTrigger)
     assert isinstance(jobs["reminders"].trigger, IntervalTrigger)
     assert jobs["reminders"].trigger.interval == timedelta(minutes=5)
     assert jobs["drafts"].trigger.interval == timedelta(minutes=5)
+    assert jobs["details"].trigger.interval == timedelta(minutes=10)
 
 
 async def test_a_manual_run_later_in_the_week_is_the_scheduled_run_of_that_week(
@@ -162,7 +163,7 @@ def test_next_runs_lists_every_job_after_now(
 ) -> None:
     scheduler = Scheduler(app.uow, settings, clock)
     upcoming = scheduler.next_runs()
-    assert set(upcoming) == {"digest", "reminders", "drafts", "retention"}
+    assert set(upcoming) == {"digest", "reminders", "drafts", "retention", "details"}
     assert upcoming["digest"] == local(7, 8, month=12)
     assert upcoming["retention"] == local(3, 3, 30, month=12)
 
@@ -179,7 +180,7 @@ async def test_job_arguments_carry_only_the_job_name(
         assert scheduler.running
         assert scheduler._aps is not None
         jobs = {job.id: job for job in scheduler._aps.get_jobs()}
-        assert set(jobs) == {"digest", "reminders", "drafts", "retention"}
+        assert set(jobs) == {"digest", "reminders", "drafts", "retention", "details"}
         for name, job in jobs.items():
             assert tuple(job.args) == (name,)
             assert dict(job.kwargs) == {}
@@ -239,7 +240,8 @@ def test_jobs_list_shows_every_job_with_its_next_run(tmp_path: Path) -> None:
     result = concernbot(tmp_path, "jobs", "list")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == ["digest", "reminders", "drafts", "retention"]
+    names = [line.split()[0] for line in lines]
+    assert names == ["digest", "reminders", "drafts", "retention", "details"]
     for line in lines:
         assert " next run 20" in line
     digest = lines[0].split("next run ")[1]
