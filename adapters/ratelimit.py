@@ -1,5 +1,6 @@
-"""A platform's send limits: an overall rate kept under a sliding-window limit, a rate per
-chat, and a global pause when the platform says too many requests."""
+"""A platform's send limits: an overall rate kept by a budget (by default a sliding-window
+limit of this instance; see adapters.shared_budget for one shared by every instance), a rate
+per chat, and a global pause when the platform says too many requests."""
 
 from __future__ import annotations
 
@@ -8,8 +9,25 @@ import contextlib
 import heapq
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Protocol
 
 EPSILON = 1e-9
+
+
+class Budget(Protocol):
+    """The overall rate of a platform: when the next send may go."""
+
+    async def delay(self, now: float) -> float:
+        """Seconds from ``now`` until a release is allowed (0: now)."""
+        ...
+
+    def release(self, now: float, reported: bool) -> None:
+        """Record a release at ``now``; a ``reported`` send ends with ``done``."""
+        ...
+
+    def done(self, now: float) -> None:
+        """A reported send is finished: the platform has counted it by ``now``."""
+        ...
 
 
 class TokenBucket:
@@ -67,7 +85,7 @@ class SlidingWindow:
         self._pace.tokens = 1.0
         self._arrived: list[float] = []  # a heap: the latest each send may have arrived
 
-    def delay(self, now: float) -> float:
+    async def delay(self, now: float) -> float:
         """Seconds until a release is allowed (0: now)."""
         while self._arrived and self._arrived[0] <= now - 1.0:
             heapq.heappop(self._arrived)
@@ -98,8 +116,9 @@ class SendLimiter:
     A send first waits for its chat's own limit and any pause, then queues for the overall
     rate: one release at a time in arrival order, so a chat that must wait holds up no other.
     The overall limit is ``overall_per_second`` in any second, paced with a ``margin``
-    (a fraction: 0.03 sends at 30/1.03 a second). ``sending`` is exact where ``wait`` must
-    assume a request reaches the platform within ``margin`` seconds."""
+    (a fraction: 0.03 sends at 30/1.03 a second), unless a shared ``budget`` keeps it.
+    ``sending`` is exact where ``wait`` must assume a request reaches the platform within
+    ``margin`` seconds."""
 
     def __init__(
         self,
@@ -109,10 +128,11 @@ class SendLimiter:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         margin: float = 0.03,
+        budget: Budget | None = None,
     ) -> None:
         self._clock = monotonic
         self._sleep = sleep
-        self._overall = SlidingWindow(overall_per_second, margin, monotonic())
+        self._overall: Budget = budget or SlidingWindow(overall_per_second, margin, monotonic())
         self._per_chat_rate = per_chat_per_second
         self._per_chat_burst = per_chat_burst
         self._chats: dict[str, TokenBucket] = {}
@@ -155,8 +175,11 @@ class SendLimiter:
             await self._sleep(delay)
         async with self._queue:
             while True:
+                asked = self._clock()
+                wait = await self._overall.delay(asked)
+                # A shared budget may have asked the database: what it said counts from then.
                 now = self._clock()
-                delay = max(self._overall.delay(now), self._paused_until - now)
+                delay = max(wait - (now - asked), self._paused_until - now)
                 # Within a nanosecond is now: rounding must not leave a waiter sleeping 1e-17 s
                 # forever on a clock that such a step does not move.
                 if delay <= EPSILON:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.http import HttpServer
 from adapters.ratelimit import SendLimiter
+from adapters.shared_budget import slack_limiter, telegram_limiter
 from bot.bootstrap import App, bootstrap
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
@@ -89,11 +90,10 @@ class Service:
                 )
             from adapters.telegram_adapter import TelegramAdapter
 
-            self.telegram = TelegramAdapter(
-                self.settings.telegram, token, secret, self._telegram_limiter
-            )
+            limiter = self._telegram_limiter or telegram_limiter(app.engine, self.settings.telegram)
+            self.telegram = TelegramAdapter(self.settings.telegram, token, secret, limiter)
             outlets[self.telegram.name] = self.telegram
-        self.slack = self._slack()
+        self.slack = self._slack(app)
         if self.slack is not None:
             outlets[self.slack.name] = self.slack
         self.http = HttpServer(
@@ -130,7 +130,7 @@ class Service:
             ", ".join(f"{k} {v:.3f} s" for k, v in self.start_seconds.items() if k != "total"),
         )
 
-    def _slack(self) -> SlackAdapter | None:
+    def _slack(self, app: App) -> SlackAdapter | None:
         settings = self.settings.slack
         token = self._environ.get(settings.token_env, "")
         if not token:
@@ -150,12 +150,7 @@ class Service:
             signing_secret,
             self.settings.bot.default_language,
             app_token,
-            self._slack_limiter
-            or SendLimiter(
-                settings.overall_per_second,
-                settings.per_channel_per_second,
-                settings.per_channel_burst,
-            ),
+            self._slack_limiter or slack_limiter(app.engine, settings),
         )
 
     async def _lead(self) -> None:

@@ -162,6 +162,8 @@ class BotProcess:
     env: dict[str, str]
     http_port: int
     args: Sequence[str] = ("run",)
+    module: str = "bot.cli"
+    """What ``python -m`` runs (a benchmark's variant of ``concernbot``)."""
     python_options: Sequence[str] = ()
     """Put before ``-m bot.cli``, e.g. ``("-m", "cProfile", "-o", "run.prof")`` to profile."""
     process: asyncio.subprocess.Process | None = None
@@ -179,7 +181,7 @@ class BotProcess:
             sys.executable,
             *self.python_options,
             "-m",
-            "bot.cli",
+            self.module,
             *self.args,
             env=self.env,
             cwd=ROOT,

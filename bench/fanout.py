@@ -14,9 +14,13 @@ digest and over the whole run from the trigger, as a fraction of the limit (targ
 0); the time to compose the digests. ``--profile`` runs the bot under cProfile instead and
 prints where its time goes (the overhead makes its rate figures meaningless).
 
-    python -m bench.fanout [--quick] [--subscribers N] [--profile]
+    python -m bench.fanout [--quick] [--subscribers N] [--profile] [--instances N]
+                           [--local-budget]
 
 With $CONCERNBOT_TEST_POSTGRES_URL set, the database is a fresh PostgreSQL database there.
+``--instances 3`` runs three bots (webhook mode) on that one PostgreSQL database, sharing its
+send budget; ``--local-budget`` gives each its own budget instead, as before issue 13, to show
+the 429 answers the shared one prevents.
 """
 
 from __future__ import annotations
@@ -201,8 +205,24 @@ def profile_summary(path: Path, lines: int = 25) -> str:
     return out.getvalue()
 
 
-async def fan_out(subscribers: int, work: Path, profile: bool) -> dict[str, Any]:
+def instance_environment(env: dict[str, str], instances: int) -> dict[str, str]:
+    """Several instances cannot all poll one bot: they take webhooks (none come here)."""
+    if instances == 1:
+        return env
+    return {
+        **env,
+        "CONCERNBOT_TELEGRAM_MODE": "webhook",
+        "CONCERNBOT_TELEGRAM_WEBHOOK_URL": "https://concernbot.example/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": "bench-webhook-secret",
+    }
+
+
+async def fan_out(
+    subscribers: int, work: Path, profile: bool, instances: int = 1, local: bool = False
+) -> dict[str, Any]:
     """Seed, compose, queue and deliver one digest round; the figures."""
+    if instances > 1 and not using_postgres():
+        raise SystemExit(f"--instances needs PostgreSQL (${POSTGRES_ENV})")
     url = database_url(work / "fanout.db")
     users = range(FIRST_USER, FIRST_USER + subscribers)
     began = time.perf_counter()
@@ -219,19 +239,30 @@ async def fan_out(subscribers: int, work: Path, profile: bool) -> dict[str, Any]
     await fake.start()
     lags: list[float] = []
     watching = asyncio.create_task(loop_lag(lags))
-    port = free_port()
-    env = bot_environment(
-        url, port, telegram_url=f"http://127.0.0.1:{fake.port}", scheduler_enabled="false"
-    )
+    ports = [free_port() for _ in range(instances)]
+    envs = [
+        instance_environment(
+            bot_environment(
+                url, p, telegram_url=f"http://127.0.0.1:{fake.port}", scheduler_enabled="false"
+            ),
+            instances,
+        )
+        for p in ports
+    ]
+    env, port = envs[0], ports[0]
     profile_file = work / "bot.prof"
-    bot = BotProcess(
-        env,
-        port,
-        python_options=("-m", "cProfile", "-o", str(profile_file)) if profile else (),
-        log=work / "bot.log",
-    )
+    bots = [
+        BotProcess(
+            e,
+            p,
+            module="bench.local_budget_bot" if local else "bot.cli",
+            python_options=("-m", "cProfile", "-o", str(profile_file)) if profile else (),
+            log=work / f"bot{i}.log",
+        )
+        for i, (e, p) in enumerate(zip(envs, ports, strict=True))
+    ]
     try:
-        await bot.start()
+        await asyncio.gather(*(b.start() for b in bots))
         triggered = time.monotonic()
         job_seconds, job_output = await run_job(env)
         queued = time.monotonic()
@@ -244,10 +275,10 @@ async def fan_out(subscribers: int, work: Path, profile: bool) -> dict[str, Any]
             # Anything sent twice after the backlog emptied would show up now.
             await asyncio.sleep(1.0)
             left = await backlog(session, port)
-        rss = bot.rss_mb()
+        rss = max(b.rss_mb() for b in bots)
     finally:
         watching.cancel()
-        await bot.stop()
+        await asyncio.gather(*(b.stop() for b in bots))
         await fake.stop()
 
     times = [moment for moment, _ in fake.accepted]
@@ -261,6 +292,8 @@ async def fan_out(subscribers: int, work: Path, profile: bool) -> dict[str, Any]
     whole = len(times) / (last - triggered) if times else 0.0
     figures: dict[str, Any] = {
         "subscribers": subscribers,
+        "instances": instances,
+        "budget": "each instance its own" if local else "shared" if using_postgres() else "own",
         "database": "postgresql" if using_postgres() else "sqlite",
         "seed_seconds": seeded,
         "compose_seconds": composed,
@@ -308,31 +341,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help=f"{QUICK} subscribers, not {FULL}")
     parser.add_argument("--subscribers", type=int, default=None, help="how many subscribers")
     parser.add_argument("--profile", action="store_true", help="profile the bot (cProfile)")
+    parser.add_argument("--instances", type=int, default=1, help="bots on one PostgreSQL")
+    parser.add_argument(
+        "--local-budget", action="store_true", help="each bot its own budget (before issue 13)"
+    )
     args = parser.parse_args(argv)
     subscribers = args.subscribers or (QUICK if args.quick else FULL)
     with tempfile.TemporaryDirectory(prefix="fanout-") as work:
         try:
-            figures = asyncio.run(fan_out(subscribers, Path(work), args.profile))
+            figures = asyncio.run(
+                fan_out(subscribers, Path(work), args.profile, args.instances, args.local_budget)
+            )
         finally:
             drop_created_databases()
     series = figures.pop("_series")
     profile = figures.pop("_profile", None)
-    show(f"fan-out: a digest to {subscribers:,} subscribers at {LIMIT} messages/s", figures)
+    bots = f" from {args.instances} instances ({figures['budget']} budget)"
+    show(
+        f"fan-out: a digest to {subscribers:,} subscribers at {LIMIT} messages/s"
+        + (bots if args.instances > 1 else ""),
+        figures,
+    )
     if profile is not None:
         print(profile)
         return 0
+    name = "fanout"
+    if args.instances > 1:
+        name += f"-{args.instances}-{'local' if args.local_budget else 'shared'}"
     # The committed figure is the full run's; quick and custom runs draw next to the results.
     full = subscribers == FULL and not args.quick
-    picture = FIGURES / "fanout.png" if full else RESULTS / "fanout-quick.png"
+    picture = FIGURES / f"{name}.png" if full else RESULTS / f"{name}-quick.png"
     plot(
         series["accepted_per_second"],
         series["refused_per_second"],
-        f"Digest to {subscribers:,} subscribers through a {LIMIT}/s limit "
-        f"({figures['rate_between_of_limit']:.1%} of the limit, "
+        f"Digest to {subscribers:,} subscribers through a {LIMIT}/s limit"
+        + (f", {args.instances} instances " if args.instances > 1 else " ")
+        + f"({figures['rate_between_of_limit']:.1%} of the limit, "
         f"{figures['refused_429']} × 429, {figures['lost']} lost)",
         picture,
     )
-    path = save("fanout", {"quick": args.quick, **figures, **series, "figure": str(picture)})
+    path = save(name, {"quick": args.quick, **figures, **series, "figure": str(picture)})
     print(f"  figure: {picture.relative_to(ROOT)}\n  results: {path.relative_to(ROOT)}")
     return 0
 

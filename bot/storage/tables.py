@@ -256,6 +256,22 @@ usefulness = Table(
     Index("ix_usefulness_network_at", "network_id", "at"),
 )
 
+send_budgets = Table(
+    "send_budgets",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    # The theoretical arrival time (GCRA) of the channel's next free send slot, database time.
+    Column("tat", Stamp, nullable=False),
+)
+
+send_budget_holders = Table(
+    "send_budget_holders",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    Column("instance", String(32), primary_key=True),
+    Column("seen_at", Stamp, nullable=False),
+)
+
 __all__ = [
     "access_log",
     "attempts",
@@ -270,6 +286,8 @@ __all__ = [
     "posted_messages",
     "processed_events",
     "questions",
+    "send_budget_holders",
+    "send_budgets",
     "status_changes",
     "trend_notes",
     "usefulness",

@@ -34,7 +34,7 @@ from bot.storage.tables import metadata
 from bot.storage.uow import UnitOfWorkFactory
 from bot.testing import database_url, fixed_cipher
 
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
 HEAD = REVISIONS[-1]
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 REFERENCE = "K7Q-M3X"
@@ -59,6 +59,7 @@ CREATED = {
     "0005": (),
     "0006": (),
     "0007": (),
+    "0008": ("send_budgets", "send_budget_holders"),
 }
 
 
@@ -296,6 +297,11 @@ async def seed(connection: AsyncConnection, revision: str, cipher: Cipher) -> Se
             answer="yes",
             remark_enc=cipher.seal("Quick and clear.", "usefulness.remark"),
             at=T0 + timedelta(days=1),
+        )
+    if at_least("0008"):
+        await _insert(connection, "send_budgets", channel="telegram", tat=T0)
+        await _insert(
+            connection, "send_budget_holders", channel="telegram", instance="ab" * 16, seen_at=T0
         )
     counts = {name: await count(connection, name) for name in tables_at(revision)}
     return Seeded(revision, reporter, coordinator, concern, counts)
