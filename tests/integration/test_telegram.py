@@ -146,7 +146,7 @@ class World:
             settings.telegram,
             api_base_url=f"http://127.0.0.1:{self.fake.port}",
             mode=self.mode,
-            webhook_url=f"http://127.0.0.1:{self.port}/telegram/webhook",
+            webhook_url=self.fake.front(self.port),
         )
         http = replace(settings.http, host="127.0.0.1", port=self.port)
         quiet = replace(settings.scheduler, enabled=False)  # no digests or reminders here
@@ -391,7 +391,7 @@ async def test_polling_mode_deletes_the_webhook_and_webhook_mode_sets_it_with_th
         assert world.fake.called("getUpdates")
     else:
         [webhook] = world.fake.called("setWebhook")
-        assert webhook["url"] == f"http://127.0.0.1:{world.port}/telegram/webhook"
+        assert webhook["url"] == world.fake.front(world.port)
         assert webhook["secret_token"] == WEBHOOK_SECRET
         assert "callback_query" in webhook["allowed_updates"]
         assert not world.fake.called("getUpdates")
@@ -775,7 +775,7 @@ async def test_a_webhook_post_that_is_not_an_update_is_refused(world: World) -> 
     async with (
         aiohttp.ClientSession() as session,
         session.post(
-            world.fake.webhook_url,
+            world.fake.webhook_target,
             data=b"not json",
             headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
         ) as answer,
