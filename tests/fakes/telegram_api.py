@@ -66,7 +66,7 @@ class FakeTelegram(TelegramUpdates):
         self.allowed_updates: list[str] | None = None
         self._fronted: dict[str, int] = {}
         self.calls: list[Call] = []
-        self.errors: dict[str, list[ScriptedError]] = {}
+        self.errors: dict[str, list[ScriptedError | None]] = {}
         self.rate_limit: RateLimit | None = None
         self.webhook_url = ""
         self.webhook_secret = ""
@@ -120,9 +120,10 @@ class FakeTelegram(TelegramUpdates):
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def fail_next(self, method: str, error: ScriptedError, times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` with ``error``."""
-        self.errors.setdefault(method, []).extend([error] * times)
+    def fail_next(self, method: str, error: ScriptedError, times: int = 1, after: int = 0) -> None:
+        """Answer the next ``times`` calls of ``method`` with ``error``, once ``after`` more
+        calls have been answered as usual."""
+        self.errors.setdefault(method, []).extend([None] * after + [error] * times)
 
     async def wait_for(self, predicate: Callable[[], bool], within: float = 10.0) -> None:
         """Wait until ``predicate()`` holds after some call (fails the test on timeout)."""
@@ -198,8 +199,8 @@ class FakeTelegram(TelegramUpdates):
         async with self._changed:
             self._changed.notify_all()
         scripted = self.errors.get(method)
-        if scripted:
-            error = scripted.pop(0)
+        error = scripted.pop(0) if scripted else None
+        if error is not None:
             return _error(error.status, error.description, error.retry_after)
         if method in ("sendMessage",) and self.rate_limit is not None:
             limited = self._over_limit(self.rate_limit)

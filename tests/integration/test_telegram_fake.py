@@ -53,7 +53,7 @@ async def call(fake: FakeTelegram, method: str, form: bool = False, **params: An
 
 def refused(body: Any, description: str) -> bool:
     """Whether ``body`` is Telegram's 400 with ``description``."""
-    return body == {"ok": False, "error_code": 400, "description": description}
+    return bool(body == {"ok": False, "error_code": 400, "description": description})
 
 
 async def test_a_text_over_4096_utf16_units_is_refused_though_python_counts_fewer(
