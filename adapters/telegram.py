@@ -83,7 +83,8 @@ def to_event(update: Update) -> InboundEvent | None:
     if message is None:
         return None
     if message.text is not None:
-        return parse_text(sender, message.text, str(message.message_id), event_id)
+        forwarded = message.forward_origin is not None
+        return parse_text(sender, message.text, str(message.message_id), event_id, forwarded)
     return UnsupportedReceived(sender, media_kind(message) or "other", event_id=event_id)
 
 

@@ -67,6 +67,18 @@ def test_a_private_text_message_becomes_text_with_its_message_id_and_the_update_
     assert event.sender.language == "nl"
 
 
+def test_a_forwarded_text_is_marked_forwarded_and_is_never_a_command() -> None:
+    event = to_event(update("forwarded_text"))
+    own = to_event(update("private_text"))
+
+    assert isinstance(event, TextReceived)
+    assert event.forwarded is True
+    assert event.text == payload("forwarded_text")["message"]["text"]
+    assert event.message_id == "341"
+    assert isinstance(own, TextReceived)
+    assert own.forwarded is False
+
+
 def test_start_with_an_invite_code_becomes_the_start_command_with_the_code() -> None:
     event = to_event(update("start_with_code"))
 
