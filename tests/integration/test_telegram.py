@@ -467,6 +467,27 @@ async def test_a_button_from_an_earlier_step_answers_expired_and_changes_nothing
     assert world.answered() == world.pressed == 2
 
 
+async def test_a_tap_on_a_message_whose_keyboard_is_gone_is_harmless_and_logged_as_no_error(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    await world.enrol(REPORTER)
+    await world.say(REPORTER, "/new")
+    old_message, old_buttons = world.keyboard(REPORTER)
+    await world.press(REPORTER, "no")
+    caplog.set_level(logging.DEBUG)
+
+    await world.tap(REPORTER, old_buttons["yes"], old_message)
+    await world.tap(REPORTER, old_buttons["no"], old_message)
+
+    edits = [
+        p for p in world.fake.called("editMessageReplyMarkup") if p["message_id"] == old_message
+    ]
+    assert len(edits) == 3  # the first took the keyboard away; Telegram refuses the others
+    assert world.fake.messages[(REPORTER, old_message)].reply_markup is None
+    assert "expired" in world.texts(REPORTER)[-1]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
 async def test_the_same_update_delivered_twice_has_effect_once(world: World) -> None:
     code = await world.invite()
     start = world.fake.message(REPORTER, f"/start {code}")
