@@ -15,9 +15,11 @@ from bot.events import (
     parse_text,
 )
 from bot.replies import Reply
+from bot.text_units import utf16_cut, utf16_len
 
 CHANNEL = "telegram"
 MAX_TEXT = 4096
+"""Telegram's limit on a message text, in UTF-16 code units."""
 MAX_CALLBACK_BYTES = 64
 
 _MEDIA = (
@@ -81,7 +83,8 @@ def to_event(update: Update) -> InboundEvent | None:
     if message is None:
         return None
     if message.text is not None:
-        return parse_text(sender, message.text, str(message.message_id), event_id)
+        forwarded = message.forward_origin is not None
+        return parse_text(sender, message.text, str(message.message_id), event_id, forwarded)
     return UnsupportedReceived(sender, media_kind(message) or "other", event_id=event_id)
 
 
@@ -102,18 +105,20 @@ def parse_callback(data: str) -> tuple[str | None, str]:
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split text into chunks of at most ``limit`` characters at paragraph, line or word ends."""
+    """Split text into chunks of at most ``limit`` UTF-16 units (as Telegram counts) at
+    paragraph, line or word ends; a surrogate pair is never split."""
     chunks: list[str] = []
     rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
+    while utf16_len(rest) > limit:
+        window = utf16_cut(rest, limit)
+        half = len(window) // 2
         cut = window.rfind("\n\n")
-        if cut < limit // 2:
+        if cut < half:
             cut = window.rfind("\n")
-        if cut < limit // 2:
+        if cut < half:
             cut = window.rfind(" ")
-        if cut < limit // 2:
-            cut = limit
+        if cut < half:
+            cut = len(window)
         chunk = rest[:cut].rstrip()
         if chunk:  # Telegram refuses an empty message
             chunks.append(chunk)
@@ -130,7 +135,11 @@ def render(reply: Reply) -> list[Outgoing]:
     keyboard = None
     if reply.choices:
         rows = [
-            [InlineKeyboardButton(c.label[:64], callback_data=callback_data(reply.nonce, c.id))]
+            [
+                InlineKeyboardButton(
+                    utf16_cut(c.label, 64), callback_data=callback_data(reply.nonce, c.id)
+                )
+            ]
             for c in reply.choices
         ]
         keyboard = InlineKeyboardMarkup(rows)

@@ -6,21 +6,19 @@ import asyncio
 import contextlib
 import logging
 import os
-import warnings
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, BotCommand, CallbackQuery, InputFile, Update
 from telegram.error import BadRequest, Conflict, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
-from telegram.warnings import PTBDeprecationWarning
 
 from adapters.base import EventSink
 from adapters.lanes import ChatLanes
 from adapters.ratelimit import SendLimiter
 from adapters.telegram import CHANNEL, parse_callback, render, to_event
 from adapters.telegram_http import AiohttpRequest
+from adapters.telegram_startup import Patient, retry_seconds
 from bot.config import TelegramSettings
 from bot.delivery import DeliveryError, Rejected, RetryLater, Unreachable, part_sent
 from bot.i18n import N_, translator
@@ -62,14 +60,6 @@ class PollingConflict(RuntimeError):
     """Telegram answered 409: another process polls the same bot."""
 
 
-def retry_seconds(error: RetryAfter) -> float:
-    """Seconds Telegram asked us to wait, whatever type this library version reports."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 class TelegramAdapter:
     """Feeds private-chat updates to the core and delivers replies within Telegram's limits."""
 
@@ -104,24 +94,29 @@ class TelegramAdapter:
         self.username = settings.username
 
     async def start(self, sink: EventSink) -> None:
-        """Connect (getMe), register commands, then poll or set the webhook."""
+        """Connect (getMe), register commands, then poll or set the webhook; a 429 on any of
+        these calls is waited out (up to ``start_retry_seconds``), not fatal."""
         self._sink = sink
-        await self.application.initialize()
+        patient = Patient(self._limiter, self._settings.start_retry_seconds)
+        await patient.call("getMe", self.application.initialize)
         self.username = self.application.bot.username or self.username
-        await self._register_commands()
+        await self._register_commands(patient)
         bot = self.application.bot
         if self._settings.mode == "webhook":
-            await bot.set_webhook(
-                self._settings.webhook_url,
-                secret_token=self.webhook_secret or None,
-                allowed_updates=ALLOWED_UPDATES,
+            await patient.call(
+                "setWebhook",
+                lambda: bot.set_webhook(
+                    self._settings.webhook_url,
+                    secret_token=self.webhook_secret or None,
+                    allowed_updates=ALLOWED_UPDATES,
+                ),
             )
             await self.application.start()
             return
-        await bot.delete_webhook()
+        await patient.call("deleteWebhook", bot.delete_webhook)
         try:
             # Unconfirmed updates stay queued: without an offset nothing is acknowledged.
-            await bot.get_updates(timeout=0, limit=1)
+            await patient.call("getUpdates", lambda: bot.get_updates(timeout=0, limit=1))
         except Conflict:
             await self.application.shutdown()
             raise PollingConflict(
@@ -129,8 +124,12 @@ class TelegramAdapter:
                 "webhook mode to run several instances"
             ) from None
         await self.application.start()
-        assert self.application.updater is not None
-        await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        updater = self.application.updater
+        assert updater is not None
+        # The updater deletes the webhook once more before it polls, without waiting out a 429.
+        await patient.call(
+            "deleteWebhook", lambda: updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        )
 
     async def stop(self) -> None:
         """Stop polling (if any), finish the update in hand and shut down the HTTP client."""
@@ -199,13 +198,20 @@ class TelegramAdapter:
                 # Already gone, or older than Telegram's 48 hours: nothing left to remove.
                 continue
 
-    async def _register_commands(self) -> None:
+    async def _register_commands(self, patient: Patient) -> None:
         for language in ("nl", "en"):
             t = translator(language)
-            commands = [BotCommand(name, t(text)) for name, text in COMMANDS]
-            await self.application.bot.set_my_commands(commands, language_code=language)
+            await self._set_commands(patient, [BotCommand(n, t(d)) for n, d in COMMANDS], language)
         t = translator("nl")
-        await self.application.bot.set_my_commands([BotCommand(n, t(d)) for n, d in COMMANDS])
+        await self._set_commands(patient, [BotCommand(n, t(d)) for n, d in COMMANDS], None)
+
+    async def _set_commands(
+        self, patient: Patient, commands: list[BotCommand], language: str | None
+    ) -> None:
+        bot = self.application.bot
+        await patient.call(
+            "setMyCommands", lambda: bot.set_my_commands(commands, language_code=language)
+        )
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Returns once the update has its place: the library hands updates over one by one,

@@ -29,6 +29,13 @@ UNSUPPORTED = N_(
 )
 
 MESSAGES = "_messages"
+FORWARDED_TOLD = "_forwarded_told"
+FORWARDED = N_("Forwarded message:")
+"""Marks a forwarded text in the stored account: a source, not the reporter's own words."""
+FORWARDED_NOTICE = N_(
+    "I took that as a forwarded message: something you were sent, a source, not your own "
+    "observation. It is stored marked as forwarded."
+)
 END = "__end__"
 CANCEL = "__cancel__"
 DONE = "done"
@@ -214,7 +221,30 @@ def advance(dialog: Dialog, state: DialogState, event: InboundEvent, t: Translat
             lead = t(N_("That question has expired; here is the current one."))
             return Transition(state, (render(dialog, state, t, lead),))
         return _choice(dialog, state, step, event.choice_id, t)
+    if event.forwarded and dialog.step(state.step).kind in (Kind.TEXT, Kind.LONG_TEXT):
+        return _forwarded(dialog, state, step, event, t)
     return _text(dialog, state, step, event, t)
+
+
+def _forwarded(
+    dialog: Dialog, state: DialogState, step: Step, event: TextReceived, t: Translate
+) -> Transition:
+    """Store a forwarded text marked as such, and say so the first time in this dialog."""
+    text = clean(event.text)
+    marked = replace(event, text=f"{t(FORWARDED)}\n{text}" if text else "")
+    transition = _text(dialog, state, step, marked, t)
+    after = transition.state
+    if transition.completed is None and (
+        after is None or after.answers.get(step.key) == state.answers.get(step.key)
+    ):
+        return transition  # nothing was stored (empty, too long)
+    if state.answers.get(FORWARDED_TOLD):
+        return transition
+    said = list(transition.said) or [Said("")]
+    said[0] = replace(said[0], text=f"{t(FORWARDED_NOTICE)}\n\n{said[0].text}".strip())
+    if after is not None:
+        after = replace(after, answers={**after.answers, FORWARDED_TOLD: "yes"})
+    return replace(transition, state=after, said=tuple(said))
 
 
 def _command(dialog: Dialog, state: DialogState, command: str, t: Translate) -> Transition:

@@ -24,12 +24,13 @@ class Sender:
 
 @dataclass(frozen=True)
 class TextReceived:
-    """The sender wrote free text."""
+    """The sender wrote free text (``forwarded``: passed on from someone else, a source)."""
 
     sender: Sender
     text: str
     message_id: str | None = None
     event_id: str | None = None
+    forwarded: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,17 @@ InboundEvent = TextReceived | ChoiceMade | CommandReceived | UnsupportedReceived
 
 
 def parse_text(
-    sender: Sender, text: str, message_id: str | None = None, event_id: str | None = None
+    sender: Sender,
+    text: str,
+    message_id: str | None = None,
+    event_id: str | None = None,
+    forwarded: bool = False,
 ) -> TextReceived | CommandReceived:
-    """Turn a line of user text into a command event when it starts with ``/``."""
+    """Turn a line of user text into a command event when it starts with ``/`` (a forwarded
+    text is never a command: the sender did not type it)."""
     stripped = text.strip()
+    if forwarded:
+        return TextReceived(sender, text, message_id, event_id, forwarded=True)
     if stripped.startswith("/") and len(stripped) > 1 and not stripped[1].isspace():
         head, _, rest = stripped[1:].partition(" ")
         name = head.split("@", 1)[0].lower()

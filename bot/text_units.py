@@ -16,6 +16,8 @@ def utf16_cut(s: str, limit: int) -> str:
     """The longest start of ``s`` within ``limit`` UTF-16 code units: never half a surrogate
     pair, and where it can, never half a grapheme (an emoji with its skin tone or joined
     family, a flag, a letter with its accent) — unless that one grapheme alone is too long."""
+    if len(s) * 2 <= limit:
+        return s
     used = 0
     end = 0
     for c in s:

@@ -32,6 +32,7 @@ from bot.events import (
     UnsupportedReceived,
 )
 from bot.replies import Choice, Reply
+from bot.text_units import utf16_len
 
 PAYLOADS = Path(__file__).parent / "payloads"
 BOT = Bot("123:TEST")
@@ -64,6 +65,18 @@ def test_a_private_text_message_becomes_text_with_its_message_id_and_the_update_
     assert event.sender.address == Address("telegram", SANNE)
     assert event.sender.display_name == "Sanne de Vries"
     assert event.sender.language == "nl"
+
+
+def test_a_forwarded_text_is_marked_forwarded_and_is_never_a_command() -> None:
+    event = to_event(update("forwarded_text"))
+    own = to_event(update("private_text"))
+
+    assert isinstance(event, TextReceived)
+    assert event.forwarded is True
+    assert event.text == payload("forwarded_text")["message"]["text"]
+    assert event.message_id == "341"
+    assert isinstance(own, TextReceived)
+    assert own.forwarded is False
 
 
 def test_start_with_an_invite_code_becomes_the_start_command_with_the_code() -> None:
@@ -235,7 +248,38 @@ def test_an_empty_reply_still_sends_something_telegram_accepts() -> None:
     assert only.text
 
 
-_PIECES = st.sampled_from(["word", "x" * 300, " ", "  ", "\n", "\n\n", "é", "\u2022 item"])
+def test_an_emoji_heavy_text_is_split_by_utf16_units_not_python_characters() -> None:
+    text = "\U0001f600" * 4000  # 4000 characters for Python, 8000 units for Telegram
+
+    parts = split_text(text)
+
+    assert len(text) <= MAX_TEXT < utf16_len(text)
+    assert [utf16_len(p) for p in parts] == [MAX_TEXT, 8000 - MAX_TEXT]
+    assert "".join(parts) == text
+
+
+def test_a_split_never_cuts_a_surrogate_pair_in_two() -> None:
+    text = "a" + "\U0001f600" * 10  # at 20 units, the boundary falls inside an emoji
+
+    parts = split_text(text, 20)
+
+    assert parts == ["a" + "\U0001f600" * 9, "\U0001f600"]
+
+
+_PIECES = st.sampled_from(
+    [
+        "word",
+        "x" * 300,
+        " ",
+        "  ",
+        "\n",
+        "\n\n",
+        "é",
+        "\u2022 item",
+        "\U0001f600",
+        "\U0001f469\u200d\U0001f4bb",
+    ]
+)
 
 
 @given(st.lists(_PIECES, max_size=400), st.integers(min_value=20, max_value=400))
@@ -248,7 +292,7 @@ def test_split_parts_fit_are_never_empty_and_lose_nothing_but_whitespace(
 
     parts = split_text(text, limit)
 
-    assert all(len(p) <= limit for p in parts)
+    assert all(utf16_len(p) <= limit for p in parts)
     assert "".join("".join(p.split()) for p in parts) == "".join(text.split())
     if text.strip():
         assert all(p.strip() for p in parts)

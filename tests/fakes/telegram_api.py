@@ -1,22 +1,31 @@
-"""A faithful local stand-in for the Telegram Bot API, served on 127.0.0.1 for tests."""
+"""A faithful local stand-in for the Telegram Bot API, served on 127.0.0.1 for tests.
+
+It refuses what the real API refuses (see ``tests/fakes/telegram_rules.py`` for each rule and,
+where the documentation gives no number, the stricter reading taken): texts over 4096 UTF-16
+units, deleting a message it does not know or one older than 48 hours, an edit that changes
+nothing, a callback query answered late, twice or never asked, and a webhook URL or secret
+that setWebhook does not take. It delivers only the update types ``allowed_updates`` asks for
+(the last setting holds until a call changes it). Its clock is injectable.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
-import json
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
 
-BOT_ID = 7000001
-BOT_USERNAME = "concern_test_bot"
+from tests.fakes import telegram_rules as rules
+from tests.fakes.telegram_updates import BOT_ID, BOT_USERNAME, Posted, TelegramUpdates, markup
+
+__all__ = ["BOT_ID", "BOT_USERNAME", "Call", "FakeTelegram", "RateLimit", "ScriptedError"]
 
 
 @dataclass
@@ -46,60 +55,46 @@ class RateLimit:
     rejected: int = 0
 
 
-def _parse_value(key: str, value: str) -> Any:
-    if value[:1] in "{[":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    if key.endswith("_id") and value.lstrip("-").isdigit():
-        return int(value)
-    if value in ("true", "false"):
-        return value == "true"
-    return value
-
-
-async def _parameters(request: web.Request) -> dict[str, Any]:
-    """A call's parameters, sent as JSON, as a urlencoded form or as multipart form data (the
-    Bot API takes all three)."""
-    if not request.can_read_body:
-        return {}
-    if request.content_type == "application/json":
-        body = await request.json()
-        if not isinstance(body, dict):
-            raise web.HTTPBadRequest(text="a JSON object was expected")
-        return {k: _parse_value(k, v) if isinstance(v, str) else v for k, v in body.items()}
-    form = await request.post()
-    return {
-        k: (
-            {"filename": v.filename, "content": v.file.read()}
-            if isinstance(v, web.FileField)
-            else _parse_value(k, str(v))
-        )
-        for k, v in form.items()
-    }
-
-
-class FakeTelegram:
+class FakeTelegram(TelegramUpdates):
     """Serves the Bot API methods concernbot uses and records every call."""
 
-    def __init__(self, token: str = "123456:TEST-TOKEN") -> None:
+    def __init__(
+        self, token: str = "123456:TEST-TOKEN", clock: Callable[[], float] = time.time
+    ) -> None:
+        super().__init__(clock)
         self.token = token
+        self.allowed_updates: list[str] | None = None
+        self._fronted: dict[str, int] = {}
         self.calls: list[Call] = []
-        self.errors: dict[str, list[ScriptedError]] = {}
+        self.errors: dict[str, list[ScriptedError | None]] = {}
         self.rate_limit: RateLimit | None = None
         self.webhook_url = ""
         self.webhook_secret = ""
         self.deleted: list[tuple[int, int]] = []
         self.sent: list[dict[str, Any]] = []
         self._updates: list[dict[str, Any]] = []
-        self._update_ids = itertools.count(1000)
-        self._message_ids = itertools.count(1)
         self._arrived = asyncio.Condition()
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._session: aiohttp.ClientSession | None = None
+
+    def front(self, port: int) -> str:
+        """A webhook URL Telegram accepts (https, port 443) for a bot serving plain HTTP on
+        ``port``: the fake delivers to 127.0.0.1 there, as the TLS-terminating proxy in front
+        of a deployment does."""
+        host = f"bot{port}.proxy.test"
+        self._fronted[host] = port
+        return f"https://{host}/telegram/webhook"
+
+    @property
+    def webhook_target(self) -> str:
+        """Where updates for the registered webhook actually go (through ``front``)."""
+        parts = urlsplit(self.webhook_url)
+        port = self._fronted.get(parts.hostname or "")
+        if port is None:
+            return self.webhook_url
+        return f"http://127.0.0.1:{port}{parts.path}"
 
     @property
     def base_url(self) -> str:
@@ -125,9 +120,10 @@ class FakeTelegram:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def fail_next(self, method: str, error: ScriptedError, times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` with ``error``."""
-        self.errors.setdefault(method, []).extend([error] * times)
+    def fail_next(self, method: str, error: ScriptedError, times: int = 1, after: int = 0) -> None:
+        """Answer the next ``times`` calls of ``method`` with ``error``, once ``after`` more
+        calls have been answered as usual."""
+        self.errors.setdefault(method, []).extend([None] * after + [error] * times)
 
     async def wait_for(self, predicate: Callable[[], bool], within: float = 10.0) -> None:
         """Wait until ``predicate()`` holds after some call (fails the test on timeout)."""
@@ -146,85 +142,11 @@ class FakeTelegram:
         """Texts of every message sent to a chat."""
         return [p["text"] for p in self.called("sendMessage") if p.get("chat_id") == chat_id]
 
-    # --- building updates ------------------------------------------------------------------
-
-    def user(self, user_id: int, language: str = "en") -> dict[str, Any]:
-        """A Telegram user object."""
-        return {
-            "id": user_id,
-            "is_bot": False,
-            "first_name": f"User{user_id}",
-            "language_code": language,
-        }
-
-    def message(
-        self,
-        user_id: int,
-        text: str | None = None,
-        chat_type: str = "private",
-        chat_id: int | None = None,
-        language: str = "en",
-        **extra: Any,
-    ) -> dict[str, Any]:
-        """A message update from a user (private chat unless told otherwise)."""
-        chat = {"id": chat_id if chat_id is not None else user_id, "type": chat_type}
-        if chat_type == "private":
-            chat["first_name"] = f"User{user_id}"
-        else:
-            chat["title"] = "Some group"
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": chat,
-            "from": self.user(user_id, language),
-        }
-        if text is not None:
-            message["text"] = text
-            if text.startswith("/"):
-                length = len(text.split()[0])
-                message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        message.update(extra)
-        return {"update_id": next(self._update_ids), "message": message}
-
-    def callback(
-        self, user_id: int, data: str, message_id: int = 1, language: str = "en"
-    ) -> dict[str, Any]:
-        """A button press (callback query) in the private chat with ``user_id``."""
-        return {
-            "update_id": next(self._update_ids),
-            "callback_query": {
-                "id": str(next(self._message_ids) + 500000),
-                "from": self.user(user_id, language),
-                "chat_instance": "ci",
-                "data": data,
-                "message": {
-                    "message_id": message_id,
-                    "date": int(time.time()),
-                    "chat": {"id": user_id, "type": "private", "first_name": f"User{user_id}"},
-                    "from": {"id": BOT_ID, "is_bot": True, "first_name": "Bot"},
-                    "text": "…",
-                },
-            },
-        }
-
-    def my_chat_member(
-        self, user_id: int, chat_id: int, status: str = "member", chat_type: str = "supergroup"
-    ) -> dict[str, Any]:
-        """The bot's membership of a group changed (``user_id`` added it, by default)."""
-        bot = {"id": BOT_ID, "is_bot": True, "first_name": "Concern", "username": BOT_USERNAME}
-        return {
-            "update_id": next(self._update_ids),
-            "my_chat_member": {
-                "chat": {"id": chat_id, "title": "Some group", "type": chat_type},
-                "from": self.user(user_id),
-                "date": int(time.time()),
-                "old_chat_member": {"user": bot, "status": "left"},
-                "new_chat_member": {"user": bot, "status": status},
-            },
-        }
-
     async def push(self, update: dict[str, Any]) -> None:
-        """Deliver an update: queue it for getUpdates, or POST it to the webhook."""
+        """Deliver an update: queue it for getUpdates, or POST it to the webhook (an update of
+        a type ``allowed_updates`` leaves out is dropped, as Telegram drops it)."""
+        if not rules.allowed(rules.update_type(update), self.allowed_updates):
+            return
         if self.webhook_url:
             await self.post_webhook(update)
             return
@@ -234,6 +156,8 @@ class FakeTelegram:
 
     async def push_all(self, *updates: dict[str, Any]) -> None:
         """Deliver several updates at once: one getUpdates batch, or one POST after another."""
+        kept = [u for u in updates if rules.allowed(rules.update_type(u), self.allowed_updates)]
+        updates = tuple(kept)
         if self.webhook_url:
             for update in updates:
                 await self.post_webhook(update)
@@ -256,7 +180,7 @@ class FakeTelegram:
         if with_secret:
             token = self.webhook_secret if secret is None else secret
             headers["X-Telegram-Bot-Api-Secret-Token"] = token
-        async with self._session.post(self.webhook_url, json=update, headers=headers) as answer:
+        async with self._session.post(self.webhook_target, json=update, headers=headers) as answer:
             return answer.status
 
     def pending_updates(self) -> int:
@@ -270,13 +194,13 @@ class FakeTelegram:
             return _error(401, "Unauthorized")
         # Bot API method names are case-insensitive; calls are noted under their documented name.
         method = _METHODS.get(request.match_info["method"].lower(), request.match_info["method"])
-        params = await _parameters(request)
+        params = await rules.parameters(request)
         self.calls.append(Call(method, params, request.content_type))
         async with self._changed:
             self._changed.notify_all()
         scripted = self.errors.get(method)
-        if scripted:
-            error = scripted.pop(0)
+        error = scripted.pop(0) if scripted else None
+        if error is not None:
             return _error(error.status, error.description, error.retry_after)
         if method in ("sendMessage",) and self.rate_limit is not None:
             limited = self._over_limit(self.rate_limit)
@@ -312,50 +236,93 @@ class FakeTelegram:
         }
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if params.get("allowed_updates") is not None:
+            self.allowed_updates = list(params["allowed_updates"])
         offset = int(params.get("offset", 0) or 0)
         timeout = float(params.get("timeout", 0) or 0)
         async with self._arrived:
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            self._confirm(offset)
             if not self._updates and timeout > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._arrived.wait(), timeout)
-                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                self._confirm(offset)
             limit = int(params.get("limit", 100) or 100)
             return list(self._updates[:limit])
+
+    def _confirm(self, offset: int) -> None:
+        """Forget confirmed updates and those of a type no longer allowed."""
+        self._updates = [
+            u
+            for u in self._updates
+            if u["update_id"] >= offset
+            and rules.allowed(rules.update_type(u), self.allowed_updates)
+        ]
 
     async def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
         self.webhook_url = ""
         return True
 
-    async def _api_setWebhook(self, params: dict[str, Any]) -> bool:
+    async def _api_setWebhook(self, params: dict[str, Any]) -> bool | web.Response:
+        refusal = rules.webhook_refusal(params)
+        if refusal is not None:
+            return _error(400, refusal)
         self.webhook_url = str(params["url"])
         self.webhook_secret = str(params.get("secret_token", ""))
+        if params.get("allowed_updates") is not None:
+            self.allowed_updates = list(params["allowed_updates"])
         return True
 
     async def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
         return True
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
-        text = str(params.get("text", ""))
-        if not text.strip():
+        text = params.get("text", "")
+        if not isinstance(text, str):
             return _error(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
-            return _error(400, "Bad Request: message is too long")
+        refusal = rules.text_refusal(text) or rules.markup_refusal(params.get("reply_markup"))
+        if refusal is not None:
+            return _error(400, refusal)
         message = self._sent_message(params)
         self.sent.append(message)
         return message
 
-    async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+    async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        posted = self._posted(params)
+        if posted is None:
+            return _error(400, rules.NOT_FOUND_TO_EDIT)
+        keyboard = markup(params.get("reply_markup"))
+        if posted.text == params.get("text") and markup(posted.reply_markup) == keyboard:
+            return _error(400, rules.NOT_MODIFIED)
+        posted.text, posted.reply_markup = str(params.get("text", "")), keyboard
         return self._sent_message(params, params.get("message_id"))
 
-    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._sent_message(params, params.get("message_id"))
+    async def _api_editMessageReplyMarkup(
+        self, params: dict[str, Any]
+    ) -> dict[str, Any] | web.Response:
+        posted = self._posted(params)
+        if posted is None:
+            return _error(400, rules.NOT_FOUND_TO_EDIT)
+        keyboard = markup(params.get("reply_markup"))
+        if markup(posted.reply_markup) == keyboard:
+            return _error(400, rules.NOT_MODIFIED)
+        posted.reply_markup = keyboard
+        return self._sent_message({**params, "text": posted.text}, params.get("message_id"))
 
-    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool | web.Response:
+        asked = self.queries.pop(str(params.get("callback_query_id", "")), None)
+        if asked is None or self.clock() - asked > rules.CALLBACK_WINDOW:
+            return _error(400, rules.QUERY_TOO_OLD)
         return True
 
-    async def _api_deleteMessage(self, params: dict[str, Any]) -> bool:
-        self.deleted.append((int(params["chat_id"]), int(params["message_id"])))
+    async def _api_deleteMessage(self, params: dict[str, Any]) -> bool | web.Response:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        posted = self.messages.get(key)
+        if posted is None:
+            return _error(400, rules.NOT_FOUND_TO_DELETE)
+        if self.clock() - posted.date >= rules.DELETE_WINDOW:
+            return _error(400, rules.TOO_OLD_TO_DELETE)
+        del self.messages[key]
+        self.deleted.append(key)
         return True
 
     async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -364,11 +331,14 @@ class FakeTelegram:
     async def _api_leaveChat(self, params: dict[str, Any]) -> bool:
         return True
 
+    def _posted(self, params: dict[str, Any]) -> Posted | None:
+        return self.messages.get((int(params.get("chat_id", 0)), int(params.get("message_id", 0))))
+
     def _sent_message(self, params: dict[str, Any], message_id: Any = None) -> dict[str, Any]:
         chat_id = int(params.get("chat_id", 0))
         result: dict[str, Any] = {
             "message_id": int(message_id) if message_id else next(self._message_ids),
-            "date": int(time.time()),
+            "date": int(self.clock()),
             "chat": {"id": chat_id, "type": "private", "first_name": f"User{chat_id}"},
             "from": {
                 "id": BOT_ID,
@@ -380,6 +350,9 @@ class FakeTelegram:
         }
         if "reply_markup" in params:
             result["reply_markup"] = params["reply_markup"]
+        if not message_id:
+            posted = Posted(self.clock(), result["text"], markup(params.get("reply_markup")))
+            self.messages[(chat_id, result["message_id"])] = posted
         return result
 
 

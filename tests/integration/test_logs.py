@@ -291,7 +291,7 @@ async def journey(tmp_path: Path, logs: Logs) -> AsyncIterator[Journey]:
             settings.telegram,
             api_base_url=f"http://127.0.0.1:{telegram_api.port}",
             mode="webhook",
-            webhook_url="http://127.0.0.1:9/telegram/webhook",
+            webhook_url=telegram_api.front(9),
         ),
         slack=dataclasses.replace(settings.slack, api_base_url=slack_api.base_url),
     )

@@ -193,7 +193,7 @@ def settings_for(database: Path, fakes: Fakes, mode: str, port: int) -> Settings
         settings.telegram,
         mode=mode,
         api_base_url=f"http://127.0.0.1:{fakes.telegram.port}",
-        webhook_url=f"http://127.0.0.1:{port}/telegram/webhook" if mode == "webhook" else "",
+        webhook_url=fakes.telegram.front(port) if mode == "webhook" else "",
         per_chat_burst=100.0,
     )
     slack = dataclasses.replace(settings.slack, api_base_url=fakes.slack.base_url)

@@ -530,7 +530,7 @@ async def world(
             settings.telegram,
             api_base_url=f"http://127.0.0.1:{telegram.port}",
             mode="webhook",
-            webhook_url=f"http://127.0.0.1:{port}/telegram/webhook",
+            webhook_url=telegram.front(port),
         ),
         slack=replace(
             settings.slack,

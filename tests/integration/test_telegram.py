@@ -146,7 +146,7 @@ class World:
             settings.telegram,
             api_base_url=f"http://127.0.0.1:{self.fake.port}",
             mode=self.mode,
-            webhook_url=f"http://127.0.0.1:{self.port}/telegram/webhook",
+            webhook_url=self.fake.front(self.port),
         )
         http = replace(settings.http, host="127.0.0.1", port=self.port)
         quiet = replace(settings.scheduler, enabled=False)  # no digests or reminders here
@@ -391,7 +391,7 @@ async def test_polling_mode_deletes_the_webhook_and_webhook_mode_sets_it_with_th
         assert world.fake.called("getUpdates")
     else:
         [webhook] = world.fake.called("setWebhook")
-        assert webhook["url"] == f"http://127.0.0.1:{world.port}/telegram/webhook"
+        assert webhook["url"] == world.fake.front(world.port)
         assert webhook["secret_token"] == WEBHOOK_SECRET
         assert "callback_query" in webhook["allowed_updates"]
         assert not world.fake.called("getUpdates")
@@ -465,6 +465,27 @@ async def test_a_button_from_an_earlier_step_answers_expired_and_changes_nothing
     assert before is not None
     assert (before.step, before.answers["safety"]) == ("privacy", "no")
     assert world.answered() == world.pressed == 2
+
+
+async def test_a_tap_on_a_message_whose_keyboard_is_gone_is_harmless_and_logged_as_no_error(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    await world.enrol(REPORTER)
+    await world.say(REPORTER, "/new")
+    old_message, old_buttons = world.keyboard(REPORTER)
+    await world.press(REPORTER, "no")
+    caplog.set_level(logging.DEBUG)
+
+    await world.tap(REPORTER, old_buttons["yes"], old_message)
+    await world.tap(REPORTER, old_buttons["no"], old_message)
+
+    edits = [
+        p for p in world.fake.called("editMessageReplyMarkup") if p["message_id"] == old_message
+    ]
+    assert len(edits) == 3  # the first took the keyboard away; Telegram refuses the others
+    assert world.fake.messages[(REPORTER, old_message)].reply_markup is None
+    assert "expired" in world.texts(REPORTER)[-1]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 async def test_the_same_update_delivered_twice_has_effect_once(world: World) -> None:
@@ -775,7 +796,7 @@ async def test_a_webhook_post_that_is_not_an_update_is_refused(world: World) -> 
     async with (
         aiohttp.ClientSession() as session,
         session.post(
-            world.fake.webhook_url,
+            world.fake.webhook_target,
             data=b"not json",
             headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
         ) as answer,

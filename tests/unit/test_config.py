@@ -268,6 +268,85 @@ def test_webhook_mode_without_a_url_is_refused(tmp_path: Path) -> None:
         load(tmp_path, '[telegram]\nmode = "webhook"\n' + MINIMAL_NETWORK)
 
 
+def webhook(url: str) -> str:
+    """A [telegram] table for webhook mode at ``url``."""
+    return f'[telegram]\nmode = "webhook"\nwebhook_url = "{url}"\n' + MINIMAL_NETWORK
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://bot.example.org/telegram/webhook",
+        "https://bot.example.org:443/telegram/webhook",
+        "https://bot.example.org:80/telegram/webhook",
+        "https://bot.example.org:88/telegram/webhook",
+        "https://bot.example.org:8443/telegram/webhook",
+    ],
+)
+def test_a_webhook_url_telegram_accepts_is_taken(tmp_path: Path, url: str) -> None:
+    assert load(tmp_path, webhook(url)).telegram.webhook_url == url
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://bot.example.org/telegram/webhook", "webhook_url must be an https:// URL"),
+        ("bot.example.org/telegram/webhook", "webhook_url must be an https:// URL"),
+        ("https:///telegram/webhook", "webhook_url must be an https:// URL"),
+        (
+            "https://bot.example.org:8080/telegram/webhook",
+            "webhook_url must use port 443, 80, 88 or 8443",
+        ),
+        ("https://bot.example.org:x/telegram/webhook", "webhook_url has a port that is not a"),
+    ],
+)
+def test_a_webhook_url_telegram_refuses_is_refused_at_load_naming_the_key(
+    tmp_path: Path, url: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=rf"\[telegram\] {message}"):
+        load(tmp_path, webhook(url))
+
+
+@pytest.mark.parametrize(
+    "secret", ["has spaces", "colon:in-it", "ünïcode", "x" * 257, "123456:BOT-TOKEN-LIKE"]
+)
+def test_a_webhook_secret_telegram_refuses_is_refused_at_load_without_quoting_it(
+    tmp_path: Path, secret: str
+) -> None:
+    environ = {"TELEGRAM_WEBHOOK_SECRET": secret}
+    with pytest.raises(ConfigError) as refused:
+        load(tmp_path, webhook("https://bot.example.org/hook"), environ)
+    assert "$TELEGRAM_WEBHOOK_SECRET (named by [telegram] webhook_secret_env)" in str(refused.value)
+    assert "1 to 256 characters of A-Z, a-z, 0-9, _ and -" in str(refused.value)
+    assert secret not in str(refused.value)
+
+
+def test_a_webhook_secret_is_read_from_the_variable_the_configuration_names(
+    tmp_path: Path,
+) -> None:
+    text = webhook("https://bot.example.org/hook").replace(
+        "[telegram]\n", '[telegram]\nwebhook_secret_env = "HOOK_SECRET"\n'
+    )
+    good = {"HOOK_SECRET": "A" * 256, "TELEGRAM_WEBHOOK_SECRET": "not valid!"}
+    assert load(tmp_path, text, good).telegram.webhook_secret_env == "HOOK_SECRET"
+    with pytest.raises(ConfigError, match=r"\$HOOK_SECRET"):
+        load(tmp_path, text, {"HOOK_SECRET": "not valid!"})
+
+
+def test_the_webhook_rules_hold_for_environment_overrides_too() -> None:
+    environ = {
+        "CONCERNBOT_TELEGRAM_MODE": "webhook",
+        "CONCERNBOT_TELEGRAM_WEBHOOK_URL": "https://bot.example.org:8080/hook",
+    }
+    with pytest.raises(ConfigError, match="not 8080"):
+        load_settings(None, environ)
+
+
+def test_the_start_up_retry_budget_can_be_set(tmp_path: Path) -> None:
+    text = "[telegram]\nstart_retry_seconds = 30\n" + MINIMAL_NETWORK
+    assert load(tmp_path, text).telegram.start_retry_seconds == 30.0
+
+
 def test_a_second_network_can_be_configured(tmp_path: Path) -> None:
     second = MINIMAL_NETWORK.replace('"demo"', '"other"').replace('"org"', '"org2"')
     settings = load(tmp_path, MINIMAL_NETWORK + second)
