@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -28,6 +29,7 @@ from adapters.slack import (
 )
 from adapters.slack_answers import show
 from adapters.slack_channels import AlertChannels
+from adapters.slack_requests import refusal
 from bot.config import SlackSettings
 from bot.delivery import DeliveryError, Rejected, RetryLater
 from bot.events import InboundEvent
@@ -116,7 +118,14 @@ class SlackAdapter:
             await session.close()
 
     async def dispatch(self, request: aiohttp.web.Request) -> aiohttp.web.Response:
-        """Serve ``POST /slack/events``: bolt verifies the signature and routes the request."""
+        """Serve ``POST /slack/events``: bolt verifies the signature and routes the request.
+
+        A replayed or retried request (``X-Slack-Retry-Num``) carries the identity of its first
+        attempt (see ``adapters.slack``), so the core's once-only record lets it do nothing;
+        bolt acknowledges it at once, as any other."""
+        refused = await refusal(request)
+        if refused is not None:
+            return refused
         bolt_request = await to_bolt_request(request)
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
@@ -188,7 +197,8 @@ class SlackAdapter:
         reference = event.choice_id.split(":", 2)[2]
         channel = str((body.get("channel") or {}).get("id", ""))
         if verb in ("ask", "status"):
-            probe = await self._respond(type(event)(event.sender, f"act:show:{reference}"))
+            # With the press's own event id: a replay of the press opens no second form.
+            probe = await self._respond(replace(event, choice_id=f"act:show:{reference}"))
             if not any(r.choices for r in probe):
                 await self._ephemeral(body, channel, probe)
                 return
