@@ -113,7 +113,7 @@ class Service:
             await self.telegram.start(app.bot.handle)
             phase("telegram")
         if self.slack is not None:
-            await self.slack.start(app.bot.handle, app.bot.respond)
+            await self.slack.start(app.bot.handle, app.bot.respond, app.bot.shown)
             phase("slack")
         if self.settings.scheduler.enabled:
             self.scheduler = Scheduler(

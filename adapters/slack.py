@@ -65,7 +65,11 @@ def command_to_event(body: dict[str, Any]) -> CommandReceived | None:
     if verb not in SLASH_VERBS:
         verb = "help"
     name = "start" if verb == "join" else verb
-    return CommandReceived(sender, name, args.strip())
+    # A command carries no event id; its trigger id is minted per invocation, and a replay or a
+    # retry repeats it. Hashed: Slack's trigger ids may outgrow the 64 characters kept.
+    invocation = str(body.get("trigger_id") or json.dumps(body, sort_keys=True))
+    event_id = f"command:{hashlib.sha256(invocation.encode()).hexdigest()[:40]}"
+    return CommandReceived(sender, name, args.strip(), event_id=event_id)
 
 
 def submission_to_event(body: dict[str, Any]) -> FormSubmitted | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -19,26 +20,25 @@ from adapters.slack import (
     CHANNEL,
     action_to_event,
     command_to_event,
-    input_modal,
     render,
-    select_input,
     submission_to_event,
-    text_input,
     text_modal,
 )
 from adapters.slack_answers import show
 from adapters.slack_channels import AlertChannels
+from adapters.slack_forms import VIEW, erased_modal, shown_slot, triage_form
+from adapters.slack_requests import refusal
 from bot.config import SlackSettings
 from bot.delivery import DeliveryError, Rejected, RetryLater
-from bot.events import InboundEvent
+from bot.events import Address, InboundEvent
 from bot.i18n import N_, translator
 from bot.logs import add_secret
 from bot.replies import Outgoing, Removal, Reply
-from bot.vocabulary import OUTCOMES, STATUSES
 
 log = logging.getLogger(__name__)
 
 Respond = Callable[[InboundEvent], Awaitable[list[Reply]]]
+Shown = Callable[[Address, str, str, str], Awaitable[None]]
 NO_FILES = N_(
     "Slack cannot receive this file here. Use the bot on Telegram, or ask the operator for "
     "'concernbot export'."
@@ -87,11 +87,16 @@ class SlackAdapter:
         self._limiter = limiter or SendLimiter(20.0, 1.0, 3.0)
         self.channels = AlertChannels(self.client, self._limiter)
         self._respond: Respond | None = None
+        self._shown: Shown | None = None
         self._socket: Any = None
 
-    async def start(self, sink: EventSink, respond: Respond | None = None) -> None:
-        """Take events; with Socket Mode configured, connect the websocket too."""
+    async def start(
+        self, sink: EventSink, respond: Respond | None = None, shown: Shown | None = None
+    ) -> None:
+        """Take events (``shown`` records the modals that hold a concern); with Socket Mode
+        configured, connect the websocket too."""
         self._respond = respond
+        self._shown = shown
         if self.client.session is None:
             # One session for every Web API call: without it slack_sdk opens a session, and a
             # connection, per call (a few milliseconds each, and alerts go one at a time).
@@ -116,7 +121,14 @@ class SlackAdapter:
             await session.close()
 
     async def dispatch(self, request: aiohttp.web.Request) -> aiohttp.web.Response:
-        """Serve ``POST /slack/events``: bolt verifies the signature and routes the request."""
+        """Serve ``POST /slack/events``: bolt verifies the signature and routes the request.
+
+        A replayed or retried request (``X-Slack-Retry-Num``) carries the identity of its first
+        attempt (see ``adapters.slack``), so the core's once-only record lets it do nothing;
+        bolt acknowledges it at once, as any other."""
+        refused = await refusal(request)
+        if refused is not None:
+            return refused
         bolt_request = await to_bolt_request(request)
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
@@ -128,11 +140,15 @@ class SlackAdapter:
             if isinstance(reply, Removal):
                 for ts in reply.message_ids:
                     try:
-                        await self.client.chat_delete(channel=reply.to.user_id, ts=ts)
+                        if ts.startswith(VIEW):  # a modal cannot be deleted, only replaced
+                            view = erased_modal(self._t)
+                            await self.client.views_update(view_id=ts[len(VIEW) :], view=view)
+                        else:
+                            await self.client.chat_delete(channel=reply.to.user_id, ts=ts)
                     except SlackApiError as error:
-                        # Already gone is done; anything else (a rate limit, an outage) is
-                        # retried by the outbox, or an erased concern's copy would stay.
-                        if error.response.get("error") != "message_not_found":
+                        # Already gone (a closed modal too) is done; anything else (a rate
+                        # limit, an outage) is retried, or an erased concern's copy would stay.
+                        if error.response.get("error") not in ("message_not_found", "not_found"):
                             raise
                 return None
             return await self._post(reply)
@@ -188,21 +204,28 @@ class SlackAdapter:
         reference = event.choice_id.split(":", 2)[2]
         channel = str((body.get("channel") or {}).get("id", ""))
         if verb in ("ask", "status"):
-            probe = await self._respond(type(event)(event.sender, f"act:show:{reference}"))
+            # With the press's own event id: a replay of the press opens no second form.
+            probe = await self._respond(replace(event, choice_id=f"act:show:{reference}"))
             if not any(r.choices for r in probe):
                 await self._ephemeral(body, channel, probe)
                 return
-            form = self._form(verb, reference, channel, str(body.get("response_url") or ""))
+            form = triage_form(
+                self._t, verb, reference, channel, str(body.get("response_url") or "")
+            )
             await self.client.views_open(trigger_id=body["trigger_id"], view=form)
             return
         replies: list[Reply] = await self._respond(event)
         # A trigger opens one view: one modal per press.
         for reply in [r for r in replies if r.extra.get("view")][:1]:
             title = reply.extra.get("title", "")
-            await self.client.views_open(
+            opened = await self.client.views_open(
                 trigger_id=body["trigger_id"],
                 view=text_modal(title, reply.text, self._t(N_("Close"))),
             )
+            if self._shown is not None and title:
+                # The modal shows what the reporter wrote: erasing the concern must reach it.
+                view_id = VIEW + str(opened["view"]["id"])
+                await self._shown(event.sender.address, shown_slot(title), view_id, title)
         await self._ephemeral(body, channel, [r for r in replies if not r.extra.get("view")])
 
     async def _on_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -239,25 +262,6 @@ class SlackAdapter:
                 reply = Reply(reply.to, self._t(NO_FILES))
             text, blocks = render(reply)
             await show(self.client, url, channel, user, text, blocks)
-
-    def _form(self, verb: str, reference: str, channel: str, url: str) -> dict[str, Any]:
-        t = self._t
-        metadata = f"{reference}|{channel}|{url}"
-        if verb == "ask":
-            fields = [text_input("question", t(N_("Your question for the reporter")), False)]
-            return input_modal(
-                "ask", metadata, t(N_("Ask the reporter")), t(N_("Send")), t(N_("Cancel")), fields
-            )
-        statuses = [(k, t(v)) for k, v in STATUSES.items() if k != "received"]
-        outcomes = [(k, t(v)) for k, v in OUTCOMES.items()]
-        fields = [
-            select_input("status", t(N_("New status")), statuses, False),
-            select_input("outcome", t(N_("Outcome (when closing)")), outcomes, True),
-            text_input("note", t(N_("Feedback note for the reporter (sent to them)")), True),
-        ]
-        return input_modal(
-            "status", metadata, t(N_("Update status")), t(N_("Save")), t(N_("Cancel")), fields
-        )
 
 
 def _mapped(error: SlackApiError) -> DeliveryError:

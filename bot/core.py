@@ -90,6 +90,13 @@ class Bot:
         Messages for anyone else still go through the outbox."""
         return await self._process(event, direct=True)
 
+    async def shown(self, to: Address, slot: str, shown_id: str, reference: str) -> None:
+        """Remember a copy of a concern an adapter showed in place (such as Slack's details
+        modal), so that erasing the concern, or its retention, reaches that copy too."""
+        async with self._uow() as uow:
+            await uow.posted.record(to, slot, shown_id, reference, self._clock.now())
+            await uow.commit()
+
     async def _process(self, event: InboundEvent, direct: bool) -> list[Reply]:
         started = time.perf_counter()
         try:

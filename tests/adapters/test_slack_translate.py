@@ -185,6 +185,22 @@ def test_a_slash_command_becomes_a_command_with_its_arguments() -> None:
     assert event.args == "More stickers of one group near the station this month"
 
 
+def test_a_slash_command_is_one_event_per_invocation_whatever_its_trigger_ids_length() -> None:
+    body = payload("slash_command")
+    again = command_to_event(dict(body))
+    later = payload("slash_command") | {"trigger_id": "7781234569333.7712345678901.ffee"}
+    long = payload("slash_command") | {"trigger_id": "9" * 300}
+    first = command_to_event(body)
+
+    assert first is not None
+    assert first.event_id is not None
+    assert again is not None
+    assert again.event_id == first.event_id
+    assert getattr(command_to_event(later), "event_id", None) != first.event_id
+    assert len(str(getattr(command_to_event(long), "event_id", ""))) <= 64
+    assert len(first.event_id) <= 64
+
+
 def test_join_with_a_code_redeems_the_invitation_like_start_does() -> None:
     body = payload("slash_command")
     body["text"] = "  JOIN  ABCD-EFGH-JKMN "

@@ -4,9 +4,10 @@ As strict as the documented API, and where a rule is not documented, stricter: m
 view validation in ``slack_blocks``, channel membership and scopes in ``slack_conversations``.
 ``views.open`` takes only a trigger id this fake minted (``trigger_id()``), once
 (``exchanged_trigger_id``), within 3 seconds (``expired_trigger_id``) by the fake's injectable
-clock; response URLs (``response_url()``) are served here too (rules in
-``slack_interactions``). Any method can be scripted to answer 429 with Retry-After
-(``rate_limit``), start-up calls included."""
+clock; ``views.update`` answers ``not_found`` for a modal its user closed (``close_view``;
+the stricter reading: Slack keeps no closed view). Response URLs (``response_url()``) are
+served here too (rules in ``slack_interactions``). Any method can be scripted to answer 429
+with Retry-After (``rate_limit``), start-up calls included."""
 
 from __future__ import annotations
 
@@ -67,6 +68,7 @@ class FakeSlack:
         self.limits: dict[str, Outage] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.views: list[dict[str, Any]] = []
+        self.closed: set[str] = set()  # view ids of modals their user closed
         self.shown: list[dict[str, Any]] = []  # ephemeral messages, by either way
         self.interactions = Interactions(now)
         self._ts = itertools.count(1)
@@ -113,6 +115,10 @@ class FakeSlack:
         """A response URL as Slack puts in a slash command or interaction from ``user``."""
         key = self.interactions.hook(channel, user)
         return f"http://127.0.0.1:{self.port}/hooks/{key}"
+
+    def close_view(self, view_id: str) -> None:
+        """The user closes the modal ``view_id``: Slack forgets it (views.update: not_found)."""
+        self.closed.add(view_id)
 
     # --- what a test reads ------------------------------------------------------------------
 
@@ -255,7 +261,11 @@ class FakeSlack:
     def _api_views_update(self, params: dict[str, Any]) -> dict[str, Any]:
         view_id = str(params.get("view_id", ""))
         number = int(view_id[1:]) if view_id[1:].isdigit() else 0
-        if not view_id.startswith("V") or not 0 < number <= len(self.views):
+        if (
+            view_id in self.closed
+            or not view_id.startswith("V")
+            or not 0 < number <= len(self.views)
+        ):
             return {"ok": False, "error": "not_found"}
         view = _view(params)
         problem = view_problem(view)

@@ -150,6 +150,21 @@ async def test_a_trigger_id_opens_one_view_within_three_seconds(
     assert await error_of(client.views_open(trigger_id=late, view=view)) == ("expired_trigger_id")
 
 
+async def test_a_modal_its_user_closed_or_never_opened_cannot_be_updated(
+    slack: FakeSlack,
+) -> None:
+    client = await client_of(slack)
+    opened = await client.views_open(trigger_id=slack.trigger_id(), view=modal(SECTION))
+    view_id = str(opened["view"]["id"])
+
+    assert (await client.views_update(view_id=view_id, view=modal(SECTION)))["ok"]
+    slack.close_view(view_id)
+    assert await error_of(client.views_update(view_id=view_id, view=modal(SECTION))) == (
+        "not_found"
+    )
+    assert await error_of(client.views_update(view_id="V999", view=modal(SECTION))) == ("not_found")
+
+
 async def test_a_view_over_250_kb_is_too_large(slack: FakeSlack) -> None:
     client = await client_of(slack)
     section = {"type": "section", "text": {"type": "plain_text", "text": "w" * 2600}}
