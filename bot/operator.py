@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from bot.config import ConfigError, Settings
 from bot.crypto import create_key_file, new_key_line
 from bot.model import AccessLogEntry
 from bot.reference import normalise_reference
+from bot.roster import label, labels
 from bot.scheduler import Scheduler
 from bot.storage.rotation import key_usage, rotate
 from bot.usecases.data_rights import export_member
@@ -135,22 +137,25 @@ async def audit(
                 member,
                 local_time(since, settings) if since else None,
             )
+            who = await labels(
+                uow, [i for r in rows for i in (r.actor_member_id, r.subject_member_id)]
+            )
         zone = settings.bot.timezone
         for row in rows:
-            print(_audit_line(row, zone))
+            print(_audit_line(row, zone, who))
         print(f"{len(rows)} rows", file=sys.stderr)
         return 0
     finally:
         await app.close()
 
 
-def _audit_line(row: AccessLogEntry, zone: str) -> str:
+def _audit_line(row: AccessLogEntry, zone: str, who: Mapping[int, str]) -> str:
     fields = [
         when(row.at, zone),
-        f"actor={row.actor_member_id or '-'}",
+        f"actor={label(row.actor_member_id, who)}",
         f"for={row.on_behalf_of or '-'}",
         f"concern={row.concern_reference or '-'}",
-        f"member={row.subject_member_id or '-'}",
+        f"member={label(row.subject_member_id, who)}",
         f"action={row.action}",
         f"outcome={row.outcome}",
         f"channel={row.channel or '-'}",
