@@ -57,6 +57,17 @@ def _parser() -> argparse.ArgumentParser:
     jobs.add_argument("action", choices=["list", "run"])
     jobs.add_argument("name", nargs="?", help="the job to run")
     jobs.add_argument("--at", default=None, help="run as of this ISO date-time (default now)")
+    mode = jobs.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what the run would send and change (never message text); store nothing",
+    )
+    mode.add_argument(
+        "--yes",
+        action="store_true",
+        help="run as of a future --at (it sends real messages and moves real deadlines)",
+    )
     keys = command("keys", "manage encryption keys")
     keys.add_argument(
         "action",
@@ -106,7 +117,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "invite":
         return await _invite(settings, args.org, Role(args.role), args.expires)
     if args.command == "jobs":
-        return await operator.jobs(settings, args.action, args.name, args.at)
+        return await operator.jobs(
+            settings, args.action, args.name, args.at, args.dry_run, args.yes
+        )
     if args.command == "keys":
         if args.action == "status":
             return await operator.keys_status(settings)
