@@ -32,8 +32,15 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# The suite runs against PostgreSQL or not at all: a server that did not start, or a script
+# that printed no URL, stops the target (an empty URL would run SQLite again and look green).
+TEST_POSTGRES ?= scripts/test-postgres
+
 pytest-postgres: $(STAMP)
-	CONCERNBOT_TEST_POSTGRES_URL="$$(scripts/test-postgres)" $(BIN)/pytest
+	@url="$$($(TEST_POSTGRES))" || { echo "make: PostgreSQL did not start ($(TEST_POSTGRES) failed)" >&2; exit 1; }; \
+	if [ -z "$$url" ]; then echo "make: $(TEST_POSTGRES) printed no URL; not running the suite" >&2; exit 1; fi; \
+	echo "pytest against $$url"; \
+	CONCERNBOT_TEST_POSTGRES_URL="$$url" $(BIN)/pytest
 
 test: lint typecheck pytest pytest-postgres
 

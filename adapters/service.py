@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.crypto import Cipher
 from bot.delivery import Outlet
-from bot.leadership import Leadership
+from bot.leadership import Leadership, lead
 from bot.metrics import render as render_metrics
 from bot.outbox import Deliverer
 from bot.scheduler import Scheduler
@@ -157,23 +157,7 @@ class Service:
         """Run the scheduler only while this instance holds leadership; check regularly."""
         assert self.scheduler is not None
         assert self.leadership is not None
-        while True:
-            try:
-                leading = await self.leadership.try_lead()
-            except Exception as error:
-                log.warning("leadership check failed: %s", type(error).__name__)
-                leading = False
-            try:
-                if leading and not self.scheduler.running:
-                    await self.scheduler.catch_up()
-                    self.scheduler.start()
-                elif not leading and self.scheduler.running:
-                    self.scheduler.shutdown()
-            except Exception as error:
-                # E.g. the database was unreachable while catching up: try again at the next
-                # check, rather than end this loop and hold the lock with no scheduler running.
-                log.warning("starting the scheduler failed: %s", type(error).__name__)
-            await asyncio.sleep(self.settings.scheduler.leader_check_seconds)
+        await lead(self.leadership, self.scheduler, self.settings.scheduler.leader_check_seconds)
 
     async def stop(self) -> None:
         """Stop taking updates, finish the one in hand, flush what is due, close storage."""

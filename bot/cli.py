@@ -1,4 +1,4 @@
-"""The ``concernbot`` command: run, console, invite, keys.
+"""The ``concernbot`` command: run, console, invite, jobs, keys, members, audit, export.
 
 This module is the command line's composition root: it is the one place in ``bot/`` that
 may load the channel adapters, and it does so only inside the commands that need them.
@@ -57,6 +57,17 @@ def _parser() -> argparse.ArgumentParser:
     jobs.add_argument("action", choices=["list", "run"])
     jobs.add_argument("name", nargs="?", help="the job to run")
     jobs.add_argument("--at", default=None, help="run as of this ISO date-time (default now)")
+    mode = jobs.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what the run would send and change (never message text); store nothing",
+    )
+    mode.add_argument(
+        "--yes",
+        action="store_true",
+        help="run as of a future --at (it sends real messages and moves real deadlines)",
+    )
     keys = command("keys", "manage encryption keys")
     keys.add_argument(
         "action",
@@ -64,7 +75,11 @@ def _parser() -> argparse.ArgumentParser:
         help="init: create the local key file; new: add a new active key; status: values per "
         "key; rotate: re-encrypt everything with the active key",
     )
-    audit = command("audit", "print the access log")
+    members = command("members", "list the members: id, role, organisation, channel, language")
+    members.add_argument(
+        "--names", action="store_true", help="also show display names (never contact details)"
+    )
+    audit = command("audit", "print the access log (who acted, by role and pseudonym)")
     audit.add_argument("--concern", default=None, help="only this reference")
     audit.add_argument("--member", type=int, default=None, help="only this member id")
     audit.add_argument("--since", default=None, help="only from this ISO date-time")
@@ -102,11 +117,17 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "invite":
         return await _invite(settings, args.org, Role(args.role), args.expires)
     if args.command == "jobs":
-        return await operator.jobs(settings, args.action, args.name, args.at)
+        return await operator.jobs(
+            settings, args.action, args.name, args.at, args.dry_run, args.yes
+        )
     if args.command == "keys":
         if args.action == "status":
             return await operator.keys_status(settings)
         return await operator.keys_rotate(settings)
+    if args.command == "members":
+        from bot.roster import members
+
+        return await members(settings, args.names)
     if args.command == "audit":
         return await operator.audit(settings, args.concern, args.member, args.since)
     if args.command == "export":

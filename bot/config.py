@@ -68,10 +68,13 @@ class OutboxSettings:
 
 @dataclass(frozen=True)
 class ConsoleSettings:
-    """Where a member who starts the terminal chat is enrolled."""
+    """Where a member who starts the terminal chat is enrolled, and the try-out's deadlines."""
 
     network: str = "demo"
     organisation: str = ""
+    tryout: bool = False
+    tryout_acute_minutes: int = 2
+    tryout_reminder_seconds: int = 60
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,8 +14,10 @@ from bot.bootstrap import App, bootstrap
 from bot.cards import when
 from bot.config import ConfigError, Settings
 from bot.crypto import create_key_file, new_key_line
+from bot.dry_run import rehearse, report
 from bot.model import AccessLogEntry
 from bot.reference import normalise_reference
+from bot.roster import label, labels
 from bot.scheduler import Scheduler
 from bot.storage.rotation import key_usage, rotate
 from bot.usecases.data_rights import export_member
@@ -31,8 +34,15 @@ def local_time(text: str, settings: Settings) -> datetime:
     return moment
 
 
-async def jobs(settings: Settings, action: str, name: str | None, at: str | None) -> int:
-    """``jobs list`` or ``jobs run NAME [--at]``."""
+async def jobs(
+    settings: Settings,
+    action: str,
+    name: str | None,
+    at: str | None,
+    dry_run: bool = False,
+    yes: bool = False,
+) -> int:
+    """``jobs list`` or ``jobs run NAME [--at] [--dry-run | --yes]``."""
     app = await bootstrap(settings)
     try:
         scheduler = Scheduler(app.uow, settings, app.clock, app.feeds)
@@ -43,7 +53,22 @@ async def jobs(settings: Settings, action: str, name: str | None, at: str | None
             return 0
         if name not in scheduler.jobs:
             raise ConfigError(f"name a job to run: {', '.join(scheduler.jobs)}")
-        run = await scheduler.run(name, local_time(at, settings) if at else None)
+        moment = local_time(at, settings) if at else None
+        if dry_run:
+            rehearsal = await rehearse(app.uow, scheduler, name, moment)
+            shown = when(moment or app.clock.now(), settings.bot.timezone)
+            print("\n".join(report(rehearsal, shown)))
+            return 0
+        if moment is not None and moment > app.clock.now() and not yes:
+            print(
+                f"concernbot: {when(moment, settings.bot.timezone)} is in the future. Running "
+                f"{name} as of then sends real messages now and moves real deadlines (what is "
+                f"due by then is treated as late already). See what it would do with --dry-run; "
+                f"do it anyway with --yes.",
+                file=sys.stderr,
+            )
+            return 2
+        run = await scheduler.run(name, moment)
         state = "ran" if run.ran else "already done for this period"
         print(f"{name} {run.period}: {state}; {run.messages} messages queued")
         return 0
@@ -135,22 +160,25 @@ async def audit(
                 member,
                 local_time(since, settings) if since else None,
             )
+            who = await labels(
+                uow, [i for r in rows for i in (r.actor_member_id, r.subject_member_id)]
+            )
         zone = settings.bot.timezone
         for row in rows:
-            print(_audit_line(row, zone))
+            print(_audit_line(row, zone, who))
         print(f"{len(rows)} rows", file=sys.stderr)
         return 0
     finally:
         await app.close()
 
 
-def _audit_line(row: AccessLogEntry, zone: str) -> str:
+def _audit_line(row: AccessLogEntry, zone: str, who: Mapping[int, str]) -> str:
     fields = [
         when(row.at, zone),
-        f"actor={row.actor_member_id or '-'}",
+        f"actor={label(row.actor_member_id, who)}",
         f"for={row.on_behalf_of or '-'}",
         f"concern={row.concern_reference or '-'}",
-        f"member={row.subject_member_id or '-'}",
+        f"member={label(row.subject_member_id, who)}",
         f"action={row.action}",
         f"outcome={row.outcome}",
         f"channel={row.channel or '-'}",

@@ -129,22 +129,32 @@ class Scheduler:
 
     async def run(self, name: str, at: datetime | None = None) -> JobRun:
         """Run job ``name`` once as of ``at`` (default now); a period already done is skipped."""
+        async with self._uow() as uow:
+            run, messages = await self.run_in(uow, name, at)
+            if not run.ran:
+                return run
+            await uow.commit()
+        if messages:
+            self._on_outbox()
+        log.info("job %s ran for %s: %d messages", name, run.period, len(messages))
+        return run
+
+    async def run_in(
+        self, uow: UnitOfWork, name: str, at: datetime | None = None
+    ) -> tuple[JobRun, list[Outgoing]]:
+        """Run job ``name`` in ``uow``'s transaction, queueing its messages; the caller
+        commits (or, for a dry run, leaves it to roll back)."""
         job = self.jobs[name]
         slot = at or self._clock.now()
         if isinstance(job.trigger, CronTrigger):
             slot = previous_slot(job.trigger, slot, timedelta(days=32)) or slot
         period = job.period(slot)
-        async with self._uow() as uow:
-            if not await uow.ledger.first_time(name, period, self._clock.now()):
-                return JobRun(name, period, ran=False, messages=0)
-            messages = await job.run(uow, slot)
-            for message in messages:
-                await uow.outbox.add(message, self._clock.now())
-            await uow.commit()
-        if messages:
-            self._on_outbox()
-        log.info("job %s ran for %s: %d messages", name, period, len(messages))
-        return JobRun(name, period, ran=True, messages=len(messages))
+        if not await uow.ledger.first_time(name, period, self._clock.now()):
+            return JobRun(name, period, ran=False, messages=0), []
+        messages = await job.run(uow, slot)
+        for message in messages:
+            await uow.outbox.add(message, self._clock.now())
+        return JobRun(name, period, ran=True, messages=len(messages)), messages
 
     async def catch_up(self) -> list[JobRun]:
         """Run, once, the latest slot of each cron job that passed while nobody was running;

@@ -11,10 +11,30 @@ from bot.testing import CREATED_DATABASES, POSTGRES_ENV, using_postgres
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Declare the markers this suite uses."""
+    """Declare the markers this suite uses; refuse a PostgreSQL run without a server."""
     config.addinivalue_line(
         "markers", "sqlite_only: inspects SQLite files directly; skipped against PostgreSQL"
     )
+    if using_postgres():
+        _check_postgres(os.environ[POSTGRES_ENV])
+
+
+def _check_postgres(server: str) -> None:
+    """Stop the run (not skip tests) when the PostgreSQL it was asked to use does not answer."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server)
+    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(plain, connect_timeout=10):
+            pass
+    except psycopg.Error as error:
+        raise pytest.UsageError(
+            f"{POSTGRES_ENV} is set, but no PostgreSQL answers at "
+            f"{url.render_as_string(hide_password=True)} ({type(error).__name__}); "
+            f"start it with scripts/test-postgres, or unset the variable to test on SQLite"
+        ) from None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

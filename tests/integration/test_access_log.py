@@ -299,9 +299,10 @@ async def test_audit_by_concern_prints_that_concerns_rows_oldest_first(
     ]
     assert {line["concern"] for line in lines} == {journey.reference}
     assert lines[0]["at"] == "2026-11-30 10:00"  # shown in the bot's time zone
+    carl = journey.coordinator.member
     assert lines[1] == {
         "at": "2026-11-30 11:00",
-        "actor": str(journey.coordinator_id),
+        "actor": f"coordinator {carl.pseudonym} #{journey.coordinator_id}",
         "for": "-",
         "concern": journey.reference,
         "member": "-",
@@ -320,10 +321,11 @@ async def test_audit_by_member_prints_what_they_did_and_what_was_done_about_them
     _, mine, _ = await concernbot(capsys, "audit", "--member", str(journey.reporter_id))
     _, theirs, _ = await concernbot(capsys, "audit", "--member", str(journey.coordinator_id))
 
+    me = f"reporter {journey.reporter.member.pseudonym} #{journey.reporter_id}"
     assert [(r["action"], r["actor"], r["member"]) for r in audit_lines(mine)] == [
-        ("share", str(journey.reporter_id), "-"),
-        ("relay_answer", str(journey.reporter_id), "-"),
-        ("export", str(journey.reporter_id), str(journey.reporter_id)),
+        ("share", me, "-"),
+        ("relay_answer", me, "-"),
+        ("export", me, me),
     ]
     assert [r["action"] for r in audit_lines(theirs)] == [
         "view_details",
