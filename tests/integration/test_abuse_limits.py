@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +31,7 @@ from bot.testing import (
     start_app,
 )
 from bot.text import MAX_ACCOUNT_CHARS, MAX_MESSAGE_CHARS
+from bot.throttle import QUEUED_AT, arrival
 from bot.usecases.invites import create_invite
 
 SLOW_DOWN = (
@@ -105,6 +107,35 @@ async def test_the_sixth_rapid_message_gets_one_warning_and_later_ones_are_dropp
     assert counted == 5
     throttled = [r for r in caplog.records if r.getMessage() == "throttled a sender on console"]
     assert len(throttled) == 5
+
+
+async def test_a_flood_queued_behind_slow_turns_is_judged_by_when_it_arrived(
+    bench: Bench,
+) -> None:
+    # Six messages arrive at once; each turn comes 12 s after the one before (as when every
+    # reply waits out Telegram's per-chat limit). By the turns' own times the bucket (5, one a
+    # second) would have refilled; by arrival the sixth is one too many.
+    replies = []
+    for turn in range(6):
+        token = QUEUED_AT.set(time.monotonic() - 12 * turn)
+        try:
+            replies.append(await bench.rita.say("/help"))
+        finally:
+            QUEUED_AT.reset(token)
+        bench.clock.advance(seconds=12)
+    assert all(replies[:5])
+    assert [r.text for r in replies[5]] == [SLOW_DOWN]
+
+
+async def test_an_event_queued_half_a_minute_ago_arrived_half_a_minute_before_now() -> None:
+    now = FakeClock().now()
+    token = QUEUED_AT.set(time.monotonic() - 30)
+    try:
+        arrived = arrival(now)
+    finally:
+        QUEUED_AT.reset(token)
+    assert now - timedelta(seconds=31) < arrived <= now - timedelta(seconds=30)
+    assert arrival(now) == now
 
 
 async def test_a_throttled_sender_is_heard_again_as_the_bucket_refills(bench: Bench) -> None:
