@@ -9,8 +9,8 @@ import time
 
 from bench.common import ROOT
 
-BENCHMARKS = ("turns", "fanout", "digest_scale", "footprint")
-"""Every benchmark, in the order of issue 8; each is also ``python -m bench.<name>``."""
+BENCHMARKS = ("turns", "fanout", "digest_scale", "footprint", "flood")
+"""Every benchmark, in the order of issues 8 and 14; each is also ``python -m bench.<name>``."""
 
 
 def main(argv: list[str] | None = None) -> int:

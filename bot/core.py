@@ -236,7 +236,7 @@ class Bot:
                 )
                 info.show_help(turn)
                 return turn.replies
-            return [Reply(sender.address, t(outcome.problem))]
+            return [Reply(sender.address, t(outcome.problem).format(minutes=outcome.minutes))]
         await uow.access_log.add(
             AccessLogEntry(
                 at=now,

@@ -284,7 +284,8 @@ def _choice(
         picked = list(_as_list(answers.get(step.key)))
         picked.remove(choice_id) if choice_id in picked else picked.append(choice_id)
         answers[step.key] = picked
-        new = replace(state, answers=answers)
+        # A new nonce: a second tap on the same (now stale) buttons must not toggle it back.
+        new = _bump(replace(state, answers=answers))
         return Transition(new, (render(dialog, new, t),))
     if step.kind is Kind.MULTI and choice_id == DONE:
         answers.setdefault(step.key, [])

@@ -32,6 +32,13 @@ class AttemptCounter:
             return 0
         return int(row._mapping["count"])
 
+    async def window_end(self, key: str, window: timedelta, now: datetime) -> datetime | None:
+        """When ``key``'s current window ends; None when it has none running."""
+        row = (await self._c.execute(select(attempts).where(attempts.c.key == key))).first()
+        if row is None or as_utc(row.window_start) + window <= now:
+            return None
+        return as_utc(row.window_start) + window
+
     async def hit(self, key: str, window: timedelta, now: datetime) -> int:
         """Count one more attempt; returns the count in the current window."""
         current = await self.count(key, window, now)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,14 +16,27 @@ from bot.model import Member, Network, Role
 from bot.storage.members import new_pseudonym
 from bot.storage.uow import UnitOfWork
 
+log = logging.getLogger(__name__)
+
 _ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 GUESS_WINDOW = timedelta(hours=1)
 GUESS_LIMIT = 5
+"""Wrong codes a user may try within ``GUESS_WINDOW`` before each try waits ``COOL_DOWN``."""
+COOL_DOWN = timedelta(minutes=5)
+GLOBAL_WINDOW = timedelta(minutes=1)
+GLOBAL_LIMIT = 20
+"""Wrong codes from everyone together within ``GLOBAL_WINDOW`` before every try is refused
+(a guesser with many accounts)."""
+GLOBAL_KEY = "invite:all"
 
 INVALID = N_("This invitation code is not valid. Check the link, or ask for a new invitation.")
 USED = N_("This invitation has already been used. Ask for a new one if you need it.")
 EXPIRED = N_("This invitation has expired. Ask for a new one.")
-THROTTLED = N_("Too many invalid codes. Please wait an hour and try the link again.")
+THROTTLED = N_("Too many invalid codes. Please try the link again in {minutes} min.")
+BUSY = N_(
+    "Too many invalid invitation codes are being tried at the moment, so no code is taken "
+    "now. Please try the link again in {minutes} min."
+)
 
 
 def new_code() -> str:
@@ -65,15 +80,20 @@ class Redemption:
 
     member: Member | None
     problem: str = ""
+    minutes: int = 0
+    """For a throttled try: the whole minutes until a code is taken again."""
 
 
 async def redeem(
     uow: UnitOfWork, sender: Sender, code: str, now: datetime, default_language: str
 ) -> Redemption:
-    """Enrol the sender with a valid code; wrong guesses are counted and throttled."""
-    key = f"invite:{sender.address.channel}:{sender.address.user_id}"
-    if await uow.attempts.count(key, GUESS_WINDOW, now) >= GUESS_LIMIT:
-        return Redemption(None, THROTTLED)
+    """Enrol the sender with a valid code; wrong guesses are counted and throttled, per user
+    and for everyone together."""
+    user = f"invite:{sender.address.channel}:{sender.address.user_id}"
+    cooling = f"invitewait:{sender.address.channel}:{sender.address.user_id}"
+    refusal = await _throttled(uow, cooling, now)
+    if refusal is not None:
+        return refusal
     invite = await uow.invites.by_hash(hash_code(code)) if code.strip() else None
     problem = ""
     if invite is None:
@@ -83,7 +103,7 @@ async def redeem(
     elif invite.expires_at <= now:
         problem = EXPIRED
     if problem or invite is None:
-        await uow.attempts.hit(key, GUESS_WINDOW, now)
+        await _count_wrong(uow, user, cooling, now)
         return Redemption(None, problem or INVALID)
     pseudonym = new_pseudonym()
     while await uow.members.pseudonym_taken(pseudonym):
@@ -105,3 +125,26 @@ async def redeem(
     if not await uow.invites.use(invite.id, member.id, now):
         raise RuntimeError("invite used concurrently")
     return Redemption(member)
+
+
+async def _throttled(uow: UnitOfWork, cooling: str, now: datetime) -> Redemption | None:
+    """A refusal while codes are refused for everyone, or this user is cooling down."""
+    limits = ((GLOBAL_KEY, GLOBAL_WINDOW, GLOBAL_LIMIT, BUSY), (cooling, COOL_DOWN, 1, THROTTLED))
+    for key, window, limit, text in limits:
+        ends = await uow.attempts.window_end(key, window, now)
+        if ends is not None and await uow.attempts.count(key, window, now) >= limit:
+            return Redemption(None, text, math.ceil((ends - now) / timedelta(minutes=1)))
+    return None
+
+
+async def _count_wrong(uow: UnitOfWork, user: str, cooling: str, now: datetime) -> None:
+    """Count a wrong code for the user and for everyone; past the user's limit, each further
+    try waits out a cool-down (a mistyping user still gets in with the real code)."""
+    if await uow.attempts.hit(user, GUESS_WINDOW, now) >= GUESS_LIMIT:
+        await uow.attempts.hit(cooling, COOL_DOWN, now)
+    if await uow.attempts.hit(GLOBAL_KEY, GLOBAL_WINDOW, now) == GLOBAL_LIMIT:
+        log.warning(
+            "invite codes refused for everyone: %d wrong codes within %d s",
+            GLOBAL_LIMIT,
+            GLOBAL_WINDOW.total_seconds(),
+        )

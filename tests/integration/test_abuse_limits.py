@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +31,7 @@ from bot.testing import (
     start_app,
 )
 from bot.text import MAX_ACCOUNT_CHARS, MAX_MESSAGE_CHARS
+from bot.throttle import QUEUED_AT, arrival
 from bot.usecases.invites import create_invite
 
 SLOW_DOWN = (
@@ -105,6 +107,35 @@ async def test_the_sixth_rapid_message_gets_one_warning_and_later_ones_are_dropp
     assert counted == 5
     throttled = [r for r in caplog.records if r.getMessage() == "throttled a sender on console"]
     assert len(throttled) == 5
+
+
+async def test_a_flood_queued_behind_slow_turns_is_judged_by_when_it_arrived(
+    bench: Bench,
+) -> None:
+    # Six messages arrive at once; each turn comes 12 s after the one before (as when every
+    # reply waits out Telegram's per-chat limit). By the turns' own times the bucket (5, one a
+    # second) would have refilled; by arrival the sixth is one too many.
+    replies = []
+    for turn in range(6):
+        token = QUEUED_AT.set(time.monotonic() - 12 * turn)
+        try:
+            replies.append(await bench.rita.say("/help"))
+        finally:
+            QUEUED_AT.reset(token)
+        bench.clock.advance(seconds=12)
+    assert all(replies[:5])
+    assert [r.text for r in replies[5]] == [SLOW_DOWN]
+
+
+async def test_an_event_queued_half_a_minute_ago_arrived_half_a_minute_before_now() -> None:
+    now = FakeClock().now()
+    token = QUEUED_AT.set(time.monotonic() - 30)
+    try:
+        arrived = arrival(now)
+    finally:
+        QUEUED_AT.reset(token)
+    assert now - timedelta(seconds=31) < arrived <= now - timedelta(seconds=30)
+    assert arrival(now) == now
 
 
 async def test_a_throttled_sender_is_heard_again_as_the_bucket_refills(bench: Bench) -> None:
@@ -241,8 +272,8 @@ async def test_a_member_has_at_most_one_draft_and_cannot_start_another_dialog_du
 # --- invite codes --------------------------------------------------------------------------
 
 
-async def test_guessing_invite_codes_is_throttled_for_an_hour(bench: Bench) -> None:
-    guesser = Sender(Address("telegram", "31337"), "Mallory", "en")
+async def invite(bench: Bench) -> str:
+    """A fresh invitation code for a reporter."""
     async with bench.app.uow() as uow:
         code = await create_invite(
             uow,
@@ -253,19 +284,67 @@ async def test_guessing_invite_codes_is_throttled_for_an_hour(bench: Bench) -> N
             bench.clock.now(),
         )
         await uow.commit()
+    return code
 
-    async def start(argument: str) -> str:
-        bench.clock.advance(seconds=5)
-        replies = await bench.app.bot.respond(CommandReceived(guesser, "start", argument))
-        return replies[0].text
 
-    wrong = [await start(f"WRONG{n}ABCDEFG") for n in range(5)]
-    blocked = await start(code)
-    bench.clock.advance(hours=1)
-    admitted = await start(code)
+async def start(bench: Bench, user: str, argument: str, after: float = 5) -> str:
+    """A stranger follows an invite link with ``argument`` ``after`` seconds; the answer."""
+    bench.clock.advance(seconds=after)
+    guesser = Sender(Address("telegram", user), f"User{user}", "en")
+    replies = await bench.app.bot.respond(CommandReceived(guesser, "start", argument))
+    return replies[0].text
 
-    assert set(wrong) == {
-        "This invitation code is not valid. Check the link, or ask for a new invitation."
-    }
-    assert blocked == "Too many invalid codes. Please wait an hour and try the link again."
+
+INVALID = "This invitation code is not valid. Check the link, or ask for a new invitation."
+
+
+async def test_after_five_wrong_codes_the_real_one_is_taken_after_a_five_minute_cool_down(
+    bench: Bench,
+) -> None:
+    code = await invite(bench)
+    wrong = [await start(bench, "31337", f"WRONG{n}ABCDEFG") for n in range(5)]
+    blocked = await start(bench, "31337", code)
+    bench.clock.advance(minutes=2)
+    later = await start(bench, "31337", code)
+    bench.clock.advance(seconds=170)
+    admitted = await start(bench, "31337", code)
+
+    assert set(wrong) == {INVALID}
+    # The fifth wrong code came 5 s before: 4 min 55 s to go, then 2 min 50 s.
+    assert blocked == "Too many invalid codes. Please try the link again in 5 min."
+    assert later == "Too many invalid codes. Please try the link again in 3 min."
     assert admitted.startswith("Welcome.")
+
+
+async def test_a_wrong_code_after_the_cool_down_starts_another(bench: Bench) -> None:
+    code = await invite(bench)
+    for n in range(5):
+        await start(bench, "31337", f"WRONG{n}ABCDEFG")
+    bench.clock.advance(minutes=5)
+    sixth = await start(bench, "31337", "WRONG5ABCDEFG")
+    blocked = await start(bench, "31337", code)
+
+    assert sixth == INVALID
+    assert blocked == "Too many invalid codes. Please try the link again in 5 min."
+
+
+async def test_a_burst_of_wrong_codes_from_many_accounts_refuses_every_code_for_a_minute(
+    bench: Bench, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.usecases.invites")
+    code = await invite(bench)
+    guesses = [f"GUESS{n:02}ABCDEF" for n in range(20)]
+    wrong = [await start(bench, str(40000 + n), g, after=1) for n, g in enumerate(guesses)]
+    refused = await start(bench, "50000", code)
+    bench.clock.advance(seconds=60)
+    admitted = await start(bench, "50000", code)
+
+    assert set(wrong) == {INVALID}
+    assert refused == (
+        "Too many invalid invitation codes are being tried at the moment, so no code is taken "
+        "now. Please try the link again in 1 min."
+    )
+    assert admitted.startswith("Welcome.")
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == ["invite codes refused for everyone: 20 wrong codes within 60 s"]
+    assert not any(guess in line or code in line for guess in guesses for line in lines)

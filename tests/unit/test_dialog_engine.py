@@ -419,11 +419,20 @@ def test_multi_toggles_choices_on_and_off_and_marks_the_picked_ones() -> None:
     assert walk.state.step == "extras"
 
 
-def test_toggling_a_multi_choice_keeps_the_nonce_so_the_same_buttons_stay_valid() -> None:
+def test_a_double_tap_on_a_multi_choice_button_toggles_it_once() -> None:
     walk = _at_extras()
     nonce = walk.state.nonce
+    walk.send(ChoiceMade(SENDER, "apples", nonce))
+    walk.send(ChoiceMade(SENDER, "apples", nonce))
+    assert walk.state.answers["extras"] == ["apples"]
+    assert "expired" in walk.said.text
+
+
+def test_the_buttons_shown_after_a_toggle_carry_the_new_nonce_and_work() -> None:
+    walk = _at_extras()
     walk.choose("apples")
-    walk.send(ChoiceMade(SENDER, "pears", nonce))
+    assert walk.said.nonce == walk.state.nonce
+    walk.send(ChoiceMade(SENDER, "pears", walk.said.nonce))
     assert walk.state.answers["extras"] == ["apples", "pears"]
 
 
