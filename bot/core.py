@@ -15,6 +15,7 @@ from bot.delivery import Courier
 from bot.events import Address, CommandReceived, FormSubmitted, InboundEvent
 from bot.flows import Flow
 from bot.i18n import N_, translator
+from bot.inbound import sanitised
 from bot.model import AccessLogEntry
 from bot.replies import Outgoing, Reply
 from bot.router import Router
@@ -99,6 +100,7 @@ class Bot:
 
     async def _process(self, event: InboundEvent, direct: bool) -> list[Reply]:
         started = time.perf_counter()
+        event = sanitised(event)  # here, so that no adapter can forget it
         try:
             queued = await self._handle(event, direct)
         except Exception as error:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Union
 
+from bot import long_text
 from bot.events import (
     ChoiceMade,
     CommandReceived,
@@ -18,7 +19,8 @@ from bot.events import (
 )
 from bot.i18n import N_, Translate
 from bot.replies import Choice
-from bot.text import MAX_ACCOUNT_CHARS, MAX_MESSAGE_CHARS, clean
+from bot.text import MAX_MESSAGE_CHARS, clean
+from bot.text_units import utf16_len
 
 Answer = Union[str, list[str]]  # noqa: UP007 - a runtime alias
 Answers = Mapping[str, Answer]
@@ -315,7 +317,10 @@ def _text(
     if not text:
         lead = t(N_("That message was empty. Please type your answer."))
         return Transition(state, (render(dialog, state, t, lead),))
-    if len(text) > MAX_MESSAGE_CHARS:
+    if step.kind is Kind.LONG_TEXT:
+        return _long_text(dialog, state, step, event, t)
+    if len(text) > MAX_MESSAGE_CHARS and utf16_len(event.text) > MAX_MESSAGE_CHARS:
+        # Measured both ways: whatever a platform could deliver in one message is taken.
         lead = t(
             N_(
                 "That message is too long ({count} characters; at most {limit}). "
@@ -323,28 +328,38 @@ def _text(
             )
         ).format(count=len(text), limit=MAX_MESSAGE_CHARS)
         return Transition(state, (render(dialog, state, t, lead),))
-    answers = dict(state.answers)
+    answers = _with_message_id(state.answers, event)
+    answers[step.key] = text
+    return _next(dialog, replace(state, answers=answers), step, t)
+
+
+def _with_message_id(answers: Answers, event: TextReceived) -> dict[str, Answer]:
+    kept = dict(answers)
     if event.message_id is not None:
         # Remembered so the chat can be cleared of the account once it is stored.
-        answers[MESSAGES] = [*_as_list(answers.get(MESSAGES)), event.message_id]
-    if step.kind is Kind.TEXT:
-        answers[step.key] = text
-        return _next(dialog, replace(state, answers=answers), step, t)
-    parts = [] if state.replacing else _as_list(answers.get(step.key))
-    if sum(len(p) for p in parts) + len(text) > MAX_ACCOUNT_CHARS:
-        lead = t(
-            N_(
-                "This part has reached its maximum length of {limit} characters. "
-                "That last message was not added."
-            )
-        ).format(limit=MAX_ACCOUNT_CHARS)
-        return Transition(state, (render(dialog, state, t, lead),))
-    answers[step.key] = [*parts, text]
-    new = replace(state, answers=answers, replacing=False)
-    lead = t(N_("Noted ({count} messages so far). Write more, or choose Done when complete."))
-    more = Said(
-        lead.format(count=len(answers[step.key])), (Choice(DONE, t(N_("Done"))),), new.nonce
+        kept[MESSAGES] = [*_as_list(kept.get(MESSAGES)), event.message_id]
+    return kept
+
+
+def _long_text(
+    dialog: Dialog, state: DialogState, step: Step, event: TextReceived, t: Translate
+) -> Transition:
+    parts = [] if state.replacing else _as_list(state.answers.get(step.key))
+    paste = long_text.Paste.from_answer(state.answers.get(long_text.PASTE), state.nonce)
+    outcome = long_text.add(parts, event.text, paste, state.nonce, t)
+    answers = (
+        dict(state.answers) if outcome.parts is None else _with_message_id(state.answers, event)
     )
+    answers.pop(long_text.PASTE, None)
+    if outcome.paste is not None:
+        answers[long_text.PASTE] = outcome.paste.to_answer()
+    if outcome.parts is None:
+        return Transition(
+            replace(state, answers=answers), (render(dialog, state, t, outcome.lead),)
+        )
+    answers[step.key] = outcome.parts
+    new = replace(state, answers=answers, replacing=False)
+    more = Said(outcome.lead, (Choice(DONE, t(N_("Done"))),), new.nonce)
     return Transition(new, (more,))
 
 
@@ -396,7 +411,9 @@ def _as_list(value: Answer | None) -> list[str]:
 
 def _on_path(dialog: Dialog, answers: Answers) -> dict[str, Answer]:
     """Keep only the answers on the path the final answers lead along."""
-    kept: dict[str, Answer] = {k: v for k, v in answers.items() if k.startswith("_")}
+    kept: dict[str, Answer] = {
+        k: v for k, v in answers.items() if k.startswith("_") and k != long_text.PASTE
+    }
     key = dialog.first
     seen: set[str] = set()
     while key not in (END, CANCEL) and key not in seen:

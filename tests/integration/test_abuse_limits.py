@@ -188,15 +188,15 @@ async def test_an_oversized_message_is_refused_with_a_clear_message_and_nothing_
         await bench.rita.script([line])
     bench.clock.advance(seconds=5)
 
-    refused = await bench.rita.say("x" * (MAX_MESSAGE_CHARS + 1))
+    refused = await bench.rita.say("x" * (MAX_ACCOUNT_CHARS + 1))
     bench.clock.advance(seconds=5)
     accepted = await bench.rita.say("y" * MAX_MESSAGE_CHARS)
 
     assert refused[-1].text.startswith(
-        "That message is too long (4001 characters; at most 4000). "
-        "Please split it into several messages. Nothing of it was stored."
+        "Not added: that message (20001 characters) would take this answer past its limit "
+        "of 20000 characters. Nothing of this answer is kept yet."
     )
-    assert accepted[-1].text.startswith("Noted (1 messages so far).")
+    assert accepted[-1].text.startswith("Noted (4096 characters so far).")
     draft = await bench.draft(bench.rita)
     assert draft is not None
     assert draft.answers["facts"] == ["y" * MAX_MESSAGE_CHARS]
@@ -208,16 +208,16 @@ async def test_an_account_part_beyond_the_total_limit_is_refused_with_a_clear_me
     for line in UP_TO_FACTS:
         bench.clock.advance(seconds=5)
         await bench.rita.script([line])
-    for _ in range(MAX_ACCOUNT_CHARS // MAX_MESSAGE_CHARS):
+    for _ in range(5):  # pieces of one paste: they join into one text of the limit's length
         bench.clock.advance(seconds=5)
-        await bench.rita.say("z" * MAX_MESSAGE_CHARS)
+        await bench.rita.say("z" * (MAX_ACCOUNT_CHARS // 5))
     bench.clock.advance(seconds=5)
 
     refused = await bench.rita.say("one more word")
 
     assert refused[-1].text.startswith(
-        "This part has reached its maximum length of 20000 characters. "
-        "That last message was not added."
+        "Not added: that message (13 characters) would take this answer past its limit "
+        "of 20000 characters. Kept: 20000 characters"
     )
     draft = await bench.draft(bench.rita)
     assert draft is not None

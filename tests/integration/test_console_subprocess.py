@@ -360,8 +360,8 @@ def test_after_sigkill_mid_dialog_the_dialog_resumes_at_the_same_step_with_its_a
         ("2", "6) Not known"),  # A group of young people
         ("4", "7) Somewhere else"),  # 18 to 23
         ("2", "choose Done when complete.\n  1) Done"),  # Youth work or community centre
-        ("FACT-KILL-1: the group chants a slogan after training.", "Noted (1"),
-        ("FACT-KILL-2: a flyer of an extremist group was handed out.", "Noted (2"),
+        ("FACT-KILL-1: the group chants a slogan after training.", "Noted (54 characters"),
+        ("FACT-KILL-2: a flyer of an extremist group was handed out.", "Noted (113 characters"),
     ]:
         first.answer(line, prompt)
 
@@ -420,7 +420,7 @@ BAD_LINES = [
     ("1", "What did you observe?"),
     ("", "That message was empty. Please type your answer."),
     ("\x07\u202e\u200b", "That message was empty. Please type your answer."),
-    ("x" * 50_000, "That message is too long (50000 characters; at most 4000)."),
+    ("x" * 50_000, "Not added: that message (50000 characters) would take this answer past"),
 ]
 
 
@@ -432,7 +432,7 @@ def test_bad_input_gets_a_clear_answer_and_never_a_traceback(
     for line, answer in BAD_LINES:
         console.answer(line, answer)
     console.type_bytes(b"not \xff\xfe text\n")  # not UTF-8 at all
-    console.expect("Noted (1")
+    console.expect("Noted (")
     console.answer("Done", "Where does this information come from?")
     console.answer("/cancel", "Stopped. Nothing was stored or shared.")
 

@@ -289,7 +289,7 @@ def test_a_message_of_50000_characters_is_refused_and_nothing_is_stored() -> Non
     before = walk.state
     walk.text("x" * 50_000, message_id="m1")
     assert walk.state == before
-    assert "too long (50000 characters; at most 4000)" in walk.said.text
+    assert "too long (50000 characters; at most 4096)" in walk.said.text
     assert "Nothing of it was stored" in walk.said.text
     assert "x" * 100 not in walk.said.text
 
@@ -357,11 +357,11 @@ def test_a_long_text_collects_several_messages_until_done() -> None:
     walk.choose("blue")
     walk.choose(SKIP)
     walk.text("One.")
-    assert "Noted (1 messages so far)" in walk.said.text
+    assert "Noted (4 characters so far)" in walk.said.text
     assert _ids(walk.said) == [DONE]
     assert walk.said.nonce == walk.state.nonce
     walk.text("Two.")
-    assert "Noted (2 messages so far)" in walk.said.text
+    assert "Noted (9 characters so far)" in walk.said.text
     assert walk.state.step == "story"
     walk.choose(DONE)
     assert walk.state.answers["story"] == ["One.", "Two."]
@@ -391,16 +391,21 @@ def test_a_long_text_refuses_a_message_that_would_pass_the_total_cap_and_keeps_t
     walk = Walk(BRANCHING)
     walk.choose("blue")
     walk.choose(SKIP)
-    full = MAX_ACCOUNT_CHARS // MAX_MESSAGE_CHARS
-    for number in range(full):
-        walk.text(str(number % 10) * MAX_MESSAGE_CHARS)
-    assert sum(len(p) for p in walk.state.answers["story"]) == MAX_ACCOUNT_CHARS
-    before = walk.state
-    walk.text("one more")
-    assert walk.state == before
-    assert "maximum length of 20000 characters" in walk.said.text
+    for number in range(19):
+        walk.text(str(number % 10) * 999)
+    assert len("\n".join(walk.state.answers["story"])) == 18_999
+    before = walk.state.answers["story"]
+    walk.text("x" * 1002)
+    assert walk.state.answers["story"] == before
+    assert "Not added: that message (1002 characters)" in walk.said.text
+    assert "past its limit of 20000 characters" in walk.said.text
+    assert "Kept: 18999 characters" in walk.said.text
+    assert "You can still add 1000 characters" in walk.said.text
+    walk.text("y" * 1000)
+    assert len("\n".join(walk.state.answers["story"])) == MAX_ACCOUNT_CHARS
+    assert "can hold 0 more characters" in walk.said.text
     walk.choose(DONE)
-    assert len(walk.state.answers["story"]) == full
+    assert len(walk.state.answers["story"]) == 20
 
 
 # Multiple choice
@@ -639,7 +644,7 @@ def test_editing_a_long_text_replaces_it_with_what_is_written_next() -> None:
     walk.choose("edit")
     walk.choose("notes")
     walk.text("Hunts mice.")
-    assert "Noted (1 messages so far)" in walk.said.text
+    assert "Noted (11 characters so far)" in walk.said.text
     walk.text("At night.")
     walk.choose(DONE)
     assert walk.state.step == "summary"
