@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 _MIGRATIONS = Path(__file__).parent / "migrations"
 VERSIONS = _MIGRATIONS / "versions"
 VERSION_TABLE = "alembic_version"
+MIGRATION_LOCK = 0x636F6E6D  # "conm": instances that start together migrate one at a time
 _ASSIGNED = re.compile(
     r"^(?P<name>revision|down_revision)\s*(?::[^=\n]*)?=\s*(?P<value>.*?)\s*$", re.MULTILINE
 )
@@ -97,10 +98,18 @@ def _downgrade(connection: Connection, revision: str) -> None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (default: the newest)."""
+    """Bring the schema up to ``revision`` (default: the newest). Instances starting together
+    on one database take turns: the one that waited finds the schema done and changes nothing
+    (on PostgreSQL without the lock both built the tables and hung or failed on start; on
+    SQLite every transaction begins IMMEDIATE, which takes the same turns)."""
     if revision == "head" and await at_head(engine):
         return
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Held to the end of this transaction, so the schema is committed when it goes.
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         await connection.run_sync(_upgrade, revision)
 
 

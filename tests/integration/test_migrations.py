@@ -8,6 +8,7 @@ in place, and up again.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -559,3 +560,33 @@ async def test_on_sqlite_the_append_only_rule_is_two_triggers_in_the_file(
             sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
         )
         assert [r.name for r in rows] == ["access_log_no_delete", "access_log_no_update"]
+
+
+async def test_instances_starting_together_on_a_fresh_database_migrate_it_once(
+    tmp_path: Path,
+) -> None:
+    url = database_url(tmp_path / "together.db")
+
+    def instance() -> None:
+        """One instance's start: an engine and an event loop of its own, as in a process."""
+
+        async def start() -> None:
+            engine = create_engine(url)
+            try:
+                await upgrade(engine)
+            finally:
+                await engine.dispose()
+
+        asyncio.run(start())
+
+    # Three instances (the compose file's restart policy brings them up at once) each find
+    # the schema missing; one builds it, the others wait and find it done.
+    await asyncio.gather(*(asyncio.to_thread(instance) for _ in range(3)))
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            assert await count(connection, "alembic_version") == 1
+            stamped = await connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+        assert str(stamped).startswith(HEAD)
+    finally:
+        await engine.dispose()
