@@ -10,21 +10,15 @@ import pytest
 
 from bot.bootstrap import App
 from bot.config import ConfigError, load_settings
-from bot.core import Bot
-from bot.events import InboundEvent
 from bot.model import Role
-from bot.outbox import Deliverer
 from bot.scheduler import Scheduler
-from bot.testing import SHARE_SCRIPT, FakeClock, RecordingOutlet, join
-from tests.fakes.telegram_api import FakeTelegram
+from bot.testing import SHARE_SCRIPT, RecordingOutlet, join
 from tests.integration.conftest import EXAMPLE, act, share
 from tests.integration.test_telegram import (
     COORDINATOR,
     REPORTER,
-    Probe,
-    Ticks,
     World,
-    free_port,
+    running_world,
 )
 
 LONG_FACTS = tuple(f"Part {n}: " + " ".join(["observed"] * 430) for n in range(3))
@@ -34,34 +28,8 @@ NOTE = "the bot deletes this message from the chat after 24 hours"
 @pytest.fixture
 async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[World]:
     """The bot running against a fake Bot API (polling), as in test_telegram."""
-    probe = Probe()
-    handle = Bot.handle
-    deliver_due = Deliverer.deliver_due
-
-    async def handled(self: Bot, event: InboundEvent) -> None:
-        try:
-            await handle(self, event)
-        finally:
-            await probe.note_handled(event)
-
-    async def delivered(self: Deliverer) -> int:
-        await probe.note_pass_begun()
-        try:
-            return await deliver_due(self)
-        finally:
-            await probe.note_pass()
-
-    monkeypatch.setattr(Bot, "handle", handled)
-    monkeypatch.setattr(Deliverer, "deliver_due", delivered)
-    fake = FakeTelegram()
-    await fake.start()
-    running = World("polling", fake, FakeClock(), probe, Ticks(), tmp_path / "bot.db", free_port())
-    try:
-        await running.start()
+    async with running_world("polling", tmp_path, monkeypatch) as running:
         yield running
-    finally:
-        await running.stop()
-        await fake.stop()
 
 
 async def shared_long(world: World) -> str:

@@ -8,6 +8,7 @@ limiter's clock and the Bot API are fakes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import socket
@@ -318,11 +319,12 @@ def reference_in(texts: list[str]) -> str:
     raise AssertionError("no reference was given")
 
 
-@pytest.fixture(params=["polling", "webhook"])
-async def world(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@contextlib.asynccontextmanager
+async def running_world(
+    mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[World]:
-    """A running bot in polling or webhook mode, talking to a fresh fake Bot API."""
+    """A running bot in this mode (polling or webhook), talking to a fresh fake Bot API, with
+    a probe that sees every handled event and every delivery pass."""
     probe = Probe()
     handle = Bot.handle
     deliver_due = Deliverer.deliver_due
@@ -345,7 +347,7 @@ async def world(
     fake = FakeTelegram()
     await fake.start()
     world = World(
-        mode=str(request.param),
+        mode=mode,
         fake=fake,
         clock=FakeClock(),
         probe=probe,
@@ -359,6 +361,15 @@ async def world(
     finally:
         await world.stop()
         await fake.stop()
+
+
+@pytest.fixture(params=["polling", "webhook"])
+async def world(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[World]:
+    """A running bot in polling or webhook mode, talking to a fresh fake Bot API."""
+    async with running_world(str(request.param), tmp_path, monkeypatch) as running:
+        yield running
 
 
 WEBHOOK = pytest.mark.parametrize("world", ["webhook"], indirect=True)
