@@ -20,6 +20,7 @@ from bot.events import Address, ChoiceMade, InboundEvent, Sender, parse_text
 from bot.model import Member, Role
 from bot.outbox import Deliverer
 from bot.replies import Outgoing, Removal, Reply
+from bot.share_script import share_path
 from bot.usecases.enrolment import enrol_local
 
 TEST_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
@@ -179,24 +180,5 @@ async def join(
     return Chat(app, outlet, deliverer, member)
 
 
-SHARE_SCRIPT: tuple[str, ...] = (
-    "/new",
-    "#no",
-    "#continue",
-    "#share",
-    "#person",
-    "#16_17",
-    "#school",
-    "CANARY-FACT-7f3a: a pupil praised an attack abroad in class.",
-    "#done",
-    "#own_observation",
-    "He may be testing limits.",
-    "#skip",
-    "#talked_colleague",
-    "#done",
-    "#week",
-    "#yes",
-    "#pseudonym",
-    "#confirm",
-)
+SHARE_SCRIPT: tuple[str, ...] = share_path().lines()
 """A complete share-a-concern conversation, ending with the confirmation."""

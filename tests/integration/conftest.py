@@ -16,6 +16,7 @@ from bot.events import Address, ChoiceMade, Sender
 from bot.model import AccessLogEntry, Member, Role
 from bot.outbox import Deliverer
 from bot.replies import Reply
+from bot.share_script import FACTS, INTERPRETATION, share_path
 from bot.storage.members import new_pseudonym
 from bot.storage.tables import concerns
 from bot.testing import (
@@ -43,9 +44,6 @@ name = "School West"
 
 REFERENCE = re.compile(r"Reference: ([A-Z2-9]{3}-[A-Z2-9]{3})")
 
-FACTS = "CANARY-FACT-7f3a: a pupil praised an attack abroad in class."
-INTERPRETATION = "He may be testing limits."
-
 
 def share_script(
     *,
@@ -56,13 +54,14 @@ def share_script(
     contact: bool = True,
 ) -> list[str]:
     """The lines of a complete share-a-concern conversation (see ``Chat.script``)."""
-    lines = ["/new", "#yes" if acute else "#no", "#continue", "#share", "#person", "#16_17"]
-    lines += ["#school", facts, "#done", "#own_observation", interpretation]
-    lines += [counter_signals or "#skip", "#talked_colleague", "#done"]
-    if not acute:
-        lines.append("#week")  # an acute concern is not asked for its urgency
-    lines += ["#yes" if contact else "#no", "#pseudonym", "#confirm"]
-    return lines
+    path = share_path(
+        facts=facts,
+        interpretation=interpretation,
+        counter_signals=counter_signals,
+        acute=acute,
+        contact=contact,
+    )
+    return list(path.lines())
 
 
 def reference_in(replies: Sequence[Reply]) -> str:

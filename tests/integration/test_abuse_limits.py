@@ -20,6 +20,7 @@ from bot.config import LimitSettings
 from bot.dialog import DialogState
 from bot.events import Address, CommandReceived, FormSubmitted, Sender
 from bot.model import Role
+from bot.share_script import share_path
 from bot.storage.tables import attempts, dialog_states, outbox, questions
 from bot.testing import (
     SHARE_SCRIPT,
@@ -38,7 +39,7 @@ SLOW_DOWN = (
     "You are sending messages faster than I can handle. I will ignore new messages for a "
     "short while; please wait a minute and try again."
 )
-UP_TO_FACTS = SHARE_SCRIPT[: SHARE_SCRIPT.index("#school") + 1]
+UP_TO_FACTS = share_path().before("facts")
 
 
 @dataclass

@@ -25,9 +25,9 @@ from bot.outbox import Deliverer
 from bot.reference import new_reference
 from bot.replies import Reply
 from bot.scheduler import Scheduler
+from bot.share_script import share_path
 from bot.storage.stats import PeriodCounts
 from bot.testing import (
-    SHARE_SCRIPT,
     Chat,
     FakeClock,
     RecordingOutlet,
@@ -50,10 +50,7 @@ CANARIES = ("CANARY", "testing limits", "secret-interpretation", "secret-counter
 
 def share_script(subject: str = "person", setting: str = "school") -> list[str]:
     """The standard share conversation about ``subject`` in ``setting``."""
-    lines = list(SHARE_SCRIPT)
-    lines[lines.index("#person")] = f"#{subject}"
-    lines[lines.index("#school")] = f"#{setting}"
-    return lines
+    return list(share_path(subject=subject, setting=setting).lines())
 
 
 @pytest.fixture

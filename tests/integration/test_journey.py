@@ -8,10 +8,9 @@ from bot.bootstrap import App
 from bot.events import Address, Sender, TextReceived, parse_text
 from bot.model import Role
 from bot.replies import Reply
+from bot.share_script import FACTS, INTERPRETATION
 from bot.testing import SHARE_SCRIPT, Chat, FakeClock, RecordingOutlet
 from tests.integration.conftest import (
-    FACTS,
-    INTERPRETATION,
     access_log,
     act,
     enrol,

@@ -37,6 +37,7 @@ from bot.bootstrap import App
 from bot.events import Address
 from bot.model import AccessLogEntry, Concern, Member, Role, Status
 from bot.outbox import Deliverer
+from bot.share_script import share_path
 from bot.testing import FakeClock, example_settings, fixed_cipher
 from bot.usecases.invites import create_invite
 from tests.fakes.slack_api import TEAM_ID, FakeSlack, Outage, SlackCall
@@ -75,26 +76,7 @@ name = "School West"
 procedure = "Bespreek een zorg eerst met de zorgcoördinator."
 agreements = "Respect voor elkaar."
 """
-SHARE = (
-    "/new",
-    "#no",
-    "#continue",
-    "#share",
-    "#person",
-    "#16_17",
-    "#school",
-    FACTS,
-    "#done",
-    "#own_observation",
-    INTERPRETATION,
-    "#skip",
-    "#talked_colleague",
-    "#done",
-    "#week",
-    "#yes",
-    "#pseudonym",
-    "#confirm",
-)
+SHARE = share_path(facts=FACTS, interpretation=INTERPRETATION).lines()
 FEED_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
 
 

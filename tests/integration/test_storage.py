@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.bootstrap import App
 from bot.config import Settings
 from bot.model import Role, Status
+from bot.share_script import FACTS
 from bot.storage.engine import create_engine
 from bot.storage.migrate import downgrade, upgrade
 from bot.storage.tables import concerns, dialog_states, metadata
 from bot.testing import Chat, FakeClock, RecordingOutlet, join, start_app
-from tests.integration.conftest import FACTS, act, share, share_script, texts
+from tests.integration.conftest import act, share, share_script, texts
 
 HEAD = "0008"
 

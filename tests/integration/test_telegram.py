@@ -33,6 +33,7 @@ from bot.events import Address, InboundEvent
 from bot.i18n import translator
 from bot.model import Member, Role
 from bot.outbox import Deliverer
+from bot.share_script import share_path
 from bot.storage.tables import concerns, outbox, processed_events
 from bot.testing import SHARE_SCRIPT, FakeClock, example_settings, fixed_cipher
 from bot.usecases.invites import create_invite
@@ -372,6 +373,7 @@ async def world(
         yield running
 
 
+SHARE_PATH = share_path()
 WEBHOOK = pytest.mark.parametrize("world", ["webhook"], indirect=True)
 POLLING = pytest.mark.parametrize("world", ["polling"], indirect=True)
 """For what only concerns sending: the way updates arrive makes no difference there."""
@@ -506,7 +508,7 @@ async def test_the_same_update_delivered_twice_has_effect_once(world: World) -> 
     await world.settle(start)
     await world.say(REPORTER, "/new")
     await world.press(REPORTER, "no")
-    await world.run_script(REPORTER, SHARE_SCRIPT[2:7])
+    await world.run_script(REPORTER, SHARE_PATH.span("privacy", "setting"))
     fact = world.fake.message(REPORTER, "Twice delivered, once noted.")
     await world.fake.push_all(fact, fact)
     await world.settle(fact)
@@ -634,7 +636,7 @@ async def test_media_and_edits_get_a_polite_answer_and_nothing_is_downloaded_or_
     world: World,
 ) -> None:
     await world.enrol(REPORTER)
-    await world.run_script(REPORTER, SHARE_SCRIPT[:7])
+    await world.run_script(REPORTER, SHARE_PATH.before("facts"))
     before = await world.dialog(REPORTER)
 
     for extra in MEDIA.values():
@@ -672,14 +674,14 @@ async def test_a_summary_longer_than_4096_characters_arrives_split_with_buttons_
     world: World,
 ) -> None:
     await world.enrol(REPORTER)
-    await world.run_script(REPORTER, SHARE_SCRIPT[:7])
+    await world.run_script(REPORTER, SHARE_PATH.before("facts"))
     parts = [f"Part {n}: " + " ".join(["observed"] * 430) for n in range(3)]
     assert all(3800 < len(p) < 4000 for p in parts)
     for part in parts:
         await world.say(REPORTER, part)
     await world.press(REPORTER, "done")
 
-    await world.run_script(REPORTER, SHARE_SCRIPT[9:17])
+    await world.run_script(REPORTER, SHARE_PATH.span("source", "identity"))
 
     to_reporter = [m for m in world.fake.sent if m["chat"]["id"] == REPORTER]
     first = max(
@@ -882,7 +884,7 @@ async def test_the_bot_token_never_appears_in_the_logs_and_the_account_not_above
     await world.say(REPORTER, "/new")
     world.clock.advance(minutes=5)
     await world.drain()
-    await world.run_script(REPORTER, SHARE_SCRIPT[1:])
+    await world.run_script(REPORTER, SHARE_PATH.after("start"))
     await world.stop()
 
     assert reference_in(world.texts(REPORTER))

@@ -11,11 +11,12 @@ from bot.bootstrap import App
 from bot.events import Sender, TextReceived, parse_text
 from bot.model import Role
 from bot.replies import Reply
+from bot.share_script import share_path
 from bot.testing import Chat, RecordingOutlet, join
 
-BEFORE_FACTS = ["/new", "#no", "#continue", "#share", "#person", "#16_17", "#school"]
-AFTER_FACTS = ["#done", "#colleague", "#skip", "#skip", "#talked_colleague", "#done"]
-AFTER_FACTS += ["#week", "#yes", "#pseudonym", "#confirm"]
+PATH = share_path(source="colleague", interpretation="#skip")
+BEFORE_FACTS = list(PATH.before("facts"))
+AFTER_FACTS = ["#done", *PATH.after("facts")]
 FORWARDED_TEXT = "CANARY-FWD-1: 'ze verdienen het', in the class group chat."
 OWN_TEXT = "CANARY-OWN-2: he repeated it in class the next day."
 

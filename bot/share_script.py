@@ -1,0 +1,92 @@
+"""The share-a-concern conversation as named steps: the one place that knows their order and the
+answers a test gives, so that a new step is added here and nowhere else.
+
+Lines are what ``Chat.script`` and the channel tests send: ``#id`` presses the option (or the
+button) ``id``; anything else is typed text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FACTS = "CANARY-FACT-7f3a: a pupil praised an attack abroad in class."
+INTERPRETATION = "He may be testing limits."
+
+
+@dataclass(frozen=True)
+class SharePath:
+    """The steps of one share conversation, each with the lines that answer it."""
+
+    steps: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def lines(self) -> tuple[str, ...]:
+        """Every line, from ``/new`` to the confirmation."""
+        return tuple(line for _, answer in self.steps for line in answer)
+
+    def until(self, step: str) -> tuple[str, ...]:
+        """The lines up to and including the answer to ``step``."""
+        return self._cut(step, after=True)[0]
+
+    def before(self, step: str) -> tuple[str, ...]:
+        """The lines that lead to ``step``, without answering it."""
+        return self._cut(step, after=False)[0]
+
+    def after(self, step: str) -> tuple[str, ...]:
+        """The lines that follow the answer to ``step``, to the end."""
+        return self._cut(step, after=True)[1]
+
+    def starting_at(self, step: str) -> tuple[str, ...]:
+        """The lines from the answer to ``step`` on, to the end."""
+        return self._cut(step, after=False)[1]
+
+    def span(self, first: str, last: str) -> tuple[str, ...]:
+        """The lines that answer the steps from ``first`` to ``last``, both included."""
+        return self.until(last)[len(self.before(first)) :]
+
+    def answer(self, step: str) -> tuple[str, ...]:
+        """The lines that answer ``step``."""
+        return dict(self.steps)[step]
+
+    def _cut(self, step: str, after: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        names = [name for name, _ in self.steps]
+        if step not in names:
+            raise KeyError(f"the share path has no step {step!r} (it has {', '.join(names)})")
+        at = names.index(step) + (1 if after else 0)
+        head, tail = self.steps[:at], self.steps[at:]
+        return SharePath(head).lines(), SharePath(tail).lines()
+
+
+def share_path(
+    *,
+    facts: str = FACTS,
+    interpretation: str = INTERPRETATION,
+    counter_signals: str | None = None,
+    acute: bool = False,
+    contact: bool = True,
+    subject: str = "person",
+    setting: str = "school",
+    source: str = "own_observation",
+) -> SharePath:
+    """A complete share conversation; the keywords change one answer each."""
+    steps: list[tuple[str, tuple[str, ...]]] = [
+        ("start", ("/new",)),
+        ("safety", ("#yes" if acute else "#no",)),
+        ("privacy", ("#continue",)),
+        ("mode", ("#share",)),
+        ("subject", (f"#{subject}",)),
+        ("age_band", ("#16_17",)),
+        ("setting", (f"#{setting}",)),
+        ("facts", (facts, "#done")),
+        ("source", (f"#{source}",)),
+        ("interpretation", (interpretation,)),
+        ("counter_signals", (counter_signals or "#skip",)),
+        ("actions_taken", ("#talked_colleague", "#done")),
+    ]
+    if not acute:
+        steps.append(("urgency", ("#week",)))  # an acute concern is not asked for its urgency
+    steps += [
+        ("contact", ("#yes" if contact else "#no",)),
+        ("identity", ("#pseudonym",)),
+        ("summary", ("#confirm",)),
+    ]
+    return SharePath(tuple(steps))
