@@ -30,8 +30,9 @@ from bot.bootstrap import App, bootstrap
 from bot.logs import RedactingFilter, configure_logging
 from bot.model import Role
 from bot.outbox import Deliverer
+from bot.share_script import share_path
 from bot.storage.concerns import ConcernRepository
-from bot.testing import SHARE_SCRIPT, FakeClock, example_settings, fixed_cipher
+from bot.testing import FakeClock, example_settings, fixed_cipher
 from bot.usecases.invites import create_invite
 from tests.fakes.slack_api import TEAM_ID, FakeSlack, Outage
 from tests.fakes.telegram_api import FakeTelegram, ScriptedError
@@ -63,10 +64,7 @@ CANARIES = (
 REPORTER = 4201
 COORDINATOR = "U0CARL"
 FEED = "C0000000000"
-SCRIPT = tuple(
-    FACTS if line.startswith("CANARY-FACT") else INTERPRETATION if line.startswith("He ") else line
-    for line in SHARE_SCRIPT
-)
+SCRIPT = share_path(facts=FACTS, interpretation=INTERPRETATION).lines()
 
 
 class Captured(logging.Handler):
