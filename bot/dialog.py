@@ -278,8 +278,8 @@ def _choice(
     if step.kind is Kind.CHOICE and choice_id in option_ids:
         answers[step.key] = choice_id
         if step.picks_step_to_edit:
-            long_text = dialog.step(choice_id).kind is Kind.LONG_TEXT
-            target = replace(state, answers=answers, editing=True, replacing=long_text)
+            is_long = dialog.step(choice_id).kind is Kind.LONG_TEXT
+            target = replace(state, answers=answers, editing=True, replacing=is_long)
             return _goto(dialog, target, choice_id, t)
         return _next(dialog, replace(state, answers=answers), step, t)
     if step.kind is Kind.MULTI and choice_id in option_ids:
@@ -297,6 +297,12 @@ def _choice(
             lead = t(N_("Nothing has been written yet. Please describe it first."))
             return Transition(state, (render(dialog, state, t, lead),))
         return _next(dialog, replace(state, replacing=False), step, t)
+    if (
+        step.kind is Kind.TEXT
+        and choice_id == DONE
+        and answers.get(long_text.PARTIAL) == (state.nonce)
+    ):
+        return _next(dialog, _finished(state), step, t)
     if step.kind is Kind.TEXT and step.skippable and choice_id == SKIP:
         answers[step.key] = ""
         return _next(dialog, replace(state, answers=answers), step, t)
@@ -319,6 +325,8 @@ def _text(
         return Transition(state, (render(dialog, state, t, lead),))
     if step.kind is Kind.LONG_TEXT:
         return _long_text(dialog, state, step, event, t)
+    if state.answers.get(long_text.PARTIAL) == state.nonce or long_text.is_piece(event.text):
+        return _pasted(dialog, state, step, event, t)
     if len(text) > MAX_MESSAGE_CHARS and utf16_len(event.text) > MAX_MESSAGE_CHARS:
         # Measured both ways: whatever a platform could deliver in one message is taken.
         lead = t(
@@ -361,6 +369,43 @@ def _long_text(
     new = replace(state, answers=answers, replacing=False)
     more = Said(outcome.lead, (Choice(DONE, t(N_("Done"))),), new.nonce)
     return Transition(new, (more,))
+
+
+def _pasted(
+    dialog: Dialog, state: DialogState, step: Step, event: TextReceived, t: Translate
+) -> Transition:
+    """A short answer pasted at length: its pieces join there as in a long text, and the step
+    goes on once a message ends the paste (or with Done), so no piece lands in the next answer."""
+    if state.answers.get(long_text.PARTIAL) != state.nonce:
+        # The first piece: the step's old buttons (Skip) go stale, so none drops what is kept.
+        state = _bump(state)
+    current = state.answers.get(step.key)
+    parts = [current] if state.answers.get(long_text.PARTIAL) == state.nonce and current else []
+    paste = long_text.Paste.from_answer(state.answers.get(long_text.PASTE), state.nonce)
+    outcome = long_text.add([str(p) for p in parts], event.text, paste, state.nonce, t)
+    answers = (
+        dict(state.answers) if outcome.parts is None else _with_message_id(state.answers, event)
+    )
+    answers.pop(long_text.PASTE, None)
+    if outcome.paste is not None:
+        answers[long_text.PASTE] = outcome.paste.to_answer()
+    if outcome.parts is not None:
+        answers[step.key] = "\n".join(outcome.parts)
+        answers[long_text.PARTIAL] = state.nonce
+    new = replace(state, answers=answers)
+    if outcome.parts is not None and outcome.paste is None:
+        return _next(dialog, _finished(new), step, t)  # the paste ended: go on
+    if outcome.parts is None and not parts:
+        return Transition(new, (render(dialog, new, t, outcome.lead),))
+    return Transition(new, (Said(outcome.lead, (Choice(DONE, t(N_("Done"))),), new.nonce),))
+
+
+def _finished(state: DialogState) -> DialogState:
+    """Without the bookkeeping of a short answer taken over several messages."""
+    answers = dict(state.answers)
+    answers.pop(long_text.PARTIAL, None)
+    answers.pop(long_text.PASTE, None)
+    return replace(state, answers=answers)
 
 
 def _match_option(
@@ -412,7 +457,9 @@ def _as_list(value: Answer | None) -> list[str]:
 def _on_path(dialog: Dialog, answers: Answers) -> dict[str, Answer]:
     """Keep only the answers on the path the final answers lead along."""
     kept: dict[str, Answer] = {
-        k: v for k, v in answers.items() if k.startswith("_") and k != long_text.PASTE
+        k: v
+        for k, v in answers.items()
+        if k.startswith("_") and k not in (long_text.PASTE, long_text.PARTIAL)
     }
     key = dialog.first
     seen: set[str] = set()

@@ -13,6 +13,10 @@ from bot.text_units import utf16_len
 PASTE = "_paste"
 """The answers' key for how the last message of a long answer ended (see ``Paste``)."""
 
+PARTIAL = "_partial"
+"""The answers' key that marks a short answer taken over several messages (a paste), by the
+nonce of the step it belongs to."""
+
 PIECE_UNITS = 4000
 """A message at least this long (in UTF-16 units) is taken for a piece a chat app cut from a
 longer paste (Telegram cuts at 4096, ``MAX_MESSAGE_CHARS``): the next message continues it,
@@ -79,11 +83,16 @@ class Outcome:
     lead: str
 
 
+def is_piece(raw: str) -> bool:
+    """True when ``raw`` is long enough to be a piece a chat app cut from a longer paste."""
+    return PIECE_UNITS <= utf16_len(clean(raw, strip=False)) <= MAX_MESSAGE_CHARS
+
+
 def add(parts: list[str], raw: str, paste: Paste | None, nonce: str, t: Translate) -> Outcome:
     """Add the message ``raw`` to the answer ``parts`` or refuse it whole, and say which."""
     body = clean(raw, strip=False)
     text = body.strip()
-    piece = PIECE_UNITS <= utf16_len(body) <= MAX_MESSAGE_CHARS
+    piece = is_piece(raw)
     kept = sum(len(p) for p in parts) + max(len(parts) - 1, 0)  # joined with newlines
     if paste is not None and paste.phase == "refused":
         return _refused(parts, kept, len(body), piece, paste, nonce, t, CUT_OFF)

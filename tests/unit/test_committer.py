@@ -75,7 +75,9 @@ async def test_commits_run_in_place_while_the_disk_is_quick_and_on_a_thread_whil
         await committer.commit(commits)  # type: ignore[arg-type]
     assert committer.on_thread
     await committer.commit(commits)  # type: ignore[arg-type]
-    assert len(commits.threads) == 2
+    # Off the loop's thread (the executor may start a second worker under load: any count > 1).
+    assert here in commits.threads
+    assert len(commits.threads) >= 2
     commits.took = 0.0001  # and once it is quick again for a while, they come back
     for _ in range(40):
         await committer.commit(commits)  # type: ignore[arg-type]

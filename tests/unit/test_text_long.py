@@ -98,3 +98,45 @@ def test_the_account_limit_holds_exactly() -> None:
     assert "Nothing of this answer is kept yet" in walk.said.text
     walk.text("z" * MAX_ACCOUNT_CHARS)
     assert walk.state.answers["facts"] == ["z" * MAX_ACCOUNT_CHARS]
+
+
+def test_a_paste_into_a_short_answer_joins_there_and_no_piece_lands_in_the_next_answer() -> None:
+    account = paste(5000)
+    walk = walk_to("interpretation")
+    first, second = pieces(account)
+
+    walk.text(first)
+    assert walk.state.step == "interpretation"  # a piece: the paste goes on
+    assert "5000" not in walk.said.text
+    assert "Write more, or choose Done" in walk.said.text
+    walk.text(second)
+
+    assert walk.state.answers["interpretation"] == account
+    assert "counter_signals" not in walk.state.answers
+    assert walk.state.step == "counter_signals"
+    assert PASTE not in walk.state.answers
+
+
+def test_a_short_answer_that_ends_on_a_whole_piece_goes_on_with_done() -> None:
+    walk = walk_to("counter_signals")
+    walk.text("z" * MAX_MESSAGE_CHARS)
+    assert walk.state.step == "counter_signals"
+
+    walk.choose(DONE)
+
+    assert walk.state.answers["counter_signals"] == "z" * MAX_MESSAGE_CHARS
+    assert walk.state.step == "actions_taken"
+
+
+def test_a_paste_into_a_short_answer_past_the_limit_is_refused_whole_and_said() -> None:
+    walk = walk_to("interpretation")
+    sent = pieces(paste(MAX_ACCOUNT_CHARS + 5000))
+    for piece in sent:
+        walk.text(piece)
+
+    kept = walk.state.answers["interpretation"]
+    assert isinstance(kept, str)
+    assert len(kept) <= MAX_ACCOUNT_CHARS
+    assert walk.state.step == "interpretation"
+    assert "Not added" in walk.said.text
+    assert "counter_signals" not in walk.state.answers
