@@ -116,7 +116,7 @@ FAILING_SINCE = Gauge(
     ("channel",),
 )
 WAITING = Gauge(
-    "concernbot_delivery_outage_waiting",
+    "concernbot_delivery_messages_waiting",
     "Messages that failed in the current outage and wait to be tried again.",
     ("channel",),
 )
