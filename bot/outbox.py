@@ -205,7 +205,6 @@ class Deliverer:
         ``follow``) the recipient's next message, claimed as this one was settled."""
         outlet = self._outlets[item.reply.to.channel]
         attempts = item.attempts + 1
-        now = self._clock.now()
         done = item.reply.parts_sent if isinstance(item.reply, Reply) else ()
         progress = Progress(done, lambda ids: self._note_parts(item, ids))
         try:
@@ -214,8 +213,10 @@ class Deliverer:
                 posted_id = await outlet.send(reply)
         except Exception as error:
             verdict = judge(error, attempts, self._settings, item.id, outlet.name, self._jitter)
-            self._health.failed(outlet.name, item.id, verdict, now)
-            later = now + timedelta(seconds=verdict.delay) if verdict.outcome == "retry" else None
+            failed_at = self._clock.now()  # a wait counts from the answer, not the request
+            self._health.failed(outlet.name, item.id, verdict, failed_at)
+            retry = verdict.outcome == "retry"
+            later = failed_at + timedelta(seconds=verdict.delay) if retry else None
             await self._settle(item, verdict.outcome, verdict.attempts, later, verdict.error)
             if verdict.unreachable:
                 await self._mark_unreachable(item.reply.to)
