@@ -29,7 +29,7 @@ from adapters.slack_channels import AlertChannels
 from adapters.slack_forms import VIEW, erased_modal, shown_slot, triage_form
 from adapters.slack_requests import refusal
 from bot.config import SlackSettings
-from bot.delivery import DeliveryError, Rejected, RetryLater
+from bot.delivery import DeliveryError, Disconnected, Rejected, RetryLater, ServerError
 from bot.events import Address, InboundEvent
 from bot.i18n import N_, translator
 from bot.logs import add_secret
@@ -155,7 +155,7 @@ class SlackAdapter:
         except SlackApiError as error:
             raise _mapped(error) from None
         except (aiohttp.ClientError, TimeoutError) as error:
-            raise DeliveryError(type(error).__name__) from None
+            raise Disconnected(type(error).__name__) from None
 
     async def _post(self, reply: Reply) -> str | None:
         channel = reply.to.user_id
@@ -272,4 +272,6 @@ def _mapped(error: SlackApiError) -> DeliveryError:
         return RetryLater(retry_after)
     if code in _FOR_GOOD:
         return Rejected(code)
+    if status >= 500:
+        return ServerError(f"http_{status}")
     return DeliveryError(code or f"http_{status}")

@@ -30,6 +30,8 @@ OUTSIDE = {"not_in_channel", "channel_not_found"}
 class ChannelLacksBot(RetryLater):
     """The bot is not in this channel and cannot join it: keep the message, try again later."""
 
+    kind = "channel_lacks_bot"
+
 
 class AlertChannels:
     """Joins the alert channels; remembers which lack the bot and why (an error code)."""

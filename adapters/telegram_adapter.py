@@ -10,7 +10,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from telegram import Bot, BotCommand, CallbackQuery, InputFile, Update
-from telegram.error import BadRequest, Conflict, Forbidden, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from adapters.base import EventSink
@@ -20,7 +28,15 @@ from adapters.telegram import CHANNEL, parse_callback, render, to_event
 from adapters.telegram_http import AiohttpRequest
 from adapters.telegram_startup import Patient, retry_seconds
 from bot.config import TelegramSettings
-from bot.delivery import DeliveryError, Rejected, RetryLater, Unreachable, part_sent
+from bot.delivery import (
+    DeliveryError,
+    Disconnected,
+    Rejected,
+    RetryLater,
+    ServerError,
+    Unreachable,
+    part_sent,
+)
 from bot.i18n import N_, translator
 from bot.logs import add_secret
 from bot.replies import Outgoing, Removal
@@ -187,6 +203,14 @@ class TelegramAdapter:
             raise Unreachable("blocked") from None
         except BadRequest:
             raise Rejected("bad_request") from None
+        except TimedOut:
+            raise Disconnected("timed_out") from None
+        except NetworkError as error:
+            # The library says NetworkError both when no answer came and when Telegram answered
+            # with a status it has no error for (a 5xx): our HTTP client marks the former.
+            if str(error).startswith(("aiohttp ", "httpx.", "Unknown error in HTTP")):
+                raise Disconnected(type(error).__name__) from None
+            raise ServerError(type(error).__name__) from None
         except TelegramError as error:
             raise DeliveryError(type(error).__name__) from None
 

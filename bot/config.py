@@ -64,6 +64,7 @@ class OutboxSettings:
     max_backoff_seconds: float = 300.0
     poll_seconds: float = 0.5
     max_in_flight: int = 50
+    outage_report_seconds: float = 60.0
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,30 @@ from bot.storage.outbox import OutboxItem
 
 
 class DeliveryError(Exception):
-    """Delivery failed for a reason that may pass (network error, 5xx); try again later."""
+    """Delivery failed for a reason that may pass (network error, 5xx); try again later.
+
+    ``kind`` names the failure class in the log and in /metrics; the message is a code,
+    never content."""
+
+    kind = "failed"
+
+
+class ServerError(DeliveryError):
+    """The platform answered with a server error (5xx): an outage on its side."""
+
+    kind = "server_error"
+
+
+class Disconnected(DeliveryError):
+    """The platform could not be reached: connection refused or reset, or no answer in time."""
+
+    kind = "network"
 
 
 class RetryLater(DeliveryError):
     """The platform asked us to slow down (429); try again after ``retry_after`` seconds."""
+
+    kind = "rate_limited"
 
     def __init__(self, retry_after: float) -> None:
         super().__init__(f"retry after {retry_after:.1f}s")
@@ -26,9 +45,13 @@ class RetryLater(DeliveryError):
 class Unreachable(DeliveryError):
     """The recipient cannot be reached on this channel (blocked the bot, left); do not retry."""
 
+    kind = "recipient_unreachable"
+
 
 class Rejected(DeliveryError):
     """The platform refused this message for good (400); do not retry."""
+
+    kind = "rejected"
 
 
 class Progress:

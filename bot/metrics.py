@@ -1,4 +1,4 @@
-"""A small Prometheus registry: counters and histograms, rendered in the text format."""
+"""A small Prometheus registry: counters, gauges and histograms, in the text format."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def _labels(names: tuple[str, ...], values: tuple[str, ...]) -> str:
 class Counter:
     """A monotonically increasing count, optionally per label values."""
 
+    kind = "counter"
+
     def __init__(self, name: str, help_text: str, labels: tuple[str, ...] = ()) -> None:
         self.name, self.help, self.labels = name, help_text, labels
         self._values: dict[tuple[str, ...], float] = defaultdict(float)
@@ -36,9 +38,20 @@ class Counter:
     def render(self) -> Iterable[str]:
         """Text-format lines."""
         yield f"# HELP {self.name} {self.help}"
-        yield f"# TYPE {self.name} counter"
+        yield f"# TYPE {self.name} {self.kind}"
         for values, amount in sorted(self._values.items()):
             yield f"{self.name}{_labels(self.labels, values)} {amount}"
+
+
+class Gauge(Counter):
+    """A value that goes up and down (set per label values)."""
+
+    kind = "gauge"
+
+    def set(self, amount: float, *values: str) -> None:
+        """Make the value for these label values ``amount``."""
+        with self._lock:
+            self._values[values] = amount
 
 
 class Histogram:
@@ -81,12 +94,50 @@ DELIVERIES = Counter(
 DELIVERY_SECONDS = Histogram(
     "concernbot_delivery_latency_seconds", "Time from enqueue to successful delivery."
 )
+FAILURES = Counter(
+    "concernbot_delivery_failures_total",
+    "Failed delivery attempts by failure class.",
+    ("channel", "class"),
+)
+RETRIES = Counter(
+    "concernbot_delivery_retries_total", "Deliveries scheduled to be tried again.", ("channel",)
+)
+RECOVERIES = Counter(
+    "concernbot_delivery_recoveries_total",
+    "Delivery outages that ended with a message delivered.",
+    ("channel",),
+)
+OUTAGE = Gauge(
+    "concernbot_delivery_outage", "1 while deliveries on the channel are failing.", ("channel",)
+)
+FAILING_SINCE = Gauge(
+    "concernbot_delivery_failing_since_seconds",
+    "Unix time of the current outage's first failure (0: none).",
+    ("channel",),
+)
+WAITING = Gauge(
+    "concernbot_delivery_messages_waiting",
+    "Messages that failed in the current outage and wait to be tried again.",
+    ("channel",),
+)
+REGISTRY = (
+    UPDATES,
+    TURN_SECONDS,
+    DELIVERIES,
+    DELIVERY_SECONDS,
+    FAILURES,
+    RETRIES,
+    RECOVERIES,
+    OUTAGE,
+    FAILING_SINCE,
+    WAITING,
+)
 
 
 def render(gauges: dict[str, tuple[str, float]]) -> str:
     """The whole registry plus ``gauges`` (name -> (help, value)) in the text format."""
     lines: list[str] = []
-    for metric in (UPDATES, TURN_SECONDS, DELIVERIES, DELIVERY_SECONDS):
+    for metric in REGISTRY:
         lines += metric.render()
     for name, (help_text, value) in sorted(gauges.items()):
         lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value}"]

@@ -14,31 +14,15 @@ from typing import Any
 from bot import metrics
 from bot.clock import Clock
 from bot.config import OutboxSettings
-from bot.delivery import (
-    DeliveryError,
-    Outlet,
-    Progress,
-    Rejected,
-    RetryLater,
-    Unreachable,
-    tracking,
-)
+from bot.delivery import Outlet, Progress, tracking
+from bot.delivery_health import DeliveryHealth
 from bot.events import Address
 from bot.replies import Outgoing, Reply
+from bot.retry_policy import judge
 from bot.storage.outbox import LEASE, OutboxItem
 from bot.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-
-MIN_WAIT = 0.5
-
-
-def backoff_seconds(
-    attempts: int, settings: OutboxSettings, jitter: Callable[[], float] = random.random
-) -> float:
-    """Exponential backoff with jitter: base·2^(attempts-1), ×0.5–1.5, capped."""
-    raw = settings.base_backoff_seconds * (2 ** max(attempts - 1, 0))
-    return float(min(raw * (0.5 + jitter()), settings.max_backoff_seconds))
 
 
 class Deliverer:
@@ -52,6 +36,7 @@ class Deliverer:
         settings: OutboxSettings,
         address: str | None = None,
         jitter: Callable[[], float] = random.random,
+        health: DeliveryHealth | None = None,
     ) -> None:
         self._uow = uow
         self._outlets = dict(outlets)
@@ -59,6 +44,9 @@ class Deliverer:
         self._settings = settings
         self._address = address
         self._jitter = jitter
+        self._health = health or DeliveryHealth(settings.outage_report_seconds)
+        for channel in self._outlets:
+            self._health.watch(channel)
         self._wake = asyncio.Event()
         self._stopping = False
         self._running = False
@@ -217,34 +205,21 @@ class Deliverer:
         ``follow``) the recipient's next message, claimed as this one was settled."""
         outlet = self._outlets[item.reply.to.channel]
         attempts = item.attempts + 1
-        now = self._clock.now()
         done = item.reply.parts_sent if isinstance(item.reply, Reply) else ()
         progress = Progress(done, lambda ids: self._note_parts(item, ids))
         try:
             reply = await self._placed(item.reply)
             with tracking(progress):
                 posted_id = await outlet.send(reply)
-        except RetryLater as error:
-            await self._settle(
-                item,
-                "retry",
-                attempts - 1,
-                # At least a moment: a zero wait would be claimed again in this same pass.
-                now + timedelta(seconds=max(error.retry_after, MIN_WAIT)),
-                "rate_limited",
-            )
-        except Unreachable:
-            log.warning("outbox %s: recipient unreachable on %s", item.id, outlet.name)
-            await self._settle(item, "dead", attempts, None, "unreachable")
-            await self._mark_unreachable(item.reply.to)
-        except Rejected:
-            log.warning("outbox %s: rejected by %s", item.id, outlet.name)
-            await self._settle(item, "dead", attempts, None, "rejected")
-        except (TimeoutError, DeliveryError, OSError) as error:
-            await self._failed(item, attempts, type(error).__name__)
         except Exception as error:
-            log.error("outbox %s: unexpected %s", item.id, type(error).__name__)
-            await self._failed(item, attempts, type(error).__name__)
+            verdict = judge(error, attempts, self._settings, item.id, outlet.name, self._jitter)
+            failed_at = self._clock.now()  # a wait counts from the answer, not the request
+            self._health.failed(outlet.name, item.id, verdict, failed_at)
+            retry = verdict.outcome == "retry"
+            later = failed_at + timedelta(seconds=verdict.delay) if retry else None
+            await self._settle(item, verdict.outcome, verdict.attempts, later, verdict.error)
+            if verdict.unreachable:
+                await self._mark_unreachable(item.reply.to)
         else:
             parts = tuple(progress.ids) or ((posted_id,) if posted_id else ())
             following = await self._settle(
@@ -274,15 +249,6 @@ class Deliverer:
         key = "ts" if reply.extra.get("replace") else "thread_ts"
         return dataclasses.replace(reply, extra={**reply.extra, key: found})
 
-    async def _failed(self, item: OutboxItem, attempts: int, error: str) -> None:
-        if attempts >= self._settings.max_attempts:
-            log.error("outbox %s: dead letter after %d attempts (%s)", item.id, attempts, error)
-            await self._settle(item, "dead", attempts, None, error[:64])
-            return
-        delay = max(backoff_seconds(attempts, self._settings, self._jitter), MIN_WAIT)
-        when = self._clock.now() + timedelta(seconds=delay)
-        await self._settle(item, "retry", attempts, when, error[:64])
-
     async def _settle(
         self,
         item: OutboxItem,
@@ -302,6 +268,7 @@ class Deliverer:
         following: list[OutboxItem] = []
         metrics.DELIVERIES.inc(channel, outcome)
         if outcome == "sent":
+            self._health.delivered(channel, item.id, self._clock.now())
             waited = (self._clock.now() - item.created_at).total_seconds()
             metrics.DELIVERY_SECONDS.observe(max(waited, 0.0))
         # That a message was sent may be lost in a power cut (it would be sent again); that it

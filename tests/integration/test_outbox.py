@@ -15,8 +15,9 @@ from bot.bootstrap import App
 from bot.config import OutboxSettings, Settings
 from bot.delivery import DeliveryError, Rejected, RetryLater, Unreachable
 from bot.events import Address, ChoiceMade, Sender, parse_text
-from bot.outbox import Deliverer, backoff_seconds
+from bot.outbox import Deliverer
 from bot.replies import Outgoing, Reply
+from bot.retry_policy import backoff_seconds
 from bot.storage.outbox import LEASE
 from bot.storage.tables import outbox
 from bot.testing import Chat, FakeClock, RecordingOutlet, join, start_app
