@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from adapters.health import gauges, health_report
 from adapters.http import HttpServer
 from adapters.ratelimit import SendLimiter
 from adapters.shared_budget import slack_limiter, telegram_limiter
@@ -22,6 +23,7 @@ from bot.leadership import Leadership, lead
 from bot.metrics import render as render_metrics
 from bot.outbox import Deliverer
 from bot.scheduler import Scheduler
+from bot.storage.health import StorageHealth
 
 if TYPE_CHECKING:
     # Imported where a channel is configured: each library takes a tenth of a second or more
@@ -56,6 +58,7 @@ class Service:
         self._telegram_limiter = telegram_limiter
         self._slack_limiter = slack_limiter
         self.app: App | None = None
+        self.storage: StorageHealth | None = None
         self.telegram: TelegramAdapter | None = None
         self.slack: SlackAdapter | None = None
         self.deliverer: Deliverer | None = None
@@ -79,6 +82,7 @@ class Service:
             lap = now
 
         self.app = app = await bootstrap(self.settings, self._clock, self._cipher, self._environ)
+        self.storage = StorageHealth(app.engine)
         phase("storage")
         outlets: dict[str, Outlet] = {}
         token = self._environ.get(self.settings.telegram.token_env, "")
@@ -184,56 +188,18 @@ class Service:
                 await self.slack.stop()
         if self.http is not None:
             await self.http.stop()
+        if self.storage is not None:
+            await self.storage.close()
         if self.app is not None:
             await self.app.close()
 
     async def metrics(self) -> str:
         """The Prometheus text exposition, with the outbox gauges read now."""
-        report = await self.health()
-        gauges = {
-            "concernbot_outbox_backlog": (
-                "Messages waiting for delivery.",
-                float(report.get("outbox_backlog", 0)),
-            ),
-            "concernbot_dead_letters": (
-                "Messages that could not be delivered.",
-                float(report.get("dead_letters", 0)),
-            ),
-            "concernbot_scheduler_leader": (
-                "1 when this instance runs the scheduled jobs.",
-                1.0 if report.get("scheduler_leader") else 0.0,
-            ),
-        }
-        return render_metrics(gauges)
+        return render_metrics(gauges(await self.health()))
 
     async def health(self) -> dict[str, Any]:
-        """Ready (started, not stopping), database reachable, outbox backlog, dead letters."""
-        if self.app is None:
-            return {"ok": False, "ready": False}
-        try:
-            async with self.app.uow() as uow:
-                backlog = await uow.outbox.pending_count()
-                dead = await uow.outbox.dead_count()
-        except Exception as error:
-            return {"ok": False, "ready": self.ready, "database": type(error).__name__}
-        report: dict[str, Any] = {
-            "ready": self.ready,
-            "scheduler_leader": self.leadership is not None
-            and self.leadership.leading
-            and self.scheduler is not None
-            and self.scheduler.running,
-            "ok": True,
-            "database": "ok",
-            "outbox_backlog": backlog,
-            "dead_letters": dead,
-        }
-        warnings = [f"{dead} message(s) could not be delivered (dead letters)"] if dead else []
-        for adapter in (self.telegram, self.slack):
-            # What a channel says an operator must fix (an alert channel that lacks the bot).
-            warnings += getattr(adapter, "health_warnings", list)()
-        if warnings:
-            report["warnings"] = warnings
-        return report
+        """The /healthz report (see adapters.health): answered at once, whatever storage does."""
+        return await health_report(self)
 
 
 async def serve_until_signal(settings: Settings, environ: Mapping[str, str]) -> int:
