@@ -106,11 +106,14 @@ class StorageHealth:
             return await connection.run_sync(_read)
 
     async def close(self) -> None:
-        """Let a read in hand finish; close the reader's connections."""
-        if self._probe is not None:
-            await asyncio.wait({self._probe})
-            if not self._probe.cancelled():
-                self._probe.exception()  # seen: not logged as never retrieved
+        """Drop a read still in hand (one on a thread ends within its busy timeout); close the
+        reader's connections."""
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            probe.cancel()
+            await asyncio.wait({probe})
+            if not probe.cancelled():
+                probe.exception()  # seen: not logged as never retrieved
         if self._reader is not None:
             self._reader.dispose()
 
