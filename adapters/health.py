@@ -11,9 +11,9 @@ if TYPE_CHECKING:
 async def health_report(service: Service) -> dict[str, Any]:
     """Ready (started, not stopping), storage (what it waits on), the outbox backlog, dead
     letters, leadership, and what an operator must fix."""
-    if service.app is None or service.storage is None:
+    if service.app is None:
         return {"ok": False, "ready": False}
-    storage = await service.storage.report()
+    storage = await service.app.storage.report()
     leadership, scheduler = service.leadership, service.scheduler
     report: dict[str, Any] = {
         "ready": service.ready,

@@ -23,7 +23,6 @@ from bot.leadership import Leadership, lead
 from bot.metrics import render as render_metrics
 from bot.outbox import Deliverer
 from bot.scheduler import Scheduler
-from bot.storage.health import StorageHealth
 
 if TYPE_CHECKING:
     # Imported where a channel is configured: each library takes a tenth of a second or more
@@ -58,7 +57,6 @@ class Service:
         self._telegram_limiter = telegram_limiter
         self._slack_limiter = slack_limiter
         self.app: App | None = None
-        self.storage: StorageHealth | None = None
         self.telegram: TelegramAdapter | None = None
         self.slack: SlackAdapter | None = None
         self.deliverer: Deliverer | None = None
@@ -82,7 +80,6 @@ class Service:
             lap = now
 
         self.app = app = await bootstrap(self.settings, self._clock, self._cipher, self._environ)
-        self.storage = StorageHealth(app.engine)
         phase("storage")
         outlets: dict[str, Outlet] = {}
         token = self._environ.get(self.settings.telegram.token_env, "")
@@ -188,8 +185,6 @@ class Service:
                 await self.slack.stop()
         if self.http is not None:
             await self.http.stop()
-        if self.storage is not None:
-            await self.storage.close()
         if self.app is not None:
             await self.app.close()
 

@@ -15,13 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.lock_wait import WAITS, WRITE_LOCK, LockWaits
 from bot.storage.outbox import DEAD, PENDING
 from bot.storage.tables import outbox
+from bot.storage.uow import UnitOfWorkFactory
 
 PROBE_TIMEOUT = 0.5
 """Seconds a report waits for the counts before it says what it waits on."""
@@ -40,29 +41,22 @@ class Counts:
     dead: int
 
 
-def _read(connection: Connection) -> Counts:
-    return Counts(
-        int(connection.execute(_BACKLOG).scalar_one()),
-        int(connection.execute(_DEAD).scalar_one()),
-    )
-
-
 class StorageHealth:
     """Reads the counts for /healthz and says what storage waits on; ``close()`` at the end."""
 
     def __init__(
         self,
-        engine: AsyncEngine,
+        uow: UnitOfWorkFactory,
         waits: LockWaits = WAITS,
         timeout: float = PROBE_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._engine = engine
+        self._uow = uow
         self._waits = waits
         self._timeout = timeout
         self._clock = clock
-        self.backend = engine.dialect.name
-        self._reader = _sqlite_reader(engine)
+        self.backend = uow.engine.dialect.name
+        self._reader = _sqlite_reader(uow.engine)
         self._probe: asyncio.Task[Counts] | None = None
         self._probe_since = 0.0
         self._last: Counts | None = None
@@ -102,8 +96,10 @@ class StorageHealth:
         reader = self._reader
         if reader is not None:
             return await asyncio.get_running_loop().run_in_executor(None, _read_with, reader)
-        async with self._engine.connect() as connection:
-            return await connection.run_sync(_read)
+        # PostgreSQL (no writer to wait for), or SQLite in memory (one process: no other
+        # process's lock; the writer's turn keeps it off a transaction in hand).
+        async with self._uow() as uow:
+            return Counts(await uow.outbox.pending_count(), await uow.outbox.dead_count())
 
     async def close(self) -> None:
         """Drop a read still in hand (one on a thread ends within its busy timeout); close the
@@ -124,7 +120,10 @@ def _waiting(on: str, seconds: float, stalled: bool = True) -> dict[str, Any]:
 
 def _read_with(engine: Engine) -> Counts:
     with engine.connect() as connection:
-        return _read(connection)
+        return Counts(
+            int(connection.execute(_BACKLOG).scalar_one()),
+            int(connection.execute(_DEAD).scalar_one()),
+        )
 
 
 def _sqlite_reader(engine: AsyncEngine) -> Engine | None:

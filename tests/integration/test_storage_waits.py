@@ -114,7 +114,7 @@ async def test_storage_health_reads_the_counts_and_reports_a_long_wait_for_the_l
 ) -> None:
     now = [100.0]
     waits = LockWaits(lambda: now[0])
-    health = StorageHealth(app.engine, waits)
+    health = StorageHealth(app.uow, waits)
     backend = app.engine.dialect.name
     try:
         assert await health.report() == {
@@ -159,7 +159,8 @@ async def test_storage_health_says_it_waits_for_a_postgresql_that_does_not_answe
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     engine = create_engine(f"postgresql+psycopg://bot@127.0.0.1:{port}/concernbot")
-    health = StorageHealth(engine, LockWaits(), timeout=0.1)
+    factory = UnitOfWorkFactory(engine, fixed_cipher())
+    health = StorageHealth(factory, LockWaits(), timeout=0.1)
     try:
         first = await asyncio.wait_for(health.report(), 1.0)
         second = await asyncio.wait_for(health.report(), 1.0)
