@@ -83,10 +83,11 @@ class StorageHealth:
         if probe.done():
             self._probe = None
         locked = self._waits.longest()
-        if locked is not None:
-            storage |= _waiting(WRITE_LOCK, locked, locked >= STALLED_AFTER)
+        if locked is not None:  # the likelier cause of a slow read, too: said instead
+            stalled = locked >= STALLED_AFTER
+            storage |= _waiting(WRITE_LOCK, locked, ok=storage["ok"] and not stalled)
             storage["waiters"] = self._waits.waiters
-            database = "waiting" if not storage["ok"] else database
+            database = "waiting" if stalled and database == "ok" else database
         report: dict[str, Any] = {"ok": storage["ok"], "database": database, "storage": storage}
         if self._last is not None:
             report |= {"outbox_backlog": self._last.backlog, "dead_letters": self._last.dead}
@@ -114,8 +115,8 @@ class StorageHealth:
             self._reader.dispose()
 
 
-def _waiting(on: str, seconds: float, stalled: bool = True) -> dict[str, Any]:
-    return {"ok": not stalled, "waiting": on, "for_seconds": round(seconds, 1)}
+def _waiting(on: str, seconds: float, ok: bool = False) -> dict[str, Any]:
+    return {"ok": ok, "waiting": on, "for_seconds": round(seconds, 1)}
 
 
 def _read_with(engine: Engine) -> Counts:

@@ -178,3 +178,24 @@ async def test_storage_health_says_it_waits_for_a_postgresql_that_does_not_answe
         assert "outbox_backlog" not in report
     # The same read, waited for again: not a second connection attempt piling up.
     assert second["storage"]["for_seconds"] > first["storage"]["for_seconds"]
+
+
+@pytest.mark.sqlite_only
+async def test_a_failed_read_stays_not_ok_while_a_short_wait_for_the_lock_is_reported(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}/empty.db")  # no outbox table: the read fails
+    factory = UnitOfWorkFactory(engine, fixed_cipher())
+    waits = LockWaits(lambda: 0.0)
+    health = StorageHealth(factory, waits)
+    waits.begin()
+    try:
+        report = await health.report()
+    finally:
+        await health.close()
+        factory.dispose()
+        await engine.dispose()
+    assert report["ok"] is False
+    assert report["database"] == "OperationalError"
+    assert report["storage"]["ok"] is False
+    assert report["storage"]["waiting"] == WRITE_LOCK
