@@ -24,8 +24,9 @@ from bot.storage.outbox import DEAD, PENDING
 from bot.storage.tables import outbox
 from bot.storage.uow import UnitOfWorkFactory
 
-PROBE_TIMEOUT = 0.5
-"""Seconds a report waits for the counts before it says what it waits on."""
+PROBE_TIMEOUT = 0.8
+"""Seconds a report waits for the counts before it says what it waits on (within the second
+/healthz answers in, with room for a loaded machine)."""
 STALLED_AFTER = 1.0
 """Seconds of waiting for the write lock after which storage is reported not ok (shorter waits
 are processes sharing the file taking turns)."""
