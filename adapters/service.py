@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from adapters.health import gauges, health_report
 from adapters.http import HttpServer
 from adapters.ratelimit import SendLimiter
 from adapters.shared_budget import slack_limiter, telegram_limiter
@@ -189,51 +190,11 @@ class Service:
 
     async def metrics(self) -> str:
         """The Prometheus text exposition, with the outbox gauges read now."""
-        report = await self.health()
-        gauges = {
-            "concernbot_outbox_backlog": (
-                "Messages waiting for delivery.",
-                float(report.get("outbox_backlog", 0)),
-            ),
-            "concernbot_dead_letters": (
-                "Messages that could not be delivered.",
-                float(report.get("dead_letters", 0)),
-            ),
-            "concernbot_scheduler_leader": (
-                "1 when this instance runs the scheduled jobs.",
-                1.0 if report.get("scheduler_leader") else 0.0,
-            ),
-        }
-        return render_metrics(gauges)
+        return render_metrics(gauges(await self.health()))
 
     async def health(self) -> dict[str, Any]:
-        """Ready (started, not stopping), database reachable, outbox backlog, dead letters."""
-        if self.app is None:
-            return {"ok": False, "ready": False}
-        try:
-            async with self.app.uow() as uow:
-                backlog = await uow.outbox.pending_count()
-                dead = await uow.outbox.dead_count()
-        except Exception as error:
-            return {"ok": False, "ready": self.ready, "database": type(error).__name__}
-        report: dict[str, Any] = {
-            "ready": self.ready,
-            "scheduler_leader": self.leadership is not None
-            and self.leadership.leading
-            and self.scheduler is not None
-            and self.scheduler.running,
-            "ok": True,
-            "database": "ok",
-            "outbox_backlog": backlog,
-            "dead_letters": dead,
-        }
-        warnings = [f"{dead} message(s) could not be delivered (dead letters)"] if dead else []
-        for adapter in (self.telegram, self.slack):
-            # What a channel says an operator must fix (an alert channel that lacks the bot).
-            warnings += getattr(adapter, "health_warnings", list)()
-        if warnings:
-            report["warnings"] = warnings
-        return report
+        """The /healthz report (see adapters.health): answered at once, whatever storage does."""
+        return await health_report(self)
 
 
 async def serve_until_signal(settings: Settings, environ: Mapping[str, str]) -> int:

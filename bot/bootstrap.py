@@ -17,6 +17,7 @@ from bot.crypto import Cipher, KeyringError, load_key_ring
 from bot.events import Address
 from bot.flows import Flow
 from bot.storage.engine import create_engine
+from bot.storage.health import StorageHealth
 from bot.storage.migrate import upgrade
 from bot.storage.tables import members
 from bot.storage.uow import UnitOfWorkFactory
@@ -75,9 +76,15 @@ class App:
     clock: Clock
     outbox_changed: Signal
     feeds: dict[str, tuple[Address, ...]] = field(default_factory=dict)
+    storage: StorageHealth = field(init=False)
+    """Storage's part of the health report."""
+
+    def __post_init__(self) -> None:
+        self.storage = StorageHealth(self.uow)
 
     async def close(self) -> None:
         """Dispose of the database engines."""
+        await self.storage.close()
         self.uow.dispose()
         await self.engine.dispose()
 

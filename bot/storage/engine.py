@@ -11,9 +11,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.storage import sqlite_inline
+from bot.storage.lock_wait import IN_PLACE_BUSY_MS
 
-BUSY_TIMEOUT = 30
-"""Seconds a SQLite connection waits for another process's write lock."""
+BUSY_TIMEOUT = IN_PLACE_BUSY_MS / 1000
+"""Seconds SQLite's own busy handler waits for another process's write lock, inside the call
+and so on the event loop: a few milliseconds. Longer waits are asynchronous (see
+bot.storage.lock_wait)."""
 
 
 def create_engine(url: str, echo: bool = False) -> AsyncEngine:
@@ -60,16 +63,15 @@ def _tune_sqlite(engine: Engine, synchronous: str = "FULL", direct: bool = False
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={IN_PLACE_BUSY_MS}")
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
+
+    if direct:
+        return  # the unit of work begins it, waiting for the lock the asyncio way
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front, so two processes never deadlock
-        # upgrading a read lock; SQLite's busy timeout then queues the second writer.
-        if direct:
-            # Straight to sqlite3 (a third of the cost of a statement through SQLAlchemy).
-            connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
-        else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # upgrading a read lock; the in-place driver waits for another process's lock.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

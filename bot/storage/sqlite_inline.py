@@ -6,7 +6,8 @@ and hands the result back through the event loop: about a third of a millisecond
 statement here, ten times the statement itself. This driver serves the asyncio engine (startup,
 migrations, operator tools, and what tests read directly); units of work go further still and
 use a synchronous connection in place (see bot.storage.statements). Long queries hold the loop
-for their duration; a commit, which waits for the disk, runs on a worker thread.
+for their duration; a commit, which waits for the disk, runs on a worker thread; another
+process's write lock is waited for with asyncio sleeps (see bot.storage.lock_wait).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     SQLiteDialect_aiosqlite,
 )
 from sqlalchemy.util import await_
+
+from bot.storage.lock_wait import after_busy, is_busy
 
 DRIVER = "concernbot_inline"
 """The driver name in a URL: ``sqlite+concernbot_inline:///path``."""
@@ -71,8 +74,15 @@ class InlineCursor:
         self._cursor.arraysize = value
 
     async def execute(self, sql: str, parameters: Any = ()) -> InlineCursor:
-        """Run one statement."""
-        self._cursor.execute(sql, parameters)
+        """Run one statement; one that starts its own transaction waits (the asyncio way)
+        while another process holds the write lock."""
+        cursor = self._cursor
+        try:
+            cursor.execute(sql, parameters)
+        except sqlite3.OperationalError as error:
+            if cursor.connection.in_transaction or not is_busy(error):
+                raise
+            await after_busy(lambda: cursor.execute(sql, parameters))
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> InlineCursor:
