@@ -18,7 +18,9 @@ from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.crypto import Cipher
 from bot.delivery import Outlet
+from bot.instances import Instance
 from bot.leadership import Leadership, lead
+from bot.metrics import health_gauges
 from bot.metrics import render as render_metrics
 from bot.outbox import Deliverer
 from bot.scheduler import Scheduler
@@ -59,6 +61,7 @@ class Service:
         self.telegram: TelegramAdapter | None = None
         self.slack: SlackAdapter | None = None
         self.deliverer: Deliverer | None = None
+        self.instance: Instance | None = None
         self.http: HttpServer | None = None
         self._worker: asyncio.Task[None] | None = None
         self.scheduler: Scheduler | None = None
@@ -107,6 +110,9 @@ class Service:
         self.deliverer = Deliverer(app.uow, outlets, app.clock, self.settings.outbox)
         app.outbox_changed.connect(self.deliverer.wake)
         app.bot.send_replies_with(self.deliverer)
+        # Before the first pass: a crashed process's claims are let go, so it sends them.
+        self.instance = Instance(app.uow, app.clock)
+        await self.instance.start(self.deliverer.hand)
         self._worker = asyncio.create_task(self.deliverer.run())
         phase("adapters")
         if self.telegram is not None:
@@ -184,27 +190,14 @@ class Service:
                 await self.slack.stop()
         if self.http is not None:
             await self.http.stop()
+        if self.instance is not None:
+            await self.instance.stop()
         if self.app is not None:
             await self.app.close()
 
     async def metrics(self) -> str:
         """The Prometheus text exposition, with the outbox gauges read now."""
-        report = await self.health()
-        gauges = {
-            "concernbot_outbox_backlog": (
-                "Messages waiting for delivery.",
-                float(report.get("outbox_backlog", 0)),
-            ),
-            "concernbot_dead_letters": (
-                "Messages that could not be delivered.",
-                float(report.get("dead_letters", 0)),
-            ),
-            "concernbot_scheduler_leader": (
-                "1 when this instance runs the scheduled jobs.",
-                1.0 if report.get("scheduler_leader") else 0.0,
-            ),
-        }
-        return render_metrics(gauges)
+        return render_metrics(health_gauges(await self.health()))
 
     async def health(self) -> dict[str, Any]:
         """Ready (started, not stopping), database reachable, outbox backlog, dead letters."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 LatencyBuckets = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -91,3 +92,21 @@ def render(gauges: dict[str, tuple[str, float]]) -> str:
     for name, (help_text, value) in sorted(gauges.items()):
         lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value}"]
     return "\n".join(lines) + "\n"
+
+
+def health_gauges(report: Mapping[str, Any]) -> dict[str, tuple[str, float]]:
+    """The gauges read from a running bot's health report: backlog, dead letters, leader."""
+    return {
+        "concernbot_outbox_backlog": (
+            "Messages waiting for delivery.",
+            float(report.get("outbox_backlog", 0)),
+        ),
+        "concernbot_dead_letters": (
+            "Messages that could not be delivered.",
+            float(report.get("dead_letters", 0)),
+        ),
+        "concernbot_scheduler_leader": (
+            "1 when this instance runs the scheduled jobs.",
+            1.0 if report.get("scheduler_leader") else 0.0,
+        ),
+    }
