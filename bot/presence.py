@@ -110,7 +110,11 @@ class Presence:
             self._fd = None
         if self._connection is not None:
             with contextlib.suppress(Exception):
-                await self._connection.close()  # the session's advisory locks go with it
+                # Unlocked, not merely closed: the pool would keep the session, and its lock.
+                await self._connection.execute(_UNLOCK, self._key(self.instance))
+                await self._connection.commit()
+            with contextlib.suppress(Exception):
+                await self._connection.close()
             self._connection = None
 
     async def _free_advisory(self, others: set[int]) -> set[int]:
