@@ -109,10 +109,15 @@ class Instance:
         while True:
             await asyncio.sleep(every)
             try:
-                await self.presence.still_held()
                 await self.renew(hand)
             except Exception as error:
                 log.warning("renewing this instance's claims failed: %s", type(error).__name__)
+            try:
+                await self.presence.still_held()
+            except Exception as error:
+                log.warning(
+                    "this instance's lock could not be taken again: %s", type(error).__name__
+                )
 
     async def stop(self) -> None:
         """Stop renewing and let the lock go (once nothing is being sent any more)."""

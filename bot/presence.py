@@ -7,6 +7,7 @@ server drops it with the connection); on an SQLite file it is an exclusive lock 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import logging
@@ -61,13 +62,10 @@ class Presence:
             self._connection = connection
         elif self._directory is not None and self._fd is None:
             self._directory.mkdir(mode=0o700, exist_ok=True)
-            fd = os.open(self._path(self.instance), os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                raise InstanceTaken(f"instance id {self.instance} is in use") from None
-            self._fd = fd
+            self._fd = await self._lock_file(self._path(self.instance))
+            for stale in self._directory.glob("*.lock"):
+                if stale.stem.isdecimal() and int(stale.stem) != self.instance:
+                    self._free_file(int(stale.stem))  # removes the file of a killed process
 
     async def still_held(self) -> bool:
         """True while the lock is held; a lost PostgreSQL connection is noticed (and the lock
@@ -143,6 +141,24 @@ class Presence:
             return True
         finally:
             os.close(fd)
+
+    async def _lock_file(self, path: Path) -> int:
+        """Create and lock ``path``; again if another start removed it as we took it (our
+        lock would then be on a file no one else can find), or held it for a moment to see
+        whether it was left by a killed process."""
+        for _ in range(100):
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                await asyncio.sleep(0.01)
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                    return fd
+            os.close(fd)
+        raise InstanceTaken(f"instance id {self.instance} is in use")
 
     def _path(self, instance: int) -> Path:
         assert self._directory is not None

@@ -218,3 +218,23 @@ async def test_a_send_held_by_a_429_longer_than_the_lease_keeps_its_claim_and_go
     assert await second.deliver_due() == 0
 
     assert sent == [("waiting", "waits its turn"), ("waiting", "told to wait")]
+
+
+@pytest.mark.sqlite_only
+async def test_a_start_removes_the_lock_files_killed_processes_left_and_no_live_ones(
+    running: list[Running], tmp_path: Path
+) -> None:
+    live, starting, _ = running
+    await live.instance.start()
+    directory = tmp_path / "instances.db.instances"
+    left = directory / "123.lock"
+    left.touch()  # a process that was killed: its file stays, its lock went with it
+
+    await starting.instance.start()
+
+    assert not left.exists()
+    assert sorted(p.name for p in directory.iterdir()) == sorted(
+        f"{r.instance.id}.lock" for r in (live, starting)
+    )
+    await starting.instance.stop()
+    assert [p.name for p in directory.iterdir()] == [f"{live.instance.id}.lock"]
