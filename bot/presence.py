@@ -15,7 +15,8 @@ import os
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ class Presence:
             if engine.dialect.name == "sqlite" and database and database != ":memory:"
             else None
         )
+        # Outside the engine's pool: held for as long as the instance runs, a pooled one would
+        # leave the pool a connection short under load (and closing it would not unlock).
+        self._own = create_async_engine(engine.url, poolclass=NullPool) if self._postgres else None
         self._connection: AsyncConnection | None = None
         self._fd: int | None = None
 
@@ -49,7 +53,8 @@ class Presence:
         if self._postgres:
             if self._connection is not None:
                 return
-            connection = await self._engine.connect()
+            assert self._own is not None
+            connection = await self._own.connect()
             try:
                 got = (await connection.execute(_TRY, self._key(self.instance))).scalar_one()
                 await connection.commit()
@@ -108,12 +113,10 @@ class Presence:
             self._fd = None
         if self._connection is not None:
             with contextlib.suppress(Exception):
-                # Unlocked, not merely closed: the pool would keep the session, and its lock.
-                await self._connection.execute(_UNLOCK, self._key(self.instance))
-                await self._connection.commit()
-            with contextlib.suppress(Exception):
-                await self._connection.close()
+                await self._connection.close()  # not pooled: the session, and its lock, end
             self._connection = None
+        if self._own is not None:
+            await self._own.dispose()
 
     async def _free_advisory(self, others: set[int]) -> set[int]:
         free = set()
