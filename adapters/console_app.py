@@ -18,6 +18,7 @@ from bot.bootstrap import App, bootstrap
 from bot.config import Settings
 from bot.events import InboundEvent
 from bot.i18n import normalise_language
+from bot.instances import Instance
 from bot.leadership import Leadership, lead
 from bot.model import Role
 from bot.outbox import Deliverer
@@ -71,6 +72,7 @@ async def run_console(settings: Settings, role: Role, user: str, language: str |
     """Chat as ``user`` until end of input; messages for that user print as they arrive."""
     settings = tryout_settings(settings)
     app = await bootstrap(settings)
+    instance = Instance(app.uow, app.clock)
     try:
         adapter = ConsoleAdapter(user, language=language)
         async with app.uow() as uow:
@@ -90,20 +92,21 @@ async def run_console(settings: Settings, role: Role, user: str, language: str |
                 return 2
             # This terminal is the only one delivering to its user: messages a killed run had
             # claimed but not finished are shown now, not after their lease runs out.
-            await uow.outbox.release(adapter.name, adapter.sender.address.user_id)
+            await uow.claims.release_recipient(adapter.name, adapter.sender.address.user_id)
             if language is not None and member.id is not None and member.language != language:
                 await uow.members.set_language(member.id, language)
             if new and settings.console.tryout and role is Role.COORDINATOR:
                 assert member.id is not None
                 await uow.members.set_backup(member.id, True)
             await uow.commit()
-        return await _chat(app, settings, adapter, role, user)
+        return await _chat(app, instance, settings, adapter, role, user)
     finally:
+        await instance.stop()
         await app.close()
 
 
 async def _chat(
-    app: App, settings: Settings, adapter: ConsoleAdapter, role: Role, user: str
+    app: App, instance: Instance, settings: Settings, adapter: ConsoleAdapter, role: Role, user: str
 ) -> int:
     deliverer = Deliverer(
         app.uow,
@@ -114,6 +117,9 @@ async def _chat(
     )
     app.outbox_changed.connect(deliverer.wake)
     app.bot.send_replies_with(deliverer)
+    # Terminals side by side hold locks of their own: a killed one's claims are let go here,
+    # a live one's are not.
+    await instance.start(deliverer.hand)
     worker = asyncio.create_task(deliverer.run())
     scheduler: Scheduler | None = None
     leadership: Leadership | None = None

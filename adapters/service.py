@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.crypto import Cipher
 from bot.delivery import Outlet
+from bot.instances import Instance
 from bot.leadership import Leadership, lead
 from bot.metrics import render as render_metrics
 from bot.outbox import Deliverer
@@ -60,6 +61,7 @@ class Service:
         self.telegram: TelegramAdapter | None = None
         self.slack: SlackAdapter | None = None
         self.deliverer: Deliverer | None = None
+        self.instance: Instance | None = None
         self.http: HttpServer | None = None
         self._worker: asyncio.Task[None] | None = None
         self.scheduler: Scheduler | None = None
@@ -108,6 +110,9 @@ class Service:
         self.deliverer = Deliverer(app.uow, outlets, app.clock, self.settings.outbox)
         app.outbox_changed.connect(self.deliverer.wake)
         app.bot.send_replies_with(self.deliverer)
+        # Before the first pass: a crashed process's claims are let go, so it sends them.
+        self.instance = Instance(app.uow, app.clock)
+        await self.instance.start(self.deliverer.hand)
         self._worker = asyncio.create_task(self.deliverer.run())
         phase("adapters")
         if self.telegram is not None:
@@ -185,6 +190,8 @@ class Service:
                 await self.slack.stop()
         if self.http is not None:
             await self.http.stop()
+        if self.instance is not None:
+            await self.instance.stop()
         if self.app is not None:
             await self.app.close()
 

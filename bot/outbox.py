@@ -17,6 +17,7 @@ from bot.config import OutboxSettings
 from bot.delivery import Outlet, Progress, tracking
 from bot.delivery_health import DeliveryHealth
 from bot.events import Address
+from bot.instances import Hand
 from bot.replies import Outgoing, Reply
 from bot.retry_policy import judge
 from bot.storage.outbox import LEASE, OutboxItem
@@ -51,6 +52,7 @@ class Deliverer:
         self._stopping = False
         self._running = False
         self._pass = asyncio.Lock()
+        self.hand = Hand()  # what it has claimed and is sending: renewed by bot.instances
 
     def wake(self) -> None:
         """Tell the worker new messages were committed."""
@@ -85,8 +87,7 @@ class Deliverer:
                     # send; and once nothing is in flight, as a sent message may have let the
                     # same recipient's next one become due.
                     topping_up = full and room >= max(most // 2, 1)
-                    # New messages were committed meanwhile (a turn's reply, an alert): claim
-                    # them now rather than after everything in flight has been sent.
+                    # Committed meanwhile (a turn's reply, an alert): claimed now, not later.
                     woken = self._wake.is_set() and room > 0
                     stopped = self._running and self._stopping
                     if failure is None and not stopped and (topping_up or woken or not sending):
@@ -138,10 +139,8 @@ class Deliverer:
     async def pending(self) -> int:
         """How many messages still wait for this worker's outlets (and address)."""
         async with self._uow(urgent=True) as uow:
-            total = 0
-            for channel in self._outlets:
-                total += await uow.outbox.pending_count(channel, self._address)
-            return total
+            counts = [await uow.outbox.pending_count(c, self._address) for c in self._outlets]
+        return sum(counts)
 
     async def run(self) -> None:
         """Deliver until stopped, waking on ``wake()`` or every ``poll_seconds``."""
@@ -169,7 +168,8 @@ class Deliverer:
         handled = 0
         following: OutboxItem | None = item
         while following is not None:
-            _, following = await self._deliver_one(following)
+            with self.hand.holding((following.id,)):
+                _, following = await self._deliver_one(following)
             handled += 1
         return handled
 
@@ -184,17 +184,17 @@ class Deliverer:
         same recipient meanwhile. When one cannot be sent now, the rest are released to the
         worker, which sends them after it, keeping their order."""
         following: OutboxItem | None = None
-        for index, item in enumerate(items):
-            last = index == len(items) - 1
-            sent, following = await self._deliver_one(item, follow=last)
-            if not sent:
-                rest = [later.id for later in items[index + 1 :]]
-                if rest:
-                    async with self._uow(urgent=True) as uow:
-                        await uow.outbox.release_claims(rest)
-                        await uow.commit()
-                    self._wake.set()
-                return
+        with self.hand.holding(item.id for item in items):
+            for index, item in enumerate(items):
+                sent, following = await self._deliver_one(item, follow=index == len(items) - 1)
+                if not sent:
+                    rest = [later.id for later in items[index + 1 :]]
+                    if rest:
+                        async with self._uow(urgent=True) as uow:
+                            await uow.claims.release(rest)
+                            await uow.commit()
+                        self._wake.set()
+                    return
         if following is not None:
             await self._deliver(following)
 

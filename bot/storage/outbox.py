@@ -50,9 +50,10 @@ class OutboxItem:
 class OutboxRepository:
     """Adds, claims and settles outbox rows."""
 
-    def __init__(self, connection: Statements, cipher: Cipher) -> None:
+    def __init__(self, connection: Statements, cipher: Cipher, owner: int | None = None) -> None:
         self._c = connection
         self._cipher = cipher
+        self._owner = owner  # the running instance whose claims these are (bot.instances)
 
     async def add(
         self, reply: Outgoing, now: datetime, claimed_until: datetime | None = None
@@ -69,6 +70,7 @@ class OutboxRepository:
             "next_attempt_at": now,
             "created_at": now,
             "claimed_until": claimed_until,
+            "claimed_by": None if claimed_until is None else self._owner,
             "order_key": order_key(reply),
         }
         return new_id(await self._c.execute(_ADD, values))
@@ -77,14 +79,6 @@ class OutboxRepository:
         """True when a message to ``to`` is still pending (due, later, or being sent)."""
         values = {"channel": to.channel, "address": to.user_id}
         return (await self._c.execute(_WAITING, values)).first() is not None
-
-    async def release_claims(self, item_ids: list[int]) -> None:
-        """Drop the claims on these pending messages, so any worker may send them."""
-        await self._c.execute(
-            update(outbox)
-            .where(outbox.c.id.in_(item_ids), outbox.c.state == PENDING)
-            .values(claimed_until=None)
-        )
 
     async def claim(
         self,
@@ -102,6 +96,7 @@ class OutboxRepository:
             "until": now + lease,
             "most": limit,
             "only": address,
+            "by": self._owner,
         }
         rows = sorted(await self._c.execute(statement, values), key=lambda r: r.id)
         if not rows:
@@ -148,21 +143,6 @@ class OutboxRepository:
         if address is not None:
             query = query.where(outbox.c.address == address)
         return int((await self._c.execute(query)).scalar_one())
-
-    async def release(self, channel: str, address: str) -> int:
-        """Drop the leases on one recipient's pending messages, for a channel that only one
-        process delivers to (a terminal killed mid-send must not hold its chat for a lease)."""
-        result = await self._c.execute(
-            update(outbox)
-            .where(
-                outbox.c.state == PENDING,
-                outbox.c.channel == channel,
-                outbox.c.address == address,
-                outbox.c.claimed_until.is_not(None),
-            )
-            .values(claimed_until=None)
-        )
-        return int(result.rowcount or 0)
 
     async def dead_count(self) -> int:
         """How many messages were given up on."""
@@ -253,6 +233,9 @@ def _claim_statement(dialect: str, by_address: bool) -> Update:
     return (
         update(outbox)
         .where(outbox.c.id.in_(due.scalar_subquery()))
-        .values(claimed_until=bindparam("until", type_=outbox.c.claimed_until.type))
+        .values(
+            claimed_until=bindparam("until", type_=outbox.c.claimed_until.type),
+            claimed_by=bindparam("by", type_=Integer),
+        )
         .returning(*outbox.c)
     )

@@ -174,6 +174,8 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", Stamp, nullable=False),
     Column("claimed_until", Stamp, nullable=True),
+    # The running instance that holds the claim (see bot.instances); None before 0009.
+    Column("claimed_by", Integer, nullable=True),
     Column("created_at", Stamp, nullable=False),
     Column("sent_at", Stamp, nullable=True),
     Column("last_error", String(64), nullable=True),

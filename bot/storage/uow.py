@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from bot.crypto import Cipher
 from bot.storage.access_log import AccessLogRepository
 from bot.storage.attempts import AttemptCounter
+from bot.storage.claims import ClaimRepository, new_instance_id
 from bot.storage.concerns import ConcernRepository
 from bot.storage.dialog_states import DialogStateRepository
 from bot.storage.engine import in_place_engine
@@ -44,6 +45,7 @@ class UnitOfWork:
     questions: QuestionRepository
     access_log: AccessLogRepository
     outbox: OutboxRepository
+    claims: ClaimRepository
     invites: InviteRepository
     events: ProcessedEvents
     attempts: AttemptCounter
@@ -62,8 +64,10 @@ class UnitOfWork:
         in_place: SharedConnection | None = None,
         durable: bool = True,
         committer: Committer | None = None,
+        owner: int | None = None,
     ) -> None:
         self._engine = engine
+        self._owner = owner
         self._cipher = cipher
         self._writer = writer
         self._urgent = urgent
@@ -96,7 +100,8 @@ class UnitOfWork:
         self.dialogs = DialogStateRepository(c, cipher)
         self.questions = QuestionRepository(c, cipher)
         self.access_log = AccessLogRepository(c)
-        self.outbox = OutboxRepository(c, cipher)
+        self.outbox = OutboxRepository(c, cipher, self._owner)
+        self.claims = ClaimRepository(c)
         self.invites = InviteRepository(c)
         self.events = ProcessedEvents(c)
         self.attempts = AttemptCounter(c)
@@ -172,11 +177,13 @@ class UnitOfWork:
 
 
 class UnitOfWorkFactory:
-    """Makes units of work on one engine with one cipher."""
+    """Makes units of work on one engine with one cipher, for one running instance: the
+    outbox claims they make are recorded as its own (``owner``, random unless given)."""
 
-    def __init__(self, engine: AsyncEngine, cipher: Cipher) -> None:
+    def __init__(self, engine: AsyncEngine, cipher: Cipher, owner: int | None = None) -> None:
         self.engine = engine
         self.cipher = cipher
+        self.owner = new_instance_id() if owner is None else owner
         sqlite = engine.dialect.name == "sqlite"
         self._writer = WriterTurns() if sqlite else None
         twin = in_place_engine(engine)
@@ -193,7 +200,14 @@ class UnitOfWorkFactory:
         a message was sent (it would be sent again)."""
         in_place = self._in_place if durable else self._in_place_light
         return UnitOfWork(
-            self.engine, self.cipher, self._writer, urgent, in_place, durable, self.committer
+            self.engine,
+            self.cipher,
+            self._writer,
+            urgent,
+            in_place,
+            durable,
+            self.committer,
+            self.owner,
         )
 
     @property

@@ -35,7 +35,7 @@ from bot.storage.tables import metadata
 from bot.storage.uow import UnitOfWorkFactory
 from bot.testing import database_url, fixed_cipher
 
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 HEAD = REVISIONS[-1]
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 REFERENCE = "K7Q-M3X"
@@ -61,7 +61,9 @@ CREATED = {
     "0006": (),
     "0007": (),
     "0008": ("send_budgets", "send_budget_holders"),
+    "0009": (),
 }
+HOLDER = 424242  # the instance holding a claim seeded at 0009
 
 
 def tables_at(revision: str | None) -> tuple[str, ...]:
@@ -304,6 +306,21 @@ async def seed(connection: AsyncConnection, revision: str, cipher: Cipher) -> Se
         await _insert(
             connection, "send_budget_holders", channel="telegram", instance="ab" * 16, seen_at=T0
         )
+    if at_least("0009"):
+        held = Reply(Address("telegram", "4202"), "Thank you. Reference: K7Q-M3X.")
+        await _insert_id(
+            connection,
+            "outbox",
+            channel="telegram",
+            address="4202",
+            payload_enc=cipher.seal(json.dumps(held.to_payload()), "outbox.payload"),
+            state="pending",
+            attempts=0,
+            next_attempt_at=T0,
+            claimed_until=T0 + timedelta(days=2),
+            claimed_by=HOLDER,
+            created_at=T0,
+        )
     counts = {name: await count(connection, name) for name in tables_at(revision)}
     return Seeded(revision, reporter, coordinator, concern, counts)
 
@@ -406,6 +423,11 @@ async def check_repositories_at_head(engine: AsyncEngine, cipher: Cipher, seeded
         assert [item.reply.to for item in claimed] == [Address("telegram", "4201")]
         assert isinstance(claimed[0].reply, Reply)
         assert "Acknowledged" in claimed[0].reply.text
+        holders = await uow.claims.holders(T0 + timedelta(days=1))
+        # The claim just made is this instance's; one seeded at 0009 is still its holder's
+        # (unless 0009 was undone since: then it has no holder).
+        assert uow_factory.owner in holders
+        assert holders <= {uow_factory.owner, HOLDER}
         if seeded.revision >= "0003":
             found = await uow.posted.find(Address("slack", "C0000000000"), f"alert:{REFERENCE}")
             assert found == "1764320000.000001"
