@@ -14,7 +14,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import operator
 from bot.config import ConfigError, Settings, load_settings
 from bot.crypto import KeyringError
 from bot.durations import parse_duration
@@ -101,6 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.verbose)
     try:
         settings = load_settings(args.config or default_config_path())
+        # Loaded once the settings are known to be good: a mistake in them is told at once.
+        from bot import operator
+
         if args.command == "keys" and args.action in ("init", "new"):
             return (
                 operator.keys_init(settings)
@@ -124,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import operator
+
     if args.command == "invite":
         return await _invite(settings, args.org, Role(args.role), args.expires)
     if args.command == "jobs":
