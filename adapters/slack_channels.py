@@ -54,7 +54,7 @@ class AlertChannels:
             if _code(error) in REJECTED:
                 raise CredentialsRejected(
                     f"Slack (${self._token_env})",
-                    f"Slack rejected the bot token ({_code(error)})",
+                    f"the Web API rejected the bot token ({_code(error)})",
                     f"put the app's Bot User OAuth Token (xoxb-…) in ${self._token_env}",
                 ) from None
             me = None  # bolt checks the token again at the first request, and says why
