@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import hmac
 import json
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+
+from bot.startup_errors import PortUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +77,14 @@ class HttpServer:
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            await self._runner.cleanup()
+            refused = cannot_listen(self._host, self._port, error)
+            if refused is None:
+                raise
+            raise refused from None
         self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
@@ -97,3 +108,30 @@ class HttpServer:
         report = await self._health()
         status = 200 if report.get("ok") and report.get("ready") else 503
         return web.json_response(report, status=status)
+
+
+def cannot_listen(host: str, port: int, error: OSError) -> PortUnavailable | None:
+    """What an operator must change when the server cannot listen; None for any other
+    OSError (a failure we do not know keeps its traceback)."""
+    where = f"[http] host {host} port {port}"
+    if isinstance(error, socket.gaierror):
+        return PortUnavailable(
+            where, "the host name does not resolve", "give an address or a name of this machine"
+        )
+    if error.errno == errno.EADDRINUSE:
+        return PortUnavailable(
+            where,
+            "the port is in use (another concernbot, or another program)",
+            "stop that program or choose another [http] port",
+        )
+    if error.errno == errno.EADDRNOTAVAIL:
+        return PortUnavailable(
+            where, "the host is not an address of this machine", "use 127.0.0.1 or one of its own"
+        )
+    if error.errno == errno.EACCES:
+        return PortUnavailable(
+            where,
+            "this user may not listen there (ports below 1024 need privileges)",
+            "use a port from 1024 up, behind the reverse proxy",
+        )
+    return None

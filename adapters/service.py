@@ -205,7 +205,8 @@ class Service:
 
 
 async def serve_until_signal(settings: Settings, environ: Mapping[str, str]) -> int:
-    """Run until SIGTERM or SIGINT, then shut down cleanly."""
+    """Run until SIGTERM or SIGINT, then shut down cleanly. A part that cannot start raises
+    its ``StartupError`` (``concernbot`` prints it and exits with its status)."""
     service = Service(settings, environ)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -214,18 +215,6 @@ async def serve_until_signal(settings: Settings, environ: Mapping[str, str]) -> 
     try:
         await service.start()
         await stopping.wait()
-    except Exception as error:
-        if not polling_conflict(error):
-            raise
-        log.error("%s", error)
-        return 3
     finally:
         await service.stop()
     return 0
-
-
-def polling_conflict(error: BaseException) -> bool:
-    """True when ``error`` says another process polls the same Telegram bot."""
-    from adapters.telegram_adapter import PollingConflict
-
-    return isinstance(error, PollingConflict)

@@ -85,7 +85,7 @@ class SlackAdapter:
         self.app.view(re.compile(r"^(ask|status)$"))(self._on_submission)
         self.app.command("/concern")(self._on_command)
         self._limiter = limiter or SendLimiter(20.0, 1.0, 3.0)
-        self.channels = AlertChannels(self.client, self._limiter)
+        self.channels = AlertChannels(self.client, self._limiter, settings.token_env)
         self._respond: Respond | None = None
         self._shown: Shown | None = None
         self._socket: Any = None

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.ratelimit import SendLimiter
 from bot.delivery import RetryLater
+from bot.startup_errors import CredentialsRejected, PlatformUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ LACKING_WAIT = 60.0  # seconds until a channel that lacks the bot is tried again
 START_TRIES = 5
 START_LANE = "start-up"
 OUTSIDE = {"not_in_channel", "channel_not_found"}
+REJECTED = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 
 
 class ChannelLacksBot(RetryLater):
@@ -36,17 +38,27 @@ class ChannelLacksBot(RetryLater):
 class AlertChannels:
     """Joins the alert channels; remembers which lack the bot and why (an error code)."""
 
-    def __init__(self, client: AsyncWebClient, limiter: SendLimiter) -> None:
+    def __init__(
+        self, client: AsyncWebClient, limiter: SendLimiter, token_env: str = "SLACK_BOT_TOKEN"
+    ) -> None:
         self._client = client
+        self._token_env = token_env
         self._limiter = limiter
         self.bot_name = "concernbot"
         self.lacking: dict[str, str] = {}
 
     async def start(self, channels: list[str]) -> None:
-        """Learn the bot's name and join every alert channel, honouring rate limits."""
+        """Learn the bot's name and join every alert channel, honouring rate limits. A Slack
+        that cannot be reached, or rejects the token, ends the start-up."""
         try:
-            me = await self.patiently(self._client.auth_test)
-        except SlackApiError:
+            me = await self.patiently(self._client.auth_test, required=True)
+        except SlackApiError as error:
+            if _code(error) in REJECTED:
+                raise CredentialsRejected(
+                    f"Slack (${self._token_env})",
+                    f"the Web API rejected the bot token ({_code(error)})",
+                    f"put the app's Bot User OAuth Token (xoxb-…) in ${self._token_env}",
+                ) from None
             me = None  # bolt checks the token again at the first request, and says why
             log.warning("Slack auth.test failed at start")
         if me is not None:
@@ -54,8 +66,11 @@ class AlertChannels:
         for channel in sorted(set(channels)):
             await self.join(channel, at_start=True)
 
-    async def patiently(self, call: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
-        """Make a start-up call, waiting out each 429's Retry-After; None when it failed."""
+    async def patiently(
+        self, call: Callable[..., Awaitable[Any]], required: bool = False, **kwargs: Any
+    ) -> Any:
+        """Make a start-up call, waiting out each 429's Retry-After; None when it failed
+        (``required``: a Slack that cannot be reached raises ``PlatformUnreachable``)."""
         for _ in range(START_TRIES):
             try:
                 return await call(**kwargs)
@@ -65,6 +80,12 @@ class AlertChannels:
                 self._limiter.pause(float(error.response.headers.get("Retry-After", "1") or 1))
                 await self._limiter.wait(START_LANE)
             except (aiohttp.ClientError, TimeoutError) as error:
+                if required:
+                    raise PlatformUnreachable(
+                        f"Slack ([slack] api_base_url {self._client.base_url})",
+                        f"cannot be reached ({type(error).__name__})",
+                        "check the network, the proxy and the URL, then start again",
+                    ) from None
                 log.warning("Slack start-up call failed: %s", type(error).__name__)
                 return None
         log.warning("Slack start-up call still rate limited after %d tries", START_TRIES)

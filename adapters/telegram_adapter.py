@@ -26,7 +26,7 @@ from adapters.lanes import ChatLanes
 from adapters.ratelimit import SendLimiter
 from adapters.telegram import CHANNEL, parse_callback, render, to_event
 from adapters.telegram_http import AiohttpRequest
-from adapters.telegram_startup import Patient, retry_seconds
+from adapters.telegram_startup import Patient, retry_seconds, set_webhook
 from bot.config import TelegramSettings
 from bot.delivery import (
     DeliveryError,
@@ -40,6 +40,7 @@ from bot.delivery import (
 from bot.i18n import N_, translator
 from bot.logs import add_secret
 from bot.replies import Outgoing, Removal
+from bot.startup_errors import PollingConflictError
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ SEND_MESSAGE = "sendmessage"
 EDIT_REPLY_MARKUP = "editmessagereplymarkup"
 
 
-class PollingConflict(RuntimeError):
+class PollingConflict(PollingConflictError):
     """Telegram answered 409: another process polls the same bot."""
 
 
@@ -113,20 +114,13 @@ class TelegramAdapter:
         """Connect (getMe), register commands, then poll or set the webhook; a 429 on any of
         these calls is waited out (up to ``start_retry_seconds``), not fatal."""
         self._sink = sink
-        patient = Patient(self._limiter, self._settings.start_retry_seconds)
+        patient = Patient(self._limiter, self._settings)
         await patient.call("getMe", self.application.initialize)
         self.username = self.application.bot.username or self.username
         await self._register_commands(patient)
         bot = self.application.bot
         if self._settings.mode == "webhook":
-            await patient.call(
-                "setWebhook",
-                lambda: bot.set_webhook(
-                    self._settings.webhook_url,
-                    secret_token=self.webhook_secret or None,
-                    allowed_updates=ALLOWED_UPDATES,
-                ),
-            )
+            await set_webhook(patient, bot, self._settings, self.webhook_secret, ALLOWED_UPDATES)
             await self.application.start()
             return
         await patient.call("deleteWebhook", bot.delete_webhook)
@@ -136,8 +130,9 @@ class TelegramAdapter:
         except Conflict:
             await self.application.shutdown()
             raise PollingConflict(
-                "another instance is already polling this Telegram bot; stop it, or use "
-                "webhook mode to run several instances"
+                "Telegram (polling)",
+                "another instance is already polling this Telegram bot",
+                "stop it, or use webhook mode to run several instances",
             ) from None
         await self.application.start()
         updater = self.application.updater
@@ -156,6 +151,9 @@ class TelegramAdapter:
             await self.application.stop()
         await self._lanes.drain()
         await self.application.shutdown()
+        # After a failed start the application was never initialized, and does not close the
+        # bot's HTTP sessions itself.
+        await self.application.bot.shutdown()
 
     async def process_webhook(self, data: dict[str, Any]) -> None:
         """Handle one update POSTed to our webhook endpoint. A failure propagates, so the

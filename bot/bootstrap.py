@@ -16,9 +16,8 @@ from bot.core import Bot
 from bot.crypto import Cipher, KeyringError, load_key_ring
 from bot.events import Address
 from bot.flows import Flow
-from bot.storage.engine import create_engine
 from bot.storage.health import StorageHealth
-from bot.storage.migrate import upgrade
+from bot.storage.opening import open_database
 from bot.storage.tables import members
 from bot.storage.uow import UnitOfWorkFactory
 
@@ -124,9 +123,8 @@ async def bootstrap(
     if cipher is None:
         ring = load_key_ring(settings.crypto.keys_env, Path(settings.crypto.key_file), env)
         cipher = Cipher(ring)
-    engine = create_engine(settings.database.url, settings.database.echo)
+    engine = await open_database(settings.database)
     try:
-        await upgrade(engine)
         await check_keys(engine, cipher)
     except BaseException:
         await engine.dispose()

@@ -14,12 +14,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import operator
 from bot.config import ConfigError, Settings, load_settings
 from bot.crypto import KeyringError
 from bot.durations import parse_duration
 from bot.logs import configure_logging
 from bot.model import Role
+from bot.startup_errors import INTERRUPTED, StartupError, epilog
 
 
 def default_config_path() -> Path | None:
@@ -34,7 +34,12 @@ def default_config_path() -> Path | None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="concernbot", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="concernbot",
+        description=__doc__.splitlines()[0],
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--config", type=Path, default=None, help="path to the TOML settings")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (never content)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -95,6 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.verbose)
     try:
         settings = load_settings(args.config or default_config_path())
+        # Loaded once the settings are known to be good: a mistake in them is told at once.
+        from bot import operator
+
         if args.command == "keys" and args.action in ("init", "new"):
             return (
                 operator.keys_init(settings)
@@ -103,10 +111,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         with contextlib.suppress(KeyboardInterrupt):
             return asyncio.run(_dispatch(args, settings))
-        return 130
+        return INTERRUPTED
     except (ConfigError, KeyringError) as error:
         print(f"concernbot: {error}", file=sys.stderr)
-        return 2
+        return ConfigError.status
+    except StartupError as error:
+        # Only what a part translated at its start: anything else is a bug, with a traceback.
+        print(f"concernbot: {error}", file=sys.stderr)
+        return error.status
     except BrokenPipeError:
         # The reader of our output went away (e.g. '| head'): not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -114,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import operator
+
     if args.command == "invite":
         return await _invite(settings, args.org, Role(args.role), args.expires)
     if args.command == "jobs":

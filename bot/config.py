@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config_rules import check_endpoints, check_webhook
 from bot.model import Network, Organisation, RoleContact
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; the message says what to fix."""
+from bot.startup_errors import ConfigError as ConfigError
 
 
 @dataclass(frozen=True)
@@ -334,7 +330,8 @@ def _check(settings: Settings, env: Mapping[str, str]) -> None:
     if settings.telegram.mode not in ("polling", "webhook"):
         raise ConfigError("[telegram] mode must be 'polling' or 'webhook'")
     if settings.telegram.mode == "webhook":
-        _check_webhook(settings.telegram, env)
+        check_webhook(settings.telegram, env)
+    check_endpoints(settings)
     if not 1 <= settings.scheduler.details_removal_hours < 48:
         # Telegram deletes a bot's message only within 48 hours of sending it.
         raise ConfigError("[scheduler] details_removal_hours must be from 1 to 47")
@@ -342,39 +339,6 @@ def _check(settings: Settings, env: Mapping[str, str]) -> None:
         raise ConfigError("[outbox] max_in_flight must be at least 1")
     if settings.bot.default_language not in ("nl", "en"):
         raise ConfigError("[bot] default_language must be 'nl' or 'en'")
-
-
-WEBHOOK_PORTS = (443, 80, 88, 8443)
-"""The only ports Telegram delivers webhook updates to (Bot API, setWebhook)."""
-_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
-
-
-def _check_webhook(telegram: TelegramSettings, env: Mapping[str, str]) -> None:
-    """Refuse what Telegram's setWebhook would refuse, before anything starts."""
-    if not telegram.webhook_url:
-        raise ConfigError("[telegram] webhook mode needs webhook_url")
-    url = urlsplit(telegram.webhook_url)
-    if url.scheme != "https" or not url.hostname:
-        raise ConfigError(
-            "[telegram] webhook_url must be an https:// URL: Telegram sends only there"
-        )
-    try:
-        port = url.port or 443
-    except ValueError:
-        raise ConfigError("[telegram] webhook_url has a port that is not a number") from None
-    if port not in WEBHOOK_PORTS:
-        raise ConfigError(
-            f"[telegram] webhook_url must use port 443, 80, 88 or 8443 (Telegram delivers to "
-            f"no other), not {port}"
-        )
-    secret = env.get(telegram.webhook_secret_env, "")
-    if secret and not _SECRET_TOKEN.fullmatch(secret):
-        # The secret itself is never quoted.
-        raise ConfigError(
-            f"${telegram.webhook_secret_env} (named by [telegram] webhook_secret_env) must be "
-            f"1 to 256 characters of A-Z, a-z, 0-9, _ and -, as Telegram requires of a "
-            f"webhook secret_token"
-        )
 
 
 def _check_crontab(line: str, key: str) -> None:

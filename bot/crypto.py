@@ -75,7 +75,15 @@ def load_key_ring(env_name: str, key_file: Path, environ: Mapping[str, str]) -> 
     if spec:
         return KeyRing.parse(spec)
     if key_file.is_file():
-        return KeyRing.parse(key_file.read_text(encoding="utf-8"))
+        try:
+            text = key_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeError) as error:
+            reason = "not a text file" if isinstance(error, UnicodeError) else error.strerror
+            raise KeyringError(
+                f"[crypto] key_file {key_file}: cannot be read ({reason}); restore it from the "
+                f"backup of the keys, or set {env_name}"
+            ) from None
+        return KeyRing.parse(text)
     raise KeyringError(
         f"no encryption key: set {env_name} or create {key_file} with 'concernbot keys init'"
     )

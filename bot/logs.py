@@ -117,3 +117,13 @@ def configure_logging(verbose: bool = False, structured: bool | None = None) -> 
     root.setLevel(logging.INFO if verbose else logging.WARNING)
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("slack_bolt").addFilter(_not_misleading)
+
+
+_TOKEN_UNUSED = "As you gave `client` as well, `token` will be unused."
+
+
+def _not_misleading(record: logging.LogRecord) -> bool:
+    # slack_bolt reads $SLACK_BOT_TOKEN on its own and warns that it goes unused: the client
+    # we give it carries that very token, so the warning only confuses an operator.
+    return record.getMessage() != _TOKEN_UNUSED

@@ -23,6 +23,11 @@ _ASSIGNED = re.compile(
 _QUOTED = re.compile(r"""^(?:"([^"\\]*)"|'([^'\\]*)')$""")
 
 
+class UnknownRevision(Exception):
+    """The database is stamped with a revision no migration script here knows: a newer version
+    of concernbot made it."""
+
+
 def alembic_config(url: str | None = None) -> Config:
     """Return an Alembic configuration pointing at our migrations."""
     from alembic.config import Config
@@ -83,10 +88,16 @@ async def at_head(engine: AsyncEngine) -> bool:
 
 def _upgrade(connection: Connection, revision: str) -> None:
     from alembic import command
+    from alembic.util import CommandError
 
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, revision)
+    try:
+        command.upgrade(config, revision)
+    except CommandError as error:
+        if "Can't locate revision" not in str(error):
+            raise
+        raise UnknownRevision(", ".join(sorted(_stamped(connection) or ()))) from None
 
 
 def _downgrade(connection: Connection, revision: str) -> None:

@@ -505,7 +505,9 @@ async def test_polling_refuses_to_start_while_another_poller_holds_the_bot(
         await service.stop()
     fakes.telegram.fail_next("getUpdates", CONFLICT)
 
-    assert await serve_until_signal(settings, environ) == 3
+    with pytest.raises(PollingConflict) as conflict:
+        await serve_until_signal(settings, environ)
+    assert conflict.value.status == 3
 
     assert fakes.telegram.pending_updates() == 0
     assert len(fakes.telegram.called("getUpdates")) == 2
