@@ -232,6 +232,9 @@ def _section(name: str, values: object, env: Mapping[str, str]) -> Any:
     return dataclasses.replace(defaults, **merged)
 
 
+_KIND_WORDS = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
+
+
 def _coerce(text: str, kind: type, env_name: str) -> Any:
     try:
         if kind is bool:
@@ -246,7 +249,7 @@ def _coerce(text: str, kind: type, env_name: str) -> Any:
         if kind is float:
             return float(text)
     except ValueError as exc:
-        raise ConfigError(f"{env_name} must be a {kind.__name__}") from exc
+        raise ConfigError(f"{env_name} must be {_KIND_WORDS[kind]}") from exc
     return text
 
 

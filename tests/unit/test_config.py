@@ -106,12 +106,12 @@ def test_an_environment_override_works_without_a_file() -> None:
 @pytest.mark.parametrize(
     ("variable", "value", "kind"),
     [
-        ("CONCERNBOT_OUTBOX_MAX_ATTEMPTS", "three", "int"),
-        ("CONCERNBOT_OUTBOX_MAX_ATTEMPTS", "2.5", "int"),
-        ("CONCERNBOT_OUTBOX_MAX_ATTEMPTS", "", "int"),
-        ("CONCERNBOT_OUTBOX_POLL_SECONDS", "soon", "float"),
-        ("CONCERNBOT_DATABASE_ECHO", "maybe", "bool"),
-        ("CONCERNBOT_DATABASE_ECHO", "", "bool"),
+        ("CONCERNBOT_OUTBOX_MAX_ATTEMPTS", "three", "a whole number"),
+        ("CONCERNBOT_OUTBOX_MAX_ATTEMPTS", "2.5", "a whole number"),
+        ("CONCERNBOT_OUTBOX_MAX_ATTEMPTS", "", "a whole number"),
+        ("CONCERNBOT_OUTBOX_POLL_SECONDS", "soon", "a number"),
+        ("CONCERNBOT_DATABASE_ECHO", "maybe", "true or false"),
+        ("CONCERNBOT_DATABASE_ECHO", "", "true or false"),
     ],
 )
 def test_a_bad_environment_value_names_the_variable_and_the_expected_type(
@@ -119,7 +119,7 @@ def test_a_bad_environment_value_names_the_variable_and_the_expected_type(
 ) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(EXAMPLE, {variable: value})
-    assert str(caught.value) == f"{variable} must be a {kind}"
+    assert str(caught.value) == f"{variable} must be {kind}"
 
 
 def test_a_bad_environment_value_is_not_quoted_in_the_error() -> None:
