@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from bot.events import InboundEvent
-from bot.replies import Outgoing
+from bot.channels.events import InboundEvent
+from bot.channels.replies import Outgoing
 
 EventSink = Callable[[InboundEvent], Awaitable[None]]
 
@@ -21,7 +21,7 @@ class Adapter(Protocol):
         ...
 
     async def send(self, reply: Outgoing) -> None:
-        """Deliver ``reply``; raise a ``bot.delivery.DeliveryError`` on failure."""
+        """Deliver ``reply``; raise a ``bot.delivery.outcomes.DeliveryError`` on failure."""
         ...
 
     async def stop(self) -> None:

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable
 
-from bot.throttle import QUEUED_AT
+from bot.conversation.throttle import QUEUED_AT
 
 log = logging.getLogger(__name__)
 

@@ -14,22 +14,22 @@ from adapters.health import gauges, health_report
 from adapters.http import HttpServer
 from adapters.ratelimit import SendLimiter
 from adapters.shared_budget import slack_limiter, telegram_limiter
-from bot.bootstrap import App, bootstrap
-from bot.clock import Clock
-from bot.config import ConfigError, Settings
-from bot.crypto import Cipher
-from bot.delivery import Outlet
-from bot.instances import Instance
-from bot.leadership import Leadership, lead
-from bot.metrics import render as render_metrics
-from bot.outbox import Deliverer
-from bot.scheduler import Scheduler
+from bot.app.composition import App, bootstrap
+from bot.app.config import ConfigError, Settings
+from bot.app.metrics import render as render_metrics
+from bot.delivery.instances import Instance
+from bot.delivery.outcomes import Outlet
+from bot.delivery.worker import Deliverer
+from bot.domain.clock import Clock
+from bot.scheduling.leadership import Leadership, lead
+from bot.scheduling.scheduler import Scheduler
+from bot.storage.crypto import Cipher
 
 if TYPE_CHECKING:
     # Imported where a channel is configured: each library takes a tenth of a second or more
     # to load, and a bot serving one channel (or the terminal chat) needs neither of the other.
-    from adapters.slack_adapter import SlackAdapter
-    from adapters.telegram_adapter import TelegramAdapter
+    from adapters.slack.channel import SlackAdapter
+    from adapters.telegram.channel import TelegramAdapter
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class Service:
                 raise ConfigError(
                     f"webhook mode needs a secret in ${self.settings.telegram.webhook_secret_env}"
                 )
-            from adapters.telegram_adapter import TelegramAdapter
+            from adapters.telegram.channel import TelegramAdapter
 
             limiter = self._telegram_limiter or telegram_limiter(app.engine, self.settings.telegram)
             self.telegram = TelegramAdapter(self.settings.telegram, token, secret, limiter)
@@ -148,7 +148,7 @@ class Service:
                 f"Slack needs ${settings.signing_secret_env} (or Socket Mode with "
                 f"${settings.app_token_env})"
             )
-        from adapters.slack_adapter import SlackAdapter
+        from adapters.slack.channel import SlackAdapter
 
         return SlackAdapter(
             settings,

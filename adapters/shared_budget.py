@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.ratelimit import SendLimiter, SlidingWindow
-from bot.config import SlackSettings, TelegramSettings
+from bot.app.config import SlackSettings, TelegramSettings
 from bot.storage.send_budget import Leased, SendBudgetLedger
 
 log = logging.getLogger(__name__)

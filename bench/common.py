@@ -19,10 +19,10 @@ from typing import Any
 
 import aiohttp
 
-from bot.bootstrap import bootstrap
-from bot.config import load_settings
-from bot.events import Address
-from bot.model import Role
+from bot.app.composition import bootstrap
+from bot.app.config import load_settings
+from bot.channels.events import Address
+from bot.domain.model import Role
 from bot.testing import TEST_KEY, fixed_cipher
 from bot.usecases.enrolment import enrol_local
 
@@ -162,10 +162,10 @@ class BotProcess:
     env: dict[str, str]
     http_port: int
     args: Sequence[str] = ("run",)
-    module: str = "bot.cli"
+    module: str = "bot.app.cli"
     """What ``python -m`` runs (a benchmark's variant of ``concernbot``)."""
     python_options: Sequence[str] = ()
-    """Put before ``-m bot.cli``, e.g. ``("-m", "cProfile", "-o", "run.prof")`` to profile."""
+    """Put before ``-m bot.app.cli``, e.g. ``("-m", "cProfile", "-o", "run.prof")`` to profile."""
     process: asyncio.subprocess.Process | None = None
     started_at: float = 0.0
     ready_after: float = 0.0

@@ -38,12 +38,12 @@ from sqlalchemy.engine import make_url
 
 from bench.common import EXAMPLE_CONFIG, save, show
 from bench.digest_seed import Generator, Sealed, after_load, load, postgres_stamp, sqlite_stamp
-from bot.bootstrap import App, bootstrap
-from bot.cards import reporter_line
-from bot.config import load_settings
+from bot.app.composition import App, bootstrap
+from bot.app.config import load_settings
+from bot.conversation.cards import reporter_line
+from bot.domain.model import Concern, Network
 from bot.i18n import translator
-from bot.jobs.digest import MONTH, WEEK, DigestData, digest_data, open_line, run_digest
-from bot.model import Concern, Network
+from bot.scheduling.jobs.digest import MONTH, WEEK, DigestData, digest_data, open_line, run_digest
 from bot.storage.tables import Stamp
 from bot.testing import fixed_cipher
 

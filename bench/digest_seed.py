@@ -22,8 +22,8 @@ from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.crypto import Cipher
-from bot.model import Network, Outcome, Role, Status
+from bot.domain.model import Network, Outcome, Role, Status
+from bot.storage.crypto import Cipher
 
 SPAN = timedelta(days=730)
 MINUTE, HOUR, DAY = 60, 3600, 86_400

@@ -57,9 +57,9 @@ from bench.common import (
     seed_members,
     show,
 )
-from bot.bootstrap import bootstrap
-from bot.config import load_settings
-from bot.jobs.digest import run_digest
+from bot.app.composition import bootstrap
+from bot.app.config import load_settings
+from bot.scheduling.jobs.digest import run_digest
 from bot.testing import (
     CREATED_DATABASES,
     POSTGRES_ENV,
@@ -179,7 +179,7 @@ async def run_job(env: dict[str, str]) -> tuple[float, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "bot.app.cli",
         "jobs",
         "run",
         "digest",
@@ -255,7 +255,7 @@ async def fan_out(
         BotProcess(
             e,
             p,
-            module="bench.local_budget_bot" if local else "bot.cli",
+            module="bench.local_budget_bot" if local else "bot.app.cli",
             python_options=("-m", "cProfile", "-o", str(profile_file)) if profile else (),
             log=work / f"bot{i}.log",
         )

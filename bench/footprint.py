@@ -37,7 +37,7 @@ from aiohttp import web
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 
-from adapters.telegram import parse_callback
+from adapters.telegram.translate import parse_callback
 from bench.common import (
     EXAMPLE_CONFIG,
     FIGURES,
@@ -54,9 +54,9 @@ from bench.common import (
     seed_members,
     show,
 )
-from bot.bootstrap import bootstrap
-from bot.config import load_settings
-from bot.scheduler import build_jobs, previous_slot
+from bot.app.composition import bootstrap
+from bot.app.config import load_settings
+from bot.scheduling.scheduler import build_jobs, previous_slot
 from bot.storage.engine import create_engine
 from bot.storage.tables import dialog_states
 from bot.testing import (
@@ -104,12 +104,12 @@ LIBRARIES = (
     "psycopg",
 )
 PROFILED = (
-    ("bot/bootstrap.py", "bootstrap"),
+    ("bot/app/composition.py", "bootstrap"),
     ("bot/storage/migrate.py", "upgrade"),
-    ("bot/bootstrap.py", "check_keys"),
-    ("adapters/telegram_adapter.py", "__init__"),
-    ("adapters/telegram_adapter.py", "start"),
-    ("adapters/slack_adapter.py", "__init__"),
+    ("bot/app/composition.py", "check_keys"),
+    ("adapters/telegram/channel.py", "__init__"),
+    ("adapters/telegram/channel.py", "start"),
+    ("adapters/slack/channel.py", "__init__"),
     ("adapters/http.py", "start"),
 )
 """Start-up functions of ours whose cumulative profile time is reported: CPU while they run,

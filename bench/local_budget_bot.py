@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 import adapters.shared_budget
-from bot.cli import main
+from bot.app.cli import main
 
 
 def no_shared_budget(*_: object) -> None:

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from adapters.telegram import parse_callback
+from adapters.telegram.translate import parse_callback
 from bench.common import (
     FIGURES,
     RESULTS,

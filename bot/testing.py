@@ -12,15 +12,15 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.bootstrap import App, bootstrap
-from bot.config import Settings, load_settings
-from bot.crypto import Cipher, KeyRing
-from bot.delivery import DeliveryError
-from bot.events import Address, ChoiceMade, InboundEvent, Sender, parse_text
-from bot.model import Member, Role
-from bot.outbox import Deliverer
-from bot.replies import Outgoing, Removal, Reply
+from bot.app.composition import App, bootstrap
+from bot.app.config import Settings, load_settings
+from bot.channels.events import Address, ChoiceMade, InboundEvent, Sender, parse_text
+from bot.channels.replies import Outgoing, Removal, Reply
+from bot.delivery.outcomes import DeliveryError
+from bot.delivery.worker import Deliverer
+from bot.domain.model import Member, Role
 from bot.share_script import share_path
+from bot.storage.crypto import Cipher, KeyRing
 from bot.usecases.enrolment import enrol_local
 
 TEST_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from bot.dialog import CANCEL, END, Answer, Answers, Dialog, Kind, Option, Step
-from bot.flows import Flow
+from bot.conversation.dialog import CANCEL, END, Answer, Answers, Dialog, Kind, Option, Step
+from bot.conversation.flows import Flow
+from bot.conversation.turn import Turn
+from bot.domain.model import Outcome, Role, Status
+from bot.domain.vocabulary import OUTCOMES, STATUSES, label
 from bot.i18n import N_, Translate
-from bot.model import Outcome, Role, Status
-from bot.turn import Turn
 from bot.usecases.relay import ask_reporter, may_ask
 from bot.usecases.triage import load_for_coordinator, set_status
-from bot.vocabulary import OUTCOMES, STATUSES, label
 
 COORDINATORS = (Role.COORDINATOR,)
 

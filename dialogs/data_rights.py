@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.dialog import CANCEL, END, Answer, Answers, Dialog, Option, Step
-from bot.flows import Flow
+from bot.conversation.dialog import CANCEL, END, Answer, Answers, Dialog, Option, Step
+from bot.conversation.flows import Flow
+from bot.conversation.turn import Turn
+from bot.domain.model import Role
 from bot.i18n import N_, Translate
-from bot.model import Role
-from bot.turn import Turn
 from bot.usecases.data_rights import erase_concern, forget_member
 from bot.usecases.triage import load_for_coordinator
 

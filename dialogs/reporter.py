@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.dialog import Answer, Answers, Dialog, Kind, Step
-from bot.flows import Flow
+from bot.conversation.dialog import Answer, Answers, Dialog, Kind, Step
+from bot.conversation.flows import Flow
+from bot.conversation.turn import Turn
 from bot.i18n import N_, Translate
-from bot.turn import Turn
 from bot.usecases.relay import answer_question, question_for_reporter
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.dialog import Answer, Dialog, Option, Step
-from bot.flows import Flow
+from bot.conversation.dialog import Answer, Dialog, Option, Step
+from bot.conversation.flows import Flow
+from bot.conversation.turn import Turn
 from bot.i18n import N_, translator
-from bot.turn import Turn
 
 
 async def _complete(turn: Turn, answers: dict[str, Answer]) -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bot.dialog import CANCEL, END, Answers, Dialog, Kind, Option, Step
-from bot.i18n import N_, Translate
-from bot.vocabulary import (
+from bot.conversation.dialog import CANCEL, END, Answers, Dialog, Kind, Option, Step
+from bot.domain.vocabulary import (
     ACTIONS,
     AGE_BANDS,
     MODES,
@@ -14,6 +13,7 @@ from bot.vocabulary import (
     URGENCIES,
     label,
 )
+from bot.i18n import N_, Translate
 
 NAME = "share_concern"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.dialog import MESSAGES, Answer
-from bot.flows import Flow
+from bot.conversation.dialog import MESSAGES, Answer
+from bot.conversation.flows import Flow
+from bot.conversation.turn import Turn
 from bot.i18n import N_
-from bot.turn import Turn
 from bot.usecases.reporting import submit_concern
 from dialogs.share_concern import DIALOG
 

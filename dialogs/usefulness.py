@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot.dialog import Answer, Dialog, Kind, Step
-from bot.flows import Flow
+from bot.conversation.dialog import Answer, Dialog, Kind, Step
+from bot.conversation.flows import Flow
+from bot.conversation.text import clean
+from bot.conversation.turn import Turn
+from bot.domain.model import Status
+from bot.domain.reference import normalise_reference
 from bot.i18n import N_
-from bot.model import Status
-from bot.reference import normalise_reference
-from bot.text import clean
-from bot.turn import Turn
 
 ANSWERS = ("yes", "partly", "no")
 

@@ -2,10 +2,10 @@
 
 ``bot/`` (the core) and ``dialogs/`` never import a channel library or a channel adapter; the
 domain model imports only the standard library. One entry point is allowed to reach the
-adapters: ``bot/cli.py``, the command line's composition root (it is what the ``concernbot``
+adapters: ``bot/app/cli.py``, the command line's composition root (it is what the ``concernbot``
 console script names). It may do so only inside the commands that need a channel, never at
 module level, so importing the core never loads a channel. The terminal chat's own wiring
-lives with the adapters (``adapters/console_app.py``), not in the core.
+lives with the adapters (``adapters/console/app.py``), not in the core.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORE_PACKAGES = ("bot", "dialogs")
 CHANNEL_LIBRARIES = frozenset({"telegram", "slack_bolt", "slack_sdk", "aiohttp"})
 ADAPTERS = "adapters"
-ENTRY_POINTS = frozenset({"bot/cli.py"})
+ENTRY_POINTS = frozenset({"bot/app/cli.py"})
 """Core modules that may import ``adapters.*``, and only inside a function."""
 
 
@@ -99,7 +99,12 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
 def test_the_core_and_the_dialogs_have_python_files_to_check() -> None:
     names = {name(p) for p in core_files()}
 
-    assert {"bot/core.py", "bot/model.py", "bot/cli.py", "dialogs/share_concern.py"} <= names
+    assert {
+        "bot/conversation/core.py",
+        "bot/domain/model.py",
+        "bot/app/cli.py",
+        "dialogs/share_concern.py",
+    } <= names
 
 
 def test_bot_and_dialogs_import_no_channel_library_and_no_adapter() -> None:
@@ -110,13 +115,13 @@ def test_bot_and_dialogs_import_no_channel_library_and_no_adapter() -> None:
 
 def test_the_terminal_chat_is_wired_in_the_adapters_not_in_the_core() -> None:
     assert not (ROOT / "bot" / "console_app.py").exists()
-    assert (ROOT / "adapters" / "console_app.py").is_file()
+    assert (ROOT / "adapters" / "console" / "app.py").is_file()
 
 
 def test_the_command_line_reaches_the_adapters_only_from_inside_its_commands() -> None:
-    reached = [i for i in imports_of(ROOT / "bot" / "cli.py") if i.root == ADAPTERS]
+    reached = [i for i in imports_of(ROOT / "bot" / "app" / "cli.py") if i.root == ADAPTERS]
 
-    assert reached, "bot/cli.py is listed as an entry point but imports no adapter"
+    assert reached, "bot/app/cli.py is listed as an entry point but imports no adapter"
     assert all(not i.at_module_level for i in reached)
 
 
@@ -126,7 +131,10 @@ def test_the_command_line_reaches_the_adapters_only_from_inside_its_commands() -
         ("import telegram\n", ["bot/x.py:1 imports telegram"]),
         ("from slack_sdk.web import WebClient\n", ["bot/x.py:1 imports slack_sdk.web"]),
         ("import os, aiohttp.web\n", ["bot/x.py:1 imports aiohttp.web"]),
-        ("from adapters.console import render\n", ["bot/x.py:1 imports adapters.console"]),
+        (
+            "from adapters.console.chat import render\n",
+            ["bot/x.py:1 imports adapters.console.chat"],
+        ),
         ("def f():\n    import slack_bolt\n", ["bot/x.py:2 imports slack_bolt"]),
         ("def f():\n    from adapters import base\n", ["bot/x.py:2 imports adapters"]),
         ("import telegramish\nfrom . import adapters\n", []),
@@ -145,15 +153,15 @@ def test_the_rule_itself_catches_every_form_of_forbidden_import(
 def test_an_entry_point_may_not_import_an_adapter_at_module_level(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "bot").mkdir()
-    path = tmp_path / "bot" / "cli.py"
+    (tmp_path / "bot" / "app").mkdir(parents=True)
+    path = tmp_path / "bot" / "app" / "cli.py"
     path.write_text(
-        "from adapters.console_app import run_console\n"
+        "from adapters.console.app import run_console\n"
         "async def main():\n    from adapters.service import serve_until_signal\n",
         encoding="utf-8",
     )
 
-    assert violations(path, tmp_path) == ["bot/cli.py:1 imports adapters.console_app"]
+    assert violations(path, tmp_path) == ["bot/app/cli.py:1 imports adapters.console.app"]
 
 
 IMPORT_EVERYTHING = """
@@ -185,7 +193,7 @@ def test_importing_every_core_module_loads_no_channel_library_even_indirectly() 
 def test_the_domain_model_imports_only_the_standard_library() -> None:
     outside = [
         i.module
-        for i in imports_of(ROOT / "bot" / "model.py")
+        for i in imports_of(ROOT / "bot" / "domain" / "model.py")
         if i.root not in sys.stdlib_module_names
     ]
 

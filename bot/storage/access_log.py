@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from bot.clock import as_utc
-from bot.model import AccessLogEntry
+from bot.domain.clock import as_utc
+from bot.domain.model import AccessLogEntry
 from bot.storage.statements import Statements
 from bot.storage.tables import access_log
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
 
-from bot.clock import as_utc
+from bot.domain.clock import as_utc
 from bot.storage.statements import Statements
 from bot.storage.tables import attempts
 

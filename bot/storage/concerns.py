@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import RowMapping, delete, insert, select, update
 
-from bot.clock import as_utc
-from bot.crypto import Cipher
-from bot.model import Concern, Mode, Outcome, Status, StatusChange
+from bot.domain.clock import as_utc
+from bot.domain.model import Concern, Mode, Outcome, Status, StatusChange
+from bot.storage.crypto import Cipher
 from bot.storage.ids import new_id
 from bot.storage.statements import Statements
 from bot.storage.tables import concerns, status_changes

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from bot.clock import as_utc
-from bot.crypto import Cipher
-from bot.dialog import DialogState
+from bot.conversation.dialog import DialogState
+from bot.domain.clock import as_utc
+from bot.storage.crypto import Cipher
 from bot.storage.statements import Statements
 from bot.storage.tables import dialog_states
 

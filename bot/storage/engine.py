@@ -10,13 +10,13 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.storage import sqlite_inline
-from bot.storage.lock_wait import IN_PLACE_BUSY_MS
+from bot.storage.sqlite import inline as sqlite_inline
+from bot.storage.sqlite.lock_wait import IN_PLACE_BUSY_MS
 
 BUSY_TIMEOUT = IN_PLACE_BUSY_MS / 1000
 """Seconds SQLite's own busy handler waits for another process's write lock, inside the call
 and so on the event loop: a few milliseconds. Longer waits are asynchronous (see
-bot.storage.lock_wait)."""
+bot.storage.sqlite.lock_wait)."""
 
 
 def create_engine(url: str, echo: bool = False) -> AsyncEngine:
@@ -27,7 +27,7 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # Whatever SQLite driver the URL names (sqlite://, sqlite+aiosqlite://), the in-place one
-    # serves it: see bot.storage.sqlite_inline for why.
+    # serves it: see bot.storage.sqlite.inline for why.
     parsed = parsed.set(drivername=f"sqlite+{sqlite_inline.DRIVER}")
     engine = create_async_engine(parsed, echo=echo, connect_args={"timeout": BUSY_TIMEOUT})
     _tune_sqlite(engine.sync_engine)

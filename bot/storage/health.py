@@ -19,8 +19,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage.lock_wait import WAITS, WRITE_LOCK, LockWaits
 from bot.storage.outbox import DEAD, PENDING
+from bot.storage.sqlite.lock_wait import WAITS, WRITE_LOCK, LockWaits
 from bot.storage.tables import outbox
 from bot.storage.uow import UnitOfWorkFactory
 

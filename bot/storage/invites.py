@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import insert, select, update
 
-from bot.clock import as_utc
-from bot.model import Role
+from bot.domain.clock import as_utc
+from bot.domain.model import Role
 from bot.storage.ids import new_id
 from bot.storage.statements import Statements
 from bot.storage.tables import invites

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import RowMapping, bindparam, delete, insert, select, update
 
-from bot.clock import as_utc
-from bot.crypto import Cipher
-from bot.events import Address
-from bot.model import Member, Role
+from bot.channels.events import Address
+from bot.domain.clock import as_utc
+from bot.domain.model import Member, Role
+from bot.storage.crypto import Cipher
 from bot.storage.ids import new_id
 from bot.storage.statements import Statements
 from bot.storage.tables import identities, members

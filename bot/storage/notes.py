@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from bot.clock import as_utc
-from bot.crypto import Cipher
+from bot.domain.clock import as_utc
+from bot.storage.crypto import Cipher
 from bot.storage.statements import Statements
 from bot.storage.tables import trend_notes
 

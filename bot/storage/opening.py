@@ -18,8 +18,8 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config import DatabaseSettings
-from bot.startup_errors import ConfigError, StorageUnusable, masked_url, refusal
+from bot.app.config import DatabaseSettings
+from bot.app.startup_errors import ConfigError, StorageUnusable, masked_url, refusal
 from bot.storage.engine import create_engine
 from bot.storage.migrate import UnknownRevision, upgrade
 

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Integer, and_, bindparam, delete, func, insert, literal, or_, select, update
 from sqlalchemy.sql.dml import Update
 
-from bot.clock import as_utc
-from bot.crypto import Cipher
-from bot.events import Address
-from bot.replies import Outgoing, Reply, outgoing_from_payload
+from bot.channels.events import Address
+from bot.channels.replies import Outgoing, Reply, outgoing_from_payload
+from bot.domain.clock import as_utc
+from bot.storage.crypto import Cipher
 from bot.storage.ids import new_id
 from bot.storage.statements import Statements
 from bot.storage.tables import outbox
@@ -53,7 +53,7 @@ class OutboxRepository:
     def __init__(self, connection: Statements, cipher: Cipher, owner: int | None = None) -> None:
         self._c = connection
         self._cipher = cipher
-        self._owner = owner  # the running instance whose claims these are (bot.instances)
+        self._owner = owner  # the running instance whose claims these are (bot.delivery.instances)
 
     async def add(
         self, reply: Outgoing, now: datetime, claimed_until: datetime | None = None

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 
-from bot.clock import as_utc
-from bot.events import Address
+from bot.channels.events import Address
+from bot.domain.clock import as_utc
 from bot.storage.statements import Statements
 from bot.storage.tables import posted_messages
 

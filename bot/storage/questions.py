@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import insert, select, update
 
-from bot.clock import as_utc
-from bot.crypto import Cipher
+from bot.domain.clock import as_utc
+from bot.storage.crypto import Cipher
 from bot.storage.ids import new_id
 from bot.storage.statements import Statements
 from bot.storage.tables import questions

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from sqlalchemy import Column, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.crypto import Cipher
 from bot.storage import tables
+from bot.storage.crypto import Cipher
 
 SEALED: tuple[tuple[Table, str], ...] = (
     (tables.members, "display_name_enc"),

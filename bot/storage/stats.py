@@ -21,7 +21,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from bot.model import Status
+from bot.domain.model import Status
 from bot.storage.statements import Statements
 from bot.storage.tables import Stamp, concerns, usefulness
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
-from bot.clock import as_utc
+from bot.domain.clock import as_utc
 
 metadata = MetaData(
     naming_convention={
@@ -174,7 +174,7 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", Stamp, nullable=False),
     Column("claimed_until", Stamp, nullable=True),
-    # The running instance that holds the claim (see bot.instances); None before 0009.
+    # The running instance that holds the claim (see bot.delivery.instances); None before 0009.
     Column("claimed_by", Integer, nullable=True),
     Column("created_at", Stamp, nullable=False),
     Column("sent_at", Stamp, nullable=True),

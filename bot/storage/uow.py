@@ -8,25 +8,25 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from bot.crypto import Cipher
 from bot.storage.access_log import AccessLogRepository
 from bot.storage.attempts import AttemptCounter
 from bot.storage.claims import ClaimRepository, new_instance_id
 from bot.storage.concerns import ConcernRepository
+from bot.storage.crypto import Cipher
 from bot.storage.dialog_states import DialogStateRepository
 from bot.storage.engine import in_place_engine
 from bot.storage.invites import InviteRepository
-from bot.storage.lock_wait import WAIT_LIMIT, while_busy
 from bot.storage.members import MemberRepository
 from bot.storage.notes import TrendNotes
 from bot.storage.once import JobLedger, ProcessedEvents
 from bot.storage.outbox import OutboxRepository
 from bot.storage.posted import PostedMessages
 from bot.storage.questions import QuestionRepository
+from bot.storage.sqlite.lock_wait import WAIT_LIMIT, while_busy
+from bot.storage.sqlite.writer import WriterTurns
 from bot.storage.statements import Committer, InPlace, SharedConnection, Statements
 from bot.storage.stats import StatsQueries
 from bot.storage.usefulness import UsefulnessAnswers
-from bot.storage.writer import WriterTurns
 
 _NOT_WAITING_FOR_THE_DISK = text("SET LOCAL synchronous_commit TO OFF")
 """PostgreSQL's commit that does not wait for its log to reach the disk (it may be lost in a

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 
-from bot.crypto import Cipher
+from bot.storage.crypto import Cipher
 from bot.storage.once import insert_once
 from bot.storage.statements import Statements
 from bot.storage.tables import usefulness

@@ -6,11 +6,11 @@ import json
 from datetime import datetime
 from typing import Any
 
+from bot.conversation.turn import Turn
+from bot.domain.model import AccessLogEntry, Concern, Status
 from bot.i18n import N_
-from bot.jobs.details import REMOVABLE_FOR, removals, unremovable
-from bot.model import AccessLogEntry, Concern, Status
+from bot.scheduling.jobs.details import REMOVABLE_FOR, removals, unremovable
 from bot.storage.uow import UnitOfWork
-from bot.turn import Turn
 from bot.usecases.triage import load_for_coordinator
 
 ERASED_NAME = ""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.conversation.text import MAX_MESSAGE_CHARS, clean
+from bot.conversation.turn import Turn
+from bot.domain.model import Outcome, Status
 from bot.i18n import N_
-from bot.model import Outcome, Status
-from bot.text import MAX_MESSAGE_CHARS, clean
-from bot.turn import Turn
 from bot.usecases.relay import ask_reporter
 from bot.usecases.triage import set_status
 

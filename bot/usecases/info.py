@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.conversation.turn import Turn
+from bot.domain.model import Role
 from bot.i18n import N_
-from bot.model import Role
-from bot.turn import Turn
 
 REPORTER_HELP = N_(
     "What I can do:\n"

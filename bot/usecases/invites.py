@@ -9,10 +9,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.config import ConfigError, Settings
-from bot.events import Sender
+from bot.app.config import ConfigError, Settings
+from bot.channels.events import Sender
+from bot.domain.model import Member, Network, Role
 from bot.i18n import N_, normalise_language
-from bot.model import Member, Network, Role
 from bot.storage.members import new_pseudonym
 from bot.storage.uow import UnitOfWork
 

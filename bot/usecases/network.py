@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.cards import when
+from bot.conversation.cards import when
+from bot.conversation.text import clean
+from bot.conversation.turn import Turn
+from bot.domain.model import Role
 from bot.i18n import N_
-from bot.jobs.digest import USEFUL
-from bot.model import Role
-from bot.text import clean
-from bot.turn import Turn
+from bot.scheduling.jobs.digest import USEFUL
 from bot.usecases.invites import create_invite
 
 INVITE_VALIDITY = timedelta(days=7)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot import feed
-from bot.cards import action
+from bot.channels.replies import Choice
+from bot.conversation.cards import action
+from bot.conversation.text import small_number
+from bot.conversation.turn import Turn
+from bot.delivery import feed
+from bot.domain.reference import normalise_reference
 from bot.i18n import N_, Translate
-from bot.reference import normalise_reference
-from bot.replies import Choice
-from bot.text import small_number
-from bot.turn import Turn
 from bot.usecases.triage import load_for_coordinator
 
 

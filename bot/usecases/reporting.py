@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from bot import feed
-from bot.cards import alert_text, reporter_line, triage_choices, when
-from bot.deadlines import acknowledge_due, feedback_due
-from bot.dialog import Answer
+from bot.channels.replies import Choice
+from bot.conversation.cards import alert_text, reporter_line, triage_choices, when
+from bot.conversation.dialog import Answer
+from bot.conversation.turn import Turn
+from bot.delivery import feed
+from bot.domain.deadlines import acknowledge_due, feedback_due
+from bot.domain.model import Concern, Mode
+from bot.domain.reference import new_reference
 from bot.i18n import N_, Translate
-from bot.model import Concern, Mode
-from bot.reference import new_reference
-from bot.replies import Choice
-from bot.turn import Turn
 
 
 def _text(answers: dict[str, Answer], key: str) -> str:

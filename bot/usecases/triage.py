@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from bot import feed
-from bot.cards import action, card_text, details_text, headline, triage_choices
-from bot.deadlines import feedback_due
+from bot.channels.replies import Choice
+from bot.conversation.cards import action, card_text, details_text, headline, triage_choices
+from bot.conversation.turn import Turn
+from bot.delivery import feed
+from bot.domain.deadlines import feedback_due
+from bot.domain.model import Concern, DomainError, Outcome, Role, Status
+from bot.domain.reference import normalise_reference
+from bot.domain.vocabulary import OUTCOMES, STATUS_MEANINGS, STATUSES, label
 from bot.i18n import N_, Translate
-from bot.jobs.details import details_copy
-from bot.model import Concern, DomainError, Outcome, Role, Status
-from bot.reference import normalise_reference
-from bot.replies import Choice
-from bot.turn import Turn
-from bot.vocabulary import OUTCOMES, STATUS_MEANINGS, STATUSES, label
+from bot.scheduling.jobs.details import details_copy
 
 DETAILS_REMOVED = N_(
     "Where the chat app allows it, the bot deletes this message from the chat after {hours} "

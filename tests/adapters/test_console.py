@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from adapters.console import CHANNEL, ConsoleAdapter, render, to_event
-from bot.events import (
+from adapters.console.chat import CHANNEL, ConsoleAdapter, render, to_event
+from bot.channels.events import (
     Address,
     ChoiceMade,
     CommandReceived,
@@ -22,7 +22,7 @@ from bot.events import (
     Sender,
     TextReceived,
 )
-from bot.replies import Choice, Removal, Reply
+from bot.channels.replies import Choice, Removal, Reply
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer

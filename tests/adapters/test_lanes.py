@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from adapters.lanes import ChatLanes
-from bot.throttle import QUEUED_AT
+from bot.conversation.throttle import QUEUED_AT
 
 
 async def settle() -> None:

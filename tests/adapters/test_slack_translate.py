@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from adapters.slack import (
+from adapters.slack.translate import (
     BUTTON_LIMIT,
     MESSAGE_BLOCKS,
     MODAL_BLOCKS,
@@ -27,12 +27,12 @@ from adapters.slack import (
     text_input,
     text_modal,
 )
-from bot.cards import details_text
-from bot.events import Address, ChoiceMade, CommandReceived, FormSubmitted
+from bot.channels.events import Address, ChoiceMade, CommandReceived, FormSubmitted
+from bot.channels.replies import Choice, Reply
+from bot.conversation.cards import details_text
+from bot.conversation.text_units import utf16_cut, utf16_len
+from bot.domain.model import Concern, Mode
 from bot.i18n import translator
-from bot.model import Concern, Mode
-from bot.replies import Choice, Reply
-from bot.text_units import utf16_cut, utf16_len
 
 PAYLOADS = Path(__file__).parent / "payloads"
 CARLA = Address("slack", "T0DEMOSTAD:U07CARLA01")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from telegram import Bot, Update
 
 from adapters.ratelimit import SendLimiter
-from adapters.telegram import (
+from adapters.telegram.translate import (
     MAX_CALLBACK_BYTES,
     MAX_TEXT,
     callback_data,
@@ -24,15 +24,15 @@ from adapters.telegram import (
     split_text,
     to_event,
 )
-from bot.events import (
+from bot.channels.events import (
     Address,
     ChoiceMade,
     CommandReceived,
     TextReceived,
     UnsupportedReceived,
 )
-from bot.replies import Choice, Reply
-from bot.text_units import utf16_len
+from bot.channels.replies import Choice, Reply
+from bot.conversation.text_units import utf16_len
 
 PAYLOADS = Path(__file__).parent / "payloads"
 BOT = Bot("123:TEST")

@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialog import SKIP, Answers, Dialog, DialogState, Said, Transition, advance, start
-from bot.events import Address, ChoiceMade, CommandReceived, InboundEvent, Sender, TextReceived
+from bot.channels.events import (
+    Address,
+    ChoiceMade,
+    CommandReceived,
+    InboundEvent,
+    Sender,
+    TextReceived,
+)
+from bot.conversation.dialog import (
+    SKIP,
+    Answers,
+    Dialog,
+    DialogState,
+    Said,
+    Transition,
+    advance,
+    start,
+)
+from bot.domain.model import Outcome, Status
 from bot.i18n import Translate, translator
-from bot.model import Outcome, Status
 from dialogs.coordinator import ASK, STATUS
 from dialogs.reporter import ANSWER
 from dialogs.settings import CHAT_HYGIENE, LANGUAGE

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialog import DONE, SKIP, DialogState, Kind, Said, Transition, advance, start
-from bot.events import Address, ChoiceMade, CommandReceived, InboundEvent, Sender, TextReceived
+from bot.channels.events import (
+    Address,
+    ChoiceMade,
+    CommandReceived,
+    InboundEvent,
+    Sender,
+    TextReceived,
+)
+from bot.conversation.dialog import DONE, SKIP, DialogState, Kind, Said, Transition, advance, start
 from bot.i18n import Translate, translator
 from dialogs.share_concern import DIALOG
 

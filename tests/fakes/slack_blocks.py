@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.text_units import utf16_len
+from bot.conversation.text_units import utf16_len
 
 MESSAGE_BLOCKS = 50
 MODAL_BLOCKS = 100

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.text_units import utf16_len
+from bot.conversation.text_units import utf16_len
 
 DELETE_WINDOW = 48 * 3600.0
 """deleteMessage: "a message can only be deleted if it was sent less than 48 hours ago"."""

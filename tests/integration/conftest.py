@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.bootstrap import App
-from bot.config import Settings
-from bot.events import Address, ChoiceMade, Sender
-from bot.model import AccessLogEntry, Member, Role
-from bot.outbox import Deliverer
-from bot.replies import Reply
+from bot.app.composition import App
+from bot.app.config import Settings
+from bot.channels.events import Address, ChoiceMade, Sender
+from bot.channels.replies import Reply
+from bot.delivery.worker import Deliverer
+from bot.domain.model import AccessLogEntry, Member, Role
 from bot.share_script import FACTS, INTERPRETATION, share_path
 from bot.storage.members import new_pseudonym
 from bot.storage.tables import concerns

@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.bootstrap import App
-from bot.config import LimitSettings
-from bot.dialog import DialogState
-from bot.events import Address, CommandReceived, FormSubmitted, Sender
-from bot.model import Role
+from bot.app.composition import App
+from bot.app.config import LimitSettings
+from bot.channels.events import Address, CommandReceived, FormSubmitted, Sender
+from bot.conversation.dialog import DialogState
+from bot.conversation.text import MAX_ACCOUNT_CHARS, MAX_MESSAGE_CHARS
+from bot.conversation.throttle import QUEUED_AT, arrival
+from bot.domain.model import Role
 from bot.share_script import share_path
 from bot.storage.tables import attempts, dialog_states, outbox, questions
 from bot.testing import (
@@ -31,8 +33,6 @@ from bot.testing import (
     join,
     start_app,
 )
-from bot.text import MAX_ACCOUNT_CHARS, MAX_MESSAGE_CHARS
-from bot.throttle import QUEUED_AT, arrival
 from bot.usecases.invites import create_invite
 
 SLOW_DOWN = (
@@ -90,7 +90,7 @@ async def bench(tmp_path: Path) -> AsyncIterator[Bench]:
 async def test_the_sixth_rapid_message_gets_one_warning_and_later_ones_are_dropped_but_counted(
     bench: Bench, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.core")
+    caplog.set_level(logging.WARNING, logger="bot.conversation.core")
     for _ in range(5):
         assert await bench.rita.say("/help")
     queued = await bench.count(outbox)

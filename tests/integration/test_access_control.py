@@ -14,13 +14,20 @@ import pytest
 from sqlalchemy import func, select
 from telegram import Update
 
-from adapters import slack as slack_channel
-from adapters import telegram as telegram_channel
-from bot.bootstrap import App
-from bot.events import Address, ChoiceMade, CommandReceived, InboundEvent, Sender, TextReceived
-from bot.model import AccessLogEntry, Member, Network, Organisation, Role, Status
-from bot.outbox import Deliverer
-from bot.replies import Reply
+from adapters.slack import translate as slack_channel
+from adapters.telegram import translate as telegram_channel
+from bot.app.composition import App
+from bot.channels.events import (
+    Address,
+    ChoiceMade,
+    CommandReceived,
+    InboundEvent,
+    Sender,
+    TextReceived,
+)
+from bot.channels.replies import Reply
+from bot.delivery.worker import Deliverer
+from bot.domain.model import AccessLogEntry, Member, Network, Organisation, Role, Status
 from bot.storage.members import new_pseudonym
 from bot.storage.tables import concerns, dialog_states, questions, usefulness
 from bot.testing import (

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from bot import cli
-from bot.bootstrap import App
-from bot.events import ChoiceMade, Sender
-from bot.model import Role
-from bot.scheduler import Scheduler
+from bot.app import cli
+from bot.app.composition import App
+from bot.channels.events import ChoiceMade, Sender
+from bot.domain.model import Role
+from bot.scheduling.scheduler import Scheduler
 from bot.storage.tables import access_log
 from bot.testing import (
     SHARE_SCRIPT,

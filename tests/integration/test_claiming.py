@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.bootstrap import App
-from bot.config import Settings
-from bot.events import Address
-from bot.outbox import Deliverer
-from bot.replies import Outgoing, Reply
+from bot.app.composition import App
+from bot.app.config import Settings
+from bot.channels.events import Address
+from bot.channels.replies import Outgoing, Reply
+from bot.delivery.worker import Deliverer
 from bot.storage.outbox import LEASE, SENT, OutboxRepository
 from bot.storage.tables import outbox
 from bot.testing import FakeClock, example_settings, start_app, using_postgres

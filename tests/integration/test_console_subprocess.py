@@ -23,9 +23,9 @@ from typing import IO
 
 import pytest
 
-from bot.events import Address
-from bot.outbox import Deliverer
-from bot.replies import Outgoing, Reply
+from bot.channels.events import Address
+from bot.channels.replies import Outgoing, Reply
+from bot.delivery.worker import Deliverer
 from bot.testing import TEST_KEY, FakeClock, database_url, example_settings, start_app
 
 CONFIG = Path(__file__).resolve().parents[2] / "config.example.toml"
@@ -78,7 +78,7 @@ def console_env(database: Path, **extra: str) -> dict[str, str]:
 
 def console_command(*args: str) -> list[str]:
     """``concernbot --config config.example.toml console ARGS``."""
-    return [sys.executable, "-m", "bot.cli", "--config", str(CONFIG), "console", *args]
+    return [sys.executable, "-m", "bot.app.cli", "--config", str(CONFIG), "console", *args]
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.console_app import console_scheduler, tryout_notice, tryout_settings
-from bot.deadlines import acknowledge_due
-from bot.leadership import Leadership
+from adapters.console.app import console_scheduler, tryout_notice, tryout_settings
+from bot.domain.deadlines import acknowledge_due
+from bot.scheduling.leadership import Leadership
 from bot.storage.engine import create_engine
 from bot.testing import FakeClock, database_url, example_settings, start_app, using_postgres
 from tests.integration.test_console_subprocess import (

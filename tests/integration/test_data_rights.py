@@ -17,17 +17,17 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from adapters.console import ConsoleAdapter
+from adapters.console.chat import ConsoleAdapter
 from adapters.ratelimit import SendLimiter
-from adapters.slack_adapter import SlackAdapter
-from bot import cli
-from bot.bootstrap import App, bootstrap
-from bot.core import UNKNOWN_USER
-from bot.events import Address, ChoiceMade, Sender
+from adapters.slack.channel import SlackAdapter
+from bot.app import cli
+from bot.app.composition import App, bootstrap
+from bot.channels.events import Address, ChoiceMade, Sender
+from bot.channels.replies import Reply
+from bot.conversation.core import UNKNOWN_USER
+from bot.delivery.worker import Deliverer
+from bot.domain.model import Role, Status
 from bot.i18n import translator
-from bot.model import Role, Status
-from bot.outbox import Deliverer
-from bot.replies import Reply
 from bot.storage.tables import (
     concerns,
     identities,

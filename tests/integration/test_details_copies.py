@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import App
-from bot.config import ConfigError, load_settings
-from bot.model import Role
-from bot.scheduler import Scheduler
+from bot.app.composition import App
+from bot.app.config import ConfigError, load_settings
+from bot.domain.model import Role
+from bot.scheduling.scheduler import Scheduler
 from bot.testing import SHARE_SCRIPT, RecordingOutlet, join
 from tests.integration.conftest import EXAMPLE, act, share
 from tests.integration.test_telegram import (

@@ -14,17 +14,18 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from bot.bootstrap import App
-from bot.cards import reporter_line
-from bot.config import Settings
-from bot.deadlines import acknowledge_due, feedback_due
+from bot.app.composition import App
+from bot.app.config import Settings
+from bot.channels.replies import Reply
+from bot.conversation.cards import reporter_line
+from bot.delivery.worker import Deliverer
+from bot.domain.deadlines import acknowledge_due, feedback_due
+from bot.domain.model import Concern, Mode, Outcome, Role, Status
+from bot.domain.reference import new_reference
+from bot.domain.vocabulary import OUTCOMES, SETTINGS, SUBJECTS
 from bot.i18n import translator
-from bot.jobs.digest import WEEK, digest_data
-from bot.model import Concern, Mode, Outcome, Role, Status
-from bot.outbox import Deliverer
-from bot.reference import new_reference
-from bot.replies import Reply
-from bot.scheduler import Scheduler
+from bot.scheduling.jobs.digest import WEEK, digest_data
+from bot.scheduling.scheduler import Scheduler
 from bot.share_script import share_path
 from bot.storage.stats import PeriodCounts
 from bot.testing import (
@@ -35,7 +36,6 @@ from bot.testing import (
     join,
     start_app,
 )
-from bot.vocabulary import OUTCOMES, SETTINGS, SUBJECTS
 
 # The example configuration sends the digest on Mondays at 08:00 Amsterdam time (07:00 UTC in
 # winter). The slot below covers the week [2026-11-23 07:00, 2026-11-30 07:00) UTC.

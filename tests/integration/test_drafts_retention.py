@@ -12,17 +12,17 @@ from typing import Any
 import pytest
 from sqlalchemy import ColumnElement, func, select
 
-from bot.bootstrap import App, bootstrap
-from bot.config import Settings
-from bot.deadlines import acknowledge_due, feedback_due
-from bot.events import Address, ChoiceMade, Sender
+from bot.app.composition import App, bootstrap
+from bot.app.config import Settings
+from bot.channels.events import Address, ChoiceMade, Sender
+from bot.channels.replies import Outgoing, Removal, Reply
+from bot.delivery.worker import Deliverer
+from bot.domain.deadlines import acknowledge_due, feedback_due
+from bot.domain.model import Concern, Mode, Outcome, Role, Status
+from bot.domain.reference import new_reference
 from bot.i18n import translator
-from bot.jobs.drafts import DELETED, REMINDER
-from bot.model import Concern, Mode, Outcome, Role, Status
-from bot.outbox import Deliverer
-from bot.reference import new_reference
-from bot.replies import Outgoing, Removal, Reply
-from bot.scheduler import Scheduler
+from bot.scheduling.jobs.drafts import DELETED, REMINDER
+from bot.scheduling.scheduler import Scheduler
 from bot.storage.tables import (
     access_log,
     concerns,

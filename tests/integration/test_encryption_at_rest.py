@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.bootstrap import App, bootstrap
-from bot.config import Settings
-from bot.crypto import Cipher, KeyRing, KeyringError
-from bot.model import Role
+from bot.app.composition import App, bootstrap
+from bot.app.config import Settings
+from bot.domain.model import Role
+from bot.storage.crypto import Cipher, KeyRing, KeyringError
 from bot.storage.tables import concerns, dialog_states, outbox, questions, status_changes
 from bot.testing import TEST_KEY, Chat, FakeClock, RecordingOutlet, join, start_app
 from tests.integration.conftest import act, share, share_script

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from adapters.ratelimit import SendLimiter
-from adapters.slack_adapter import SlackAdapter
-from adapters.telegram_adapter import TelegramAdapter
-from bot.delivery import DeliveryError, Outlet
-from bot.events import Address, InboundEvent
-from bot.replies import Reply
+from adapters.slack.channel import SlackAdapter
+from adapters.telegram.channel import TelegramAdapter
+from bot.channels.events import Address, InboundEvent
+from bot.channels.replies import Reply
+from bot.delivery.outcomes import DeliveryError, Outlet
 from bot.testing import example_settings
 from tests.fakes.slack_api import FakeSlack, Outage
 from tests.fakes.telegram_api import FakeTelegram, ScriptedError

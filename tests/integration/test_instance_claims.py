@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy import select, update
 
 from adapters.ratelimit import SendLimiter
-from bot.bootstrap import App
-from bot.delivery import RetryLater
-from bot.events import Address
-from bot.instances import Instance
-from bot.outbox import Deliverer
-from bot.replies import Outgoing, Reply
+from bot.app.composition import App
+from bot.channels.events import Address
+from bot.channels.replies import Outgoing, Reply
+from bot.delivery.instances import Instance
+from bot.delivery.outcomes import RetryLater
+from bot.delivery.worker import Deliverer
 from bot.storage.outbox import LEASE
 from bot.storage.tables import outbox
 from bot.testing import FakeClock, RecordingOutlet, example_settings, start_app

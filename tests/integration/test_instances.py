@@ -37,10 +37,10 @@ import pytest
 from aiohttp import web
 from sqlalchemy import text
 
-from bot.bootstrap import bootstrap
-from bot.config import load_settings
-from bot.crypto import Cipher, KeyRing
-from bot.model import Role
+from bot.app.composition import bootstrap
+from bot.app.config import load_settings
+from bot.domain.model import Role
+from bot.storage.crypto import Cipher, KeyRing
 from bot.storage.engine import create_engine
 from bot.testing import database_url, using_postgres
 from bot.usecases.invites import create_invite

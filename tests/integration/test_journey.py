@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.bootstrap import App
-from bot.events import Address, Sender, TextReceived, parse_text
-from bot.model import Role
-from bot.replies import Reply
+from bot.app.composition import App
+from bot.channels.events import Address, Sender, TextReceived, parse_text
+from bot.channels.replies import Reply
+from bot.domain.model import Role
 from bot.share_script import FACTS, INTERPRETATION
 from bot.testing import SHARE_SCRIPT, Chat, FakeClock, RecordingOutlet
 from tests.integration.conftest import (

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot import cli
-from bot.bootstrap import App, bootstrap
-from bot.config import CryptoSettings, Settings
-from bot.crypto import Cipher, KeyRing, KeyringError
-from bot.events import Address, ChoiceMade, Sender
-from bot.model import Role
+from bot.app import cli
+from bot.app.composition import App, bootstrap
+from bot.app.config import CryptoSettings, Settings
+from bot.channels.events import Address, ChoiceMade, Sender
+from bot.domain.model import Role
+from bot.storage.crypto import Cipher, KeyRing, KeyringError
 from bot.storage.rotation import SEALED, context_of, key_usage, rotate
 from bot.storage.tables import metadata
 from bot.testing import (

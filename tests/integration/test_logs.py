@@ -23,13 +23,13 @@ import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from adapters.ratelimit import SendLimiter
-from adapters.slack_adapter import SlackAdapter
-from adapters.telegram import parse_callback
-from adapters.telegram_adapter import TelegramAdapter
-from bot.bootstrap import App, bootstrap
-from bot.logs import RedactingFilter, configure_logging
-from bot.model import Role
-from bot.outbox import Deliverer
+from adapters.slack.channel import SlackAdapter
+from adapters.telegram.channel import TelegramAdapter
+from adapters.telegram.translate import parse_callback
+from bot.app.composition import App, bootstrap
+from bot.app.logs import RedactingFilter, configure_logging
+from bot.delivery.worker import Deliverer
+from bot.domain.model import Role
 from bot.share_script import share_path
 from bot.storage.concerns import ConcernRepository
 from bot.testing import FakeClock, example_settings, fixed_cipher
@@ -383,7 +383,7 @@ async def test_a_whole_journey_leaves_no_account_text_token_or_secret_in_any_log
     for entry in entries:
         assert {"at", "level", "logger", "message"} <= set(entry)
     failed = next(e for e in entries if e["message"] == "turn failed: RuntimeError")
-    assert (failed["level"], failed["logger"]) == ("error", "bot.core")
+    assert (failed["level"], failed["logger"]) == ("error", "bot.conversation.core")
 
 
 def test_a_logged_exception_becomes_one_json_line_with_its_traceback_redacted(

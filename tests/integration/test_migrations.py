@@ -24,11 +24,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.crypto import Cipher
-from bot.dialog import DialogState
-from bot.events import Address
-from bot.model import Role, Status
-from bot.replies import Reply
+from bot.channels.events import Address
+from bot.channels.replies import Reply
+from bot.conversation.dialog import DialogState
+from bot.domain.model import Role, Status
+from bot.storage.crypto import Cipher
 from bot.storage.engine import create_engine
 from bot.storage.migrate import alembic_config, downgrade, upgrade
 from bot.storage.tables import metadata

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
-from bot import cli
-from bot.config import Settings
-from bot.model import Member, Role
+from bot.app import cli
+from bot.app.config import Settings
+from bot.domain.model import Member, Role
 from bot.storage.tables import metadata
 from bot.testing import (
     SHARE_SCRIPT,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
-from bot.model import Member, Role
+from bot.app import cli
+from bot.domain.model import Member, Role
 from bot.testing import TEST_KEY, FakeClock, RecordingOutlet, example_settings, join, start_app
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"

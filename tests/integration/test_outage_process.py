@@ -13,10 +13,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.bootstrap import bootstrap
-from bot.config import load_settings
-from bot.events import Address
-from bot.replies import Reply
+from bot.app.composition import bootstrap
+from bot.app.config import load_settings
+from bot.channels.events import Address
+from bot.channels.replies import Reply
 from bot.testing import database_url
 from tests.fakes.slack_api import FakeSlack, Outage
 from tests.fakes.telegram_api import FakeTelegram, ScriptedError

@@ -11,13 +11,13 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from bot.bootstrap import App
-from bot.config import OutboxSettings, Settings
-from bot.delivery import DeliveryError, Rejected, RetryLater, Unreachable
-from bot.events import Address, ChoiceMade, Sender, parse_text
-from bot.outbox import Deliverer
-from bot.replies import Outgoing, Reply
-from bot.retry_policy import backoff_seconds
+from bot.app.composition import App
+from bot.app.config import OutboxSettings, Settings
+from bot.channels.events import Address, ChoiceMade, Sender, parse_text
+from bot.channels.replies import Outgoing, Reply
+from bot.delivery.outcomes import DeliveryError, Rejected, RetryLater, Unreachable
+from bot.delivery.retry_policy import backoff_seconds
+from bot.delivery.worker import Deliverer
 from bot.storage.outbox import LEASE
 from bot.storage.tables import outbox
 from bot.testing import Chat, FakeClock, RecordingOutlet, join, start_app

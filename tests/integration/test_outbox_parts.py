@@ -12,11 +12,11 @@ import pytest
 from aiohttp import web
 
 from adapters.ratelimit import SendLimiter
-from adapters.telegram_adapter import TelegramAdapter
-from bot.bootstrap import App
-from bot.events import Address
-from bot.outbox import Deliverer
-from bot.replies import Reply
+from adapters.telegram.channel import TelegramAdapter
+from bot.app.composition import App
+from bot.channels.events import Address
+from bot.channels.replies import Reply
+from bot.delivery.worker import Deliverer
 from bot.storage.outbox import LEASE
 from bot.testing import FakeClock
 from tests.fakes.telegram_api import FakeTelegram, ScriptedError

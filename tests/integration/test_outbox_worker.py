@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from adapters.service import Service
-from bot.bootstrap import App
-from bot.config import OutboxSettings, Settings
-from bot.delivery import DeliveryError
-from bot.events import Address, Sender, parse_text
-from bot.outbox import Deliverer
-from bot.replies import Outgoing, Reply
+from bot.app.composition import App
+from bot.app.config import OutboxSettings, Settings
+from bot.channels.events import Address, Sender, parse_text
+from bot.channels.replies import Outgoing, Reply
+from bot.delivery.outcomes import DeliveryError
+from bot.delivery.worker import Deliverer
 from bot.storage.tables import outbox
 from bot.testing import FakeClock, RecordingOutlet, example_settings, join, start_app
 
@@ -129,7 +129,7 @@ async def test_each_failed_attempt_waits_exponentially_longer_with_the_injected_
 
 @pytest.fixture
 def outbox_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    with caplog.at_level(logging.WARNING, logger="bot.outbox"):
+    with caplog.at_level(logging.WARNING, logger="bot.delivery.worker"):
         yield caplog
 
 

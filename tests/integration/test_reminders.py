@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import App, bootstrap
-from bot.config import Settings
-from bot.events import Address, ChoiceMade, Sender
+from bot.app.composition import App, bootstrap
+from bot.app.config import Settings
+from bot.channels.events import Address, ChoiceMade, Sender
+from bot.delivery.worker import Deliverer
+from bot.domain.model import Member, Role
 from bot.i18n import translator
-from bot.jobs.reminders import (
+from bot.scheduling.jobs.reminders import (
     ESCALATED,
     ESCALATED_LINE,
     FEEDBACK_LATE,
@@ -22,9 +24,7 @@ from bot.jobs.reminders import (
     NOT_ACKNOWLEDGED,
     STILL_WORKING,
 )
-from bot.model import Member, Role
-from bot.outbox import Deliverer
-from bot.scheduler import Scheduler
+from bot.scheduling.scheduler import Scheduler
 from bot.testing import (
     SHARE_SCRIPT,
     Chat,

@@ -29,9 +29,9 @@ import pytest
 from sqlalchemy import select
 
 from adapters.service import Service, serve_until_signal
-from adapters.telegram_adapter import PollingConflict
-from bot.config import Settings
-from bot.scheduler import JobRun, Scheduler
+from adapters.telegram.channel import PollingConflict
+from bot.app.config import Settings
+from bot.scheduling.scheduler import JobRun, Scheduler
 from bot.storage.engine import create_engine
 from bot.storage.outbox import PENDING
 from bot.storage.tables import outbox

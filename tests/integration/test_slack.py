@@ -31,12 +31,12 @@ from slack_bolt.async_app import AsyncAck
 
 from adapters.ratelimit import SendLimiter
 from adapters.service import Service
-from adapters.slack_adapter import SlackAdapter
-from adapters.telegram import parse_callback
-from bot.bootstrap import App
-from bot.events import Address
-from bot.model import AccessLogEntry, Concern, Member, Role, Status
-from bot.outbox import Deliverer
+from adapters.slack.channel import SlackAdapter
+from adapters.telegram.translate import parse_callback
+from bot.app.composition import App
+from bot.channels.events import Address
+from bot.delivery.worker import Deliverer
+from bot.domain.model import AccessLogEntry, Concern, Member, Role, Status
 from bot.share_script import share_path
 from bot.testing import FakeClock, example_settings, fixed_cipher
 from bot.usecases.invites import create_invite

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.model import Role
+from bot.domain.model import Role
 from tests.fakes.slack_api import BOT_USER_ID, FakeSlack
 from tests.fakes.slack_conversations import IM, PRIVATE
 from tests.integration.test_slack import (

@@ -3,8 +3,8 @@ retention, replaces an open modal's details with a note that the concern was era
 
 from __future__ import annotations
 
-from bot.events import Address
-from bot.model import Role
+from bot.channels.events import Address
+from bot.domain.model import Role
 from tests.fakes.slack_api import TEAM_ID
 from tests.integration.test_slack import (
     CANARY,

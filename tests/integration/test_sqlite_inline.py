@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.crypto import Cipher
-from bot.storage import sqlite_inline
+from bot.storage.crypto import Cipher
 from bot.storage.engine import create_engine, in_place_engine
+from bot.storage.sqlite import inline as sqlite_inline
 from bot.storage.statements import SharedConnection
 from bot.storage.uow import UnitOfWorkFactory
 from bot.testing import fixed_cipher

@@ -103,7 +103,7 @@ async def run(case: Case, directory: Path, ports: dict[str, int], ready: Path) -
             case.files(directory)
         env = environment(case, directory, telegram, slack_api, ports)
         child = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", env=env, cwd=directory,
+            sys.executable, "-m", "bot.app.cli", "run", env=env, cwd=directory,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip

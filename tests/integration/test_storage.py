@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.bootstrap import App
-from bot.config import Settings
-from bot.model import Role, Status
+from bot.app.composition import App
+from bot.app.config import Settings
+from bot.domain.model import Role, Status
 from bot.share_script import FACTS
 from bot.storage.engine import create_engine
 from bot.storage.migrate import downgrade, upgrade

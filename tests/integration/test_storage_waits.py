@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select
 
-from bot.bootstrap import App
+from bot.app.composition import App
 from bot.storage.engine import create_engine
 from bot.storage.health import STALLED_AFTER, StorageHealth
-from bot.storage.lock_wait import WAITS, WRITE_LOCK, LockWaits
+from bot.storage.sqlite.lock_wait import WAITS, WRITE_LOCK, LockWaits
 from bot.storage.uow import UnitOfWorkFactory
 from bot.testing import fixed_cipher
 

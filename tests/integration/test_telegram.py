@@ -24,15 +24,15 @@ from sqlalchemy import func, select
 
 from adapters.ratelimit import SendLimiter
 from adapters.service import Service
-from adapters.telegram import MAX_TEXT, parse_callback
-from adapters.telegram_adapter import COMMANDS
-from bot.bootstrap import App
-from bot.core import Bot
-from bot.dialog import DialogState
-from bot.events import Address, InboundEvent
+from adapters.telegram.channel import COMMANDS
+from adapters.telegram.translate import MAX_TEXT, parse_callback
+from bot.app.composition import App
+from bot.channels.events import Address, InboundEvent
+from bot.conversation.core import Bot
+from bot.conversation.dialog import DialogState
+from bot.delivery.worker import Deliverer
+from bot.domain.model import Member, Role
 from bot.i18n import translator
-from bot.model import Member, Role
-from bot.outbox import Deliverer
 from bot.share_script import share_path
 from bot.storage.tables import concerns, outbox, processed_events
 from bot.testing import SHARE_SCRIPT, FakeClock, example_settings, fixed_cipher

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from bot.bootstrap import App
-from bot.events import Sender, TextReceived, parse_text
-from bot.model import Role
-from bot.replies import Reply
+from bot.app.composition import App
+from bot.channels.events import Sender, TextReceived, parse_text
+from bot.channels.replies import Reply
+from bot.domain.model import Role
 from bot.share_script import share_path
 from bot.testing import Chat, RecordingOutlet, join
 

@@ -1,6 +1,6 @@
-"""The Bot API transport (adapters/telegram_http.py) under python-telegram-bot, against the fake
-Bot API: calls travel as JSON, files as multipart form data, and Telegram's answers come back
-as the library's results and errors."""
+"""The Bot API transport (adapters/telegram/transport.py) under python-telegram-bot, against the
+fake Bot API: calls travel as JSON, files as multipart form data, and Telegram's answers come
+back as the library's results and errors."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
-from adapters.telegram_http import AiohttpRequest
+from adapters.telegram.transport import AiohttpRequest
 from tests.fakes.telegram_api import FakeTelegram, ScriptedError
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")

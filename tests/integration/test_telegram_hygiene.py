@@ -3,7 +3,7 @@ cleaned before anyone sees it, and a long paste reaches the coordinator whole, u
 
 from __future__ import annotations
 
-from bot.model import Role
+from bot.domain.model import Role
 from bot.testing import SHARE_SCRIPT
 from tests.integration import test_telegram
 from tests.integration.test_telegram import COORDINATOR, POLLING, REPORTER, World, reference_in

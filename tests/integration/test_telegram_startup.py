@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from adapters.ratelimit import SendLimiter
-from adapters.telegram_adapter import TelegramAdapter
-from adapters.telegram_startup import StartUpGaveUp
-from bot.config import TelegramSettings
-from bot.events import InboundEvent
+from adapters.telegram.channel import TelegramAdapter
+from adapters.telegram.startup import StartUpGaveUp
+from bot.app.config import TelegramSettings
+from bot.channels.events import InboundEvent
 from tests.fakes.telegram_api import FakeTelegram, ScriptedError
 
 SECRET = "webhook-secret-7a8b9c"

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy import select
 
-from bot.bootstrap import App
-from bot.config import OutboxSettings
-from bot.delivery import RetryLater
-from bot.events import Address, Sender, parse_text
-from bot.model import Role
-from bot.outbox import Deliverer
-from bot.replies import Reply
+from bot.app.composition import App
+from bot.app.config import OutboxSettings
+from bot.channels.events import Address, Sender, parse_text
+from bot.channels.replies import Reply
+from bot.delivery.outcomes import RetryLater
+from bot.delivery.worker import Deliverer
+from bot.domain.model import Role
 from bot.storage.outbox import LEASE, OutboxItem
 from bot.storage.tables import outbox
 from bot.testing import (
@@ -167,7 +167,7 @@ async def test_when_sending_fails_outright_the_claimed_replies_wait_for_the_work
             raise OSError("disk I/O error CANARY-COURIER")
 
     app.bot.send_replies_with(Broken())
-    with caplog.at_level(logging.ERROR, logger="bot.core"):
+    with caplog.at_level(logging.ERROR, logger="bot.conversation.core"):
         await app.bot.handle(parse_text(Sender(ANNA), "/help"))
     assert "sending a turn's replies failed: OSError" in caplog.text
     assert "CANARY-COURIER" not in caplog.text

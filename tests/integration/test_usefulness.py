@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.bootstrap import App, bootstrap
-from bot.config import Settings
-from bot.events import ChoiceMade, Sender
-from bot.model import Role
-from bot.outbox import Deliverer
-from bot.replies import Reply
-from bot.scheduler import Scheduler
+from bot.app.composition import App, bootstrap
+from bot.app.config import Settings
+from bot.channels.events import ChoiceMade, Sender
+from bot.channels.replies import Reply
+from bot.delivery.worker import Deliverer
+from bot.domain.model import Role
+from bot.scheduling.scheduler import Scheduler
 from bot.storage.tables import usefulness
 from bot.testing import (
     SHARE_SCRIPT,

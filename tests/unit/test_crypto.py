@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.crypto import Cipher, KeyRing, KeyringError, create_key_file, load_key_ring, new_key_line
+from bot.storage.crypto import (
+    Cipher,
+    KeyRing,
+    KeyringError,
+    create_key_file,
+    load_key_ring,
+    new_key_line,
+)
 
 KEY_A = base64.urlsafe_b64encode(bytes(range(32))).decode()
 KEY_B = base64.urlsafe_b64encode(bytes(range(100, 132))).decode()

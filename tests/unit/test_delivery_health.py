@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.slack_channels import ChannelLacksBot
-from bot import metrics
-from bot.config import OutboxSettings
-from bot.delivery import (
+from adapters.slack.alert_channels import ChannelLacksBot
+from bot.app import metrics
+from bot.app.config import OutboxSettings
+from bot.delivery.outages import DeliveryHealth, span
+from bot.delivery.outcomes import (
     DeliveryError,
     Disconnected,
     Rejected,
@@ -19,8 +20,7 @@ from bot.delivery import (
     ServerError,
     Unreachable,
 )
-from bot.delivery_health import DeliveryHealth, span
-from bot.retry_policy import Verdict, judge
+from bot.delivery.retry_policy import Verdict, judge
 from bot.testing import FakeClock
 
 SETTINGS = OutboxSettings(max_attempts=50, base_backoff_seconds=1.0, max_backoff_seconds=30.0)
@@ -37,7 +37,7 @@ def lines(caplog: pytest.LogCaptureFixture, level: int = logging.WARNING) -> lis
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "bot.delivery_health" and r.levelno >= level
+        if r.name == "bot.delivery.outages" and r.levelno >= level
     ]
 
 

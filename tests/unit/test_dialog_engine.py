@@ -6,7 +6,18 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.dialog import (
+from bot.channels.events import (
+    Address,
+    ChoiceMade,
+    CommandReceived,
+    FormSubmitted,
+    InboundEvent,
+    Sender,
+    TextReceived,
+    UnsupportedReceived,
+)
+from bot.channels.replies import Choice
+from bot.conversation.dialog import (
     CANCEL,
     DONE,
     END,
@@ -22,19 +33,8 @@ from bot.dialog import (
     advance,
     start,
 )
-from bot.events import (
-    Address,
-    ChoiceMade,
-    CommandReceived,
-    FormSubmitted,
-    InboundEvent,
-    Sender,
-    TextReceived,
-    UnsupportedReceived,
-)
+from bot.conversation.text import MAX_ACCOUNT_CHARS, MAX_MESSAGE_CHARS
 from bot.i18n import N_, Translate, translator
-from bot.replies import Choice
-from bot.text import MAX_ACCOUNT_CHARS, MAX_MESSAGE_CHARS
 
 T: Translate = translator("en")
 SENDER = Sender(Address("console", "someone"))

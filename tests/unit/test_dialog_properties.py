@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.dialog import DONE, SKIP, DialogState, advance, render, start
-from bot.events import (
+from bot.channels.events import (
     Address,
     ChoiceMade,
     CommandReceived,
@@ -15,6 +14,7 @@ from bot.events import (
     TextReceived,
     UnsupportedReceived,
 )
+from bot.conversation.dialog import DONE, SKIP, DialogState, advance, render, start
 from bot.i18n import translator
 from dialogs.share_concern import DIALOG
 

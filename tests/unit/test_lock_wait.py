@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.lock_wait import LONGEST_PAUSE, LockWaits, after_busy, is_busy, while_busy
+from bot.storage.sqlite.lock_wait import LONGEST_PAUSE, LockWaits, after_busy, is_busy, while_busy
 
 
 class Time:

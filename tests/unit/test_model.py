@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.model import (
+from bot.domain.model import (
     STATUS_ORDER,
     Concern,
     DomainError,

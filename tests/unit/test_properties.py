@@ -15,10 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import Update
 
-from adapters import console, slack, telegram
-from bot.bootstrap import App
-from bot.dialog import DONE, SKIP, Answer, DialogState, Transition, advance, render, start
-from bot.events import (
+from adapters.console import chat as console
+from adapters.slack import translate as slack
+from adapters.telegram import translate as telegram
+from bot.app.composition import App
+from bot.channels.events import (
     Address,
     ChoiceMade,
     CommandReceived,
@@ -28,11 +29,21 @@ from bot.events import (
     TextReceived,
     UnsupportedReceived,
 )
+from bot.channels.replies import Choice, Reply
+from bot.conversation.dialog import (
+    DONE,
+    SKIP,
+    Answer,
+    DialogState,
+    Transition,
+    advance,
+    render,
+    start,
+)
+from bot.conversation.text import clean
+from bot.domain.model import Concern, Member, Mode, Role
 from bot.i18n import Translate, translator
-from bot.model import Concern, Member, Mode, Role
-from bot.replies import Choice, Reply
 from bot.testing import FakeClock, example_settings, start_app
-from bot.text import clean
 from dialogs.share_concern import DIALOG
 
 FAST = settings(max_examples=150, deadline=None)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.reference import _ALPHABET, new_reference, normalise_reference
+from bot.domain.reference import _ALPHABET, new_reference, normalise_reference
 
 SHAPE = re.compile(r"^[A-Z2-9]{3}-[A-Z2-9]{3}$")
 

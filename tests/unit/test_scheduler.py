@@ -16,11 +16,11 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.bootstrap import App
-from bot.config import Settings
-from bot.model import Role
-from bot.replies import Outgoing
-from bot.scheduler import Scheduler, build_jobs, previous_slot
+from bot.app.composition import App
+from bot.app.config import Settings
+from bot.channels.replies import Outgoing
+from bot.domain.model import Role
+from bot.scheduling.scheduler import Scheduler, build_jobs, previous_slot
 from bot.storage.uow import UnitOfWork
 from bot.testing import (
     TEST_KEY,
@@ -226,7 +226,7 @@ def concernbot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     }
     env.pop("CONCERNBOT_CONFIG", None)
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--config", str(ROOT / "config.example.toml"), *args],
+        [sys.executable, "-m", "bot.app.cli", "--config", str(ROOT / "config.example.toml"), *args],
         cwd=tmp_path,
         env=env,
         capture_output=True,

@@ -12,9 +12,9 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 import bot.storage.opening as opening
 from adapters.http import cannot_listen
-from bot.cli import main
-from bot.config import DatabaseSettings
-from bot.startup_errors import (
+from bot.app.cli import main
+from bot.app.config import DatabaseSettings
+from bot.app.startup_errors import (
     CONFIG_INVALID,
     CREDENTIALS_REJECTED,
     EXIT_STATUSES,

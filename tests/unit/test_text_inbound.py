@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.events import (
+from bot.channels.events import (
     Address,
     ChoiceMade,
     CommandReceived,
@@ -11,7 +11,7 @@ from bot.events import (
     TextReceived,
     UnsupportedReceived,
 )
-from bot.inbound import MAX_NAME_UNITS, clean_name, sanitised
+from bot.conversation.inbound import MAX_NAME_UNITS, clean_name, sanitised
 
 SPOOF = "Eve\u202egnp.exe\u200b"
 SENDER = Sender(Address("telegram", "42"), SPOOF, "nl\u200b")

@@ -3,9 +3,9 @@ limit is kept in part, and the reporter is told what was kept and what was not."
 
 from __future__ import annotations
 
-from bot.dialog import DONE
-from bot.long_text import PASTE
-from bot.text import MAX_ACCOUNT_CHARS, MAX_MESSAGE_CHARS
+from bot.conversation.dialog import DONE
+from bot.conversation.long_text import PASTE
+from bot.conversation.text import MAX_ACCOUNT_CHARS, MAX_MESSAGE_CHARS
 from tests.dialogs.test_share_concern import walk_to
 
 WORDS = "a youth worker noticed something worrying at the club tonight "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.text_units import utf16_cut, utf16_len
+from bot.conversation.text_units import utf16_cut, utf16_len
 
 EMOJI = "\U0001f600"  # outside the Basic Multilingual Plane: a surrogate pair in UTF-16
 

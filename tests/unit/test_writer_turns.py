@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.storage.writer import WriterTurns
+from bot.storage.sqlite.writer import WriterTurns
 
 
 async def test_waiters_get_the_turn_in_order_urgent_ones_first() -> None:

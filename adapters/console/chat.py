@@ -1,0 +1,133 @@
+"""The terminal chat: one message per line in, replies printed with numbered choices."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import TextIO
+
+from adapters.base import EventSink
+from bot.channels.events import Address, ChoiceMade, InboundEvent, Sender, parse_text
+from bot.channels.replies import Outgoing, Reply
+from bot.conversation.text import small_number
+
+CHANNEL = "console"
+
+
+def render(reply: Reply) -> str:
+    """The reply as terminal text: the message, then ``  1) Label`` lines."""
+    lines = [reply.text]
+    lines += [f"  {number}) {choice.label}" for number, choice in enumerate(reply.choices, 1)]
+    return "\n".join(lines)
+
+
+def to_event(line: str, sender: Sender, last: Reply | None) -> InboundEvent:
+    """Translate a typed line: a number or exact label picks from the last choices shown."""
+    stripped = line.strip()
+    if last is not None and last.choices:
+        number = small_number(stripped)
+        if number is not None and 1 <= number <= len(last.choices):
+            choice = last.choices[number - 1]
+            return ChoiceMade(sender, choice.id, last.nonce)
+        for choice in last.choices:
+            if stripped and stripped.casefold() == choice.label.casefold():
+                return ChoiceMade(sender, choice.id, last.nonce)
+    return parse_text(sender, line.rstrip("\n"))
+
+
+def _tolerant(stream: TextIO) -> TextIO:
+    """Undecodable input and unprintable output become '?'-like marks, not a traceback."""
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="replace")
+    return stream
+
+
+class ConsoleAdapter:
+    """Reads stdin on a daemon thread and prints replies for one local user."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        user: str,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        language: str | None = None,
+        files: Path = Path("var/exports"),
+    ) -> None:
+        self.sender = Sender(Address(CHANNEL, user), display_name=user, language=language)
+        self._in = _tolerant(stdin or sys.stdin)
+        self._out = _tolerant(stdout or sys.stdout)
+        self._last: Reply | None = None
+        self._files = files
+        self._task: asyncio.Task[None] | None = None
+        self.finished = asyncio.Event()
+
+    @property
+    def interactive(self) -> bool:
+        """True when a person types at a terminal (then a prompt is shown)."""
+        return self._in.isatty()
+
+    async def start(self, sink: EventSink) -> None:
+        """Begin reading lines; each is handled before the next is read."""
+        self._task = asyncio.create_task(self._read(sink))
+
+    async def send(self, reply: Outgoing) -> None:
+        """Print a reply; its choices become the ones numbers refer to."""
+        if not isinstance(reply, Reply):
+            return  # a terminal cannot take back what it printed
+        if reply.choices:
+            self._last = reply
+        text = render(reply)
+        if reply.extra.get("file"):
+            saved = self._save(reply.extra.get("file_name", "export.json"), reply.extra["file"])
+            text += f"\n  [{saved}]"
+        self._out.write("\n" + text + "\n")
+        self._out.flush()
+
+    def _save(self, name: str, content: str) -> Path:
+        """Keep a file sent to this user where only they can read it."""
+        self._files.mkdir(parents=True, exist_ok=True)
+        path = self._files / Path(name).name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        return path
+
+    async def stop(self) -> None:
+        """Stop reading."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self.finished.set()
+
+    async def _read(self, sink: EventSink) -> None:
+        loop = asyncio.get_running_loop()
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def pump() -> None:
+            try:
+                for line in iter(self._in.readline, ""):
+                    loop.call_soon_threadsafe(lines.put_nowait, line)
+            except (OSError, ValueError):
+                pass  # unreadable input (a closed terminal): treated as its end
+            finally:
+                loop.call_soon_threadsafe(lines.put_nowait, None)
+
+        threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+        try:
+            while True:
+                if self.interactive:
+                    self._out.write("> ")
+                    self._out.flush()
+                line = await lines.get()
+                if line is None:
+                    break
+                if not line.strip() and self.interactive:
+                    continue
+                await sink(to_event(line, self.sender, self._last))
+        finally:
+            self.finished.set()

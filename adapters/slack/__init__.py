@@ -1,0 +1,1 @@
+"""The Slack channel: translation, lifecycle, forms and alert channels."""

@@ -1,0 +1,277 @@
+"""The Slack channel's lifecycle: slack-bolt's AsyncApp on our HTTP server (or Socket Mode)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+import aiohttp
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.base import EventSink
+from adapters.ratelimit import SendLimiter
+from adapters.slack.alert_channels import AlertChannels
+from adapters.slack.answers import show
+from adapters.slack.forms import VIEW, erased_modal, shown_slot, triage_form
+from adapters.slack.requests import refusal
+from adapters.slack.translate import (
+    CHANNEL,
+    action_to_event,
+    command_to_event,
+    render,
+    submission_to_event,
+    text_modal,
+)
+from bot.app.config import SlackSettings
+from bot.app.logs import add_secret
+from bot.channels.events import Address, InboundEvent
+from bot.channels.replies import Outgoing, Removal, Reply
+from bot.delivery.outcomes import DeliveryError, Disconnected, Rejected, RetryLater, ServerError
+from bot.i18n import N_, translator
+
+log = logging.getLogger(__name__)
+
+Respond = Callable[[InboundEvent], Awaitable[list[Reply]]]
+Shown = Callable[[Address, str, str, str], Awaitable[None]]
+NO_FILES = N_(
+    "Slack cannot receive this file here. Use the bot on Telegram, or ask the operator for "
+    "'concernbot export'."
+)
+_FOR_GOOD = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "message_not_found",
+    "invalid_blocks",
+    "msg_too_long",
+    "no_text",
+    "cant_update_message",
+}
+
+
+class SlackAdapter:
+    """Posts alerts into network channels and turns buttons, modals and /concern into events."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        settings: SlackSettings,
+        token: str,
+        signing_secret: str,
+        language: str = "nl",
+        app_token: str = "",
+        limiter: SendLimiter | None = None,
+    ) -> None:
+        for secret in (token, signing_secret, app_token):
+            if secret:
+                add_secret(secret)
+        self._settings = settings
+        self._app_token = app_token
+        self._t = translator(language)
+        self.client = AsyncWebClient(token=token, base_url=settings.api_base_url)
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret,
+            logger=logging.getLogger("slack_bolt"),
+        )
+        self.app.action(re.compile(r"^act:"))(self._on_action)
+        self.app.view(re.compile(r"^(ask|status)$"))(self._on_submission)
+        self.app.command("/concern")(self._on_command)
+        self._limiter = limiter or SendLimiter(20.0, 1.0, 3.0)
+        self.channels = AlertChannels(self.client, self._limiter, settings.token_env)
+        self._respond: Respond | None = None
+        self._shown: Shown | None = None
+        self._socket: Any = None
+
+    async def start(
+        self, sink: EventSink, respond: Respond | None = None, shown: Shown | None = None
+    ) -> None:
+        """Take events (``shown`` records the modals that hold a concern); with Socket Mode
+        configured, connect the websocket too."""
+        self._respond = respond
+        self._shown = shown
+        if self.client.session is None:
+            # One session for every Web API call: without it slack_sdk opens a session, and a
+            # connection, per call (a few milliseconds each, and alerts go one at a time).
+            self.client.session = aiohttp.ClientSession()
+        await self.channels.start(list(self._settings.alert_channels.values()))
+        if self._settings.socket_mode and self._app_token:
+            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.app, self._app_token)
+            await self._socket.connect_async()
+
+    def health_warnings(self) -> list[str]:
+        """What an operator must fix in Slack: alert channels that lack the bot."""
+        return self.channels.warnings()
+
+    async def stop(self) -> None:
+        """Disconnect Socket Mode, and close the Web API session."""
+        if self._socket is not None:
+            await self._socket.close_async()
+        session, self.client.session = self.client.session, None
+        if session is not None:
+            await session.close()
+
+    async def dispatch(self, request: aiohttp.web.Request) -> aiohttp.web.Response:
+        """Serve ``POST /slack/events``: bolt verifies the signature and routes the request.
+
+        A replayed or retried request (``X-Slack-Retry-Num``) carries the identity of its first
+        attempt (see ``adapters.slack.translate``), so the core's once-only record lets it do
+        nothing; bolt acknowledges it at once, as any other."""
+        refused = await refusal(request)
+        if refused is not None:
+            return refused
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    # --- outbound, through the outbox ------------------------------------------------------
+
+    async def send(self, reply: Outgoing) -> str | None:
+        """Post, update or delete in a channel; return the message ts; map errors."""
+        try:
+            if isinstance(reply, Removal):
+                for ts in reply.message_ids:
+                    try:
+                        if ts.startswith(VIEW):  # a modal cannot be deleted, only replaced
+                            view = erased_modal(self._t)
+                            await self.client.views_update(view_id=ts[len(VIEW) :], view=view)
+                        else:
+                            await self.client.chat_delete(channel=reply.to.user_id, ts=ts)
+                    except SlackApiError as error:
+                        # Already gone (a closed modal too) is done; anything else (a rate
+                        # limit, an outage) is retried, or an erased concern's copy would stay.
+                        if error.response.get("error") not in ("message_not_found", "not_found"):
+                            raise
+                return None
+            return await self._post(reply)
+        except SlackApiError as error:
+            raise _mapped(error) from None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise Disconnected(type(error).__name__) from None
+
+    async def _post(self, reply: Reply) -> str | None:
+        channel = reply.to.user_id
+        direct = ":" in channel
+        if direct:  # a user in a workspace: write in their direct-message channel
+            opened = await self.client.conversations_open(users=channel.split(":", 1)[1])
+            channel = str(opened["channel"]["id"])
+        try:
+            ts = await self._place(channel, reply)
+        except SlackApiError as error:
+            # Not (or no longer) in the alert channel: join it and post again, or keep the
+            # message queued (ChannelLacksBot) until someone invites the bot.
+            if direct or not await self.channels.refused(channel, error):
+                raise
+            ts = await self._place(channel, reply)
+        if not direct:
+            self.channels.posted(channel)
+        return ts
+
+    async def _place(self, channel: str, reply: Reply) -> str:
+        text, blocks = render(reply)
+        async with self._limiter.sending(channel):
+            if reply.extra.get("ts"):
+                await self.client.chat_update(
+                    channel=channel, ts=reply.extra["ts"], text=text, blocks=blocks
+                )
+                return str(reply.extra["ts"])
+            answer = await self.client.chat_postMessage(
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                thread_ts=reply.extra.get("thread_ts"),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        return str(answer["ts"])
+
+    # --- inbound -------------------------------------------------------------------------
+
+    async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        event = action_to_event(body)
+        if event is None or self._respond is None:
+            return
+        verb = event.choice_id.split(":")[1]
+        reference = event.choice_id.split(":", 2)[2]
+        channel = str((body.get("channel") or {}).get("id", ""))
+        if verb in ("ask", "status"):
+            # With the press's own event id: a replay of the press opens no second form.
+            probe = await self._respond(replace(event, choice_id=f"act:show:{reference}"))
+            if not any(r.choices for r in probe):
+                await self._ephemeral(body, channel, probe)
+                return
+            form = triage_form(
+                self._t, verb, reference, channel, str(body.get("response_url") or "")
+            )
+            await self.client.views_open(trigger_id=body["trigger_id"], view=form)
+            return
+        replies: list[Reply] = await self._respond(event)
+        # A trigger opens one view: one modal per press.
+        for reply in [r for r in replies if r.extra.get("view")][:1]:
+            title = reply.extra.get("title", "")
+            opened = await self.client.views_open(
+                trigger_id=body["trigger_id"],
+                view=text_modal(title, reply.text, self._t(N_("Close"))),
+            )
+            if self._shown is not None and title:
+                # The modal shows what the reporter wrote: erasing the concern must reach it.
+                view_id = VIEW + str(opened["view"]["id"])
+                await self._shown(event.sender.address, shown_slot(title), view_id, title)
+        await self._ephemeral(body, channel, [r for r in replies if not r.extra.get("view")])
+
+    async def _on_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        event = submission_to_event(body)
+        if event is None or self._respond is None:
+            await ack()
+            return
+        replies: list[Reply] = await self._respond(event)
+        errors = {r.extra["error"]: r.text for r in replies if r.extra.get("error")}
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        # The press that opened the form gave its response URL; the modal itself has none.
+        url = str((body.get("view") or {}).get("private_metadata", "")).split("|", 2)[2:]
+        await self._ephemeral(body, event.values.get("channel", ""), replies, "".join(url))
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        event = command_to_event(body)
+        if event is None or self._respond is None:
+            return
+        replies: list[Reply] = await self._respond(event)
+        await self._ephemeral(body, str(body.get("channel_id", "")), replies)
+
+    async def _ephemeral(
+        self, body: dict[str, Any], channel: str, replies: list[Reply], url: str | None = None
+    ) -> None:
+        """Answer the user who acted, where only they see it (see ``slack_answers``)."""
+        user = str((body.get("user") or {}).get("id") or body.get("user_id") or "")
+        url = str(body.get("response_url") or "") if url is None else url
+        for reply in replies:
+            if reply.extra.get("file"):
+                reply = Reply(reply.to, self._t(NO_FILES))
+            text, blocks = render(reply)
+            await show(self.client, url, channel, user, text, blocks)
+
+
+def _mapped(error: SlackApiError) -> DeliveryError:
+    status = getattr(error.response, "status_code", 200)
+    code = str(error.response.get("error", "")) if status < 500 else ""
+    if status == 429 or code == "ratelimited":
+        retry_after = float(error.response.headers.get("Retry-After", "1") or 1)
+        return RetryLater(retry_after)
+    if code in _FOR_GOOD:
+        return Rejected(code)
+    if status >= 500:
+        return ServerError(f"http_{status}")
+    return DeliveryError(code or f"http_{status}")

@@ -1,0 +1,1 @@
+"""The Telegram channel: translation, lifecycle and transport."""

@@ -1,0 +1,1 @@
+"""The application: wiring, settings, the command line and operations."""

@@ -1,0 +1,1 @@
+"""The core's contract with every channel: events in, replies out."""

@@ -1,0 +1,1 @@
+"""One event in, one turn: the dialog engine, routing and input hygiene."""

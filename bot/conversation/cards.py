@@ -1,0 +1,133 @@
+"""How concerns are shown: the minimal alert, the card, the logged details, the reporter's view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.channels.replies import Choice
+from bot.domain.model import Concern, Member, Network, Status
+from bot.domain.vocabulary import (
+    ACTIONS,
+    AGE_BANDS,
+    MODES,
+    OUTCOMES,
+    SETTINGS,
+    SOURCES,
+    STATUSES,
+    SUBJECTS,
+    URGENCIES,
+    label,
+)
+from bot.i18n import N_, Translate
+
+
+def when(moment: datetime, zone: str) -> str:
+    """A moment as local date and time, e.g. ``2026-11-30 14:05``."""
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def action(verb: str, argument: str) -> str:
+    """The choice id of an action on a record, e.g. ``act:ack:K7Q-M3X``."""
+    return f"act:{verb}:{argument}"
+
+
+def triage_choices(concern: Concern, t: Translate) -> tuple[Choice, ...]:
+    """The actions a coordinator can take on a concern from its alert or card."""
+    ref = concern.reference
+    choices = []
+    if concern.status is Status.RECEIVED:
+        choices.append(Choice(action("ack", ref), t(N_("Acknowledge"))))
+    if concern.is_open:
+        choices.append(Choice(action("assign", ref), t(N_("Assign to me"))))
+    choices.append(Choice(action("details", ref), t(N_("View details"))))
+    if concern.is_open:
+        choices.append(Choice(action("ask", ref), t(N_("Ask reporter"))))
+        choices.append(Choice(action("status", ref), t(N_("Update status"))))
+    return tuple(choices)
+
+
+def headline(concern: Concern, t: Translate) -> str:
+    """One line: reference, acute marker, kind, subject, age band, setting."""
+    parts = [
+        label(MODES, concern.mode, t).split(" (")[0],
+        label(SUBJECTS, concern.subject, t),
+        label(AGE_BANDS, concern.age_band, t),
+        label(SETTINGS, concern.setting, t),
+    ]
+    acute = t(N_("ACUTE")) + " · " if concern.acute else ""
+    return f"{concern.reference} · {acute}" + " · ".join(parts)
+
+
+def alert_text(concern: Concern, network: Network, zone: str, t: Translate) -> str:
+    """The minimal alert: no free text, no reporter identity."""
+    org = network.organisation(concern.organisation_id).name
+    lines = [
+        t(N_("New concern shared")) if not concern.acute else t(N_("ACUTE concern shared")),
+        headline(concern, t),
+        f"{t(N_('Urgency'))}: {label(URGENCIES, concern.urgency, t)}",
+        f"{t(N_('Organisation'))}: {org}",
+        f"{t(N_('Acknowledge by'))}: {when(concern.acknowledge_due, zone)}",
+        f"{t(N_('Feedback to the reporter by'))}: {when(concern.feedback_due, zone)}",
+    ]
+    return "\n".join(lines)
+
+
+def card_text(
+    concern: Concern, network: Network, zone: str, t: Translate, assignee: Member | None
+) -> str:
+    """The card a coordinator sees in a list: status and deadlines, still no free text."""
+    lines = [
+        headline(concern, t),
+        f"{t(N_('Status'))}: {label(STATUSES, concern.status, t)}",
+        f"{t(N_('Assigned to'))}: {assignee.display_name if assignee else t(N_('nobody yet'))}",
+        f"{t(N_('Urgency'))}: {label(URGENCIES, concern.urgency, t)}",
+        f"{t(N_('Organisation'))}: {network.organisation(concern.organisation_id).name}",
+    ]
+    if concern.status is Status.RECEIVED:
+        lines.append(f"{t(N_('Acknowledge by'))}: {when(concern.acknowledge_due, zone)}")
+    elif concern.is_open:
+        lines.append(f"{t(N_('Feedback by'))}: {when(concern.feedback_due, zone)}")
+    return "\n".join(lines)
+
+
+def details_text(concern: Concern, reporter: str, zone: str, t: Translate) -> str:
+    """The full account, shown only on an explicit, logged request."""
+    actions = ", ".join(label(ACTIONS, a, t) for a in concern.actions_taken) or t(N_("nothing yet"))
+    none = t(N_("(none)"))
+    lines = [
+        headline(concern, t),
+        f"{t(N_('Shared'))}: {when(concern.created_at, zone)} · {t(N_('Reporter'))}: {reporter}",
+        f"{t(N_('The coordinator may contact the reporter'))}: "
+        f"{t(N_('yes')) if concern.contact_allowed else t(N_('no'))}",
+        "",
+        f"{t(N_('What was observed'))}:\n{concern.facts}",
+        f"{t(N_('Source'))}: {label(SOURCES, concern.source, t)}",
+        f"{t(N_('Reporter’s interpretation'))}: {concern.interpretation or none}",
+        f"{t(N_('Signals pointing the other way'))}: {concern.counter_signals or none}",
+        f"{t(N_('Already done'))}: {actions}",
+        "",
+        f"{t(N_('History'))}:",
+    ]
+    lines.append(f"• {when(concern.created_at, zone)} {label(STATUSES, Status.RECEIVED, t)}")
+    for change in concern.history:
+        outcome = f" ({label(OUTCOMES, change.outcome, t)})" if change.outcome else ""
+        note = f" — {change.note}" if change.note else ""
+        lines.append(
+            f"• {when(change.at, zone)} {label(STATUSES, change.status, t)}{outcome}{note}"
+        )
+    return "\n".join(lines)
+
+
+def reporter_line(concern: Concern, zone: str, t: Translate) -> str:
+    """How a reporter sees one of their concerns in /status."""
+    status = label(STATUSES, concern.status, t)
+    head = f"{concern.reference} · {when(concern.created_at, zone)} · {status}"
+    if concern.status is Status.CLOSED and concern.outcome is not None:
+        head += f" ({label(OUTCOMES, concern.outcome, t)})"
+    feedback = next((c.note for c in reversed(concern.history) if c.note), "")
+    if feedback:
+        head += f"\n  {t(N_('Last feedback'))}: {feedback}"
+    elif concern.is_open:
+        head += f"\n  {t(N_('Next news at the latest'))}: {when(concern.feedback_due, zone)}"
+    return head

@@ -1,0 +1,29 @@
+"""How a dialog plugs into the core: how it begins and what completing it does."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.conversation.dialog import Answer, Dialog
+from bot.conversation.turn import Turn
+from bot.domain.model import Role
+
+Begin = Callable[[Turn, str], Awaitable[dict[str, Answer] | None]]
+Complete = Callable[[Turn, dict[str, Answer]], Awaitable[None]]
+
+
+async def no_context(turn: Turn, argument: str) -> dict[str, Answer] | None:
+    """Begin with no initial answers."""
+    return {}
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A dialog with its entry (initial answers, or None to refuse) and its completion."""
+
+    dialog: Dialog
+    complete: Complete
+    begin: Begin = no_context
+    roles: tuple[Role, ...] = (Role.REPORTER, Role.COORDINATOR)
+    keeps_account: bool = False

@@ -1,0 +1,174 @@
+"""Where an event goes inside a turn: the active dialog, a command, an action or a form."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+
+from bot.channels.events import (
+    ChoiceMade,
+    CommandReceived,
+    FormSubmitted,
+    InboundEvent,
+    UnsupportedReceived,
+)
+from bot.conversation.dialog import UNSUPPORTED, DialogState, Transition, advance, render, start
+from bot.conversation.flows import Flow
+from bot.conversation.turn import Turn
+from bot.i18n import N_
+from bot.usecases import data_rights, forms, info, network, relay, reporting, triage
+
+STILL_IN_DIALOG = N_("You are still in the middle of a conversation; here is where you were.")
+MID_ACCOUNT = N_(
+    "You are in the middle of sharing a concern. Finish it first, or stop it with /cancel."
+)
+IDLE = N_(
+    "I am not asking you anything right now. Use /new to share a concern, "
+    "or /help for everything else."
+)
+
+Action = Callable[[Turn, str], Awaitable[None]]
+
+_SIMPLE = {
+    "start": info.show_help,
+    "help": info.show_help,
+    "privacy": info.show_privacy,
+    "network": info.show_network,
+    "procedure": info.show_procedure,
+}
+_WITH_ARGS: dict[str, Action] = {
+    "show": triage.show_card,
+    "invite": network.invite,
+    "note": network.add_note,
+    "backup": network.set_backup,
+}
+_NO_ARGS: dict[str, Callable[[Turn], Awaitable[None]]] = {
+    "status": reporting.show_status,
+    "mydata": data_rights.send_export,
+    "list": triage.list_open,
+    "stats": network.show_stats,
+}
+_FLOW_COMMANDS = {
+    "new": "share_concern",
+    "language": "language",
+    "settings": "settings",
+    "digest": "digest",
+    "forgetme": "forgetme",
+}
+_FLOW_COMMANDS_WITH_ARGS = {"erase": "erase"}
+_FLOW_ACTIONS = {
+    "ask": "ask_reporter",
+    "status": "set_status",
+    "answer": "answer_question",
+    "useful": "usefulness",
+}
+_DIRECT_ACTIONS: dict[str, Action] = {
+    "show": triage.show_card,
+    "details": triage.view_details,
+    "ack": triage.acknowledge,
+    "assign": triage.assign_to_self,
+    "reply": relay.view_reply,
+}
+
+
+class Router:
+    """Sends each event of a turn to the right handler."""
+
+    def __init__(self, flows: Mapping[str, Flow]) -> None:
+        self._flows = flows
+
+    async def route(self, turn: Turn, state: DialogState | None, event: InboundEvent) -> None:
+        """Handle ``event`` for the member of ``turn``, whose dialog state is ``state``."""
+        if isinstance(event, ChoiceMade) and event.choice_id.startswith("act:"):
+            await self._action(turn, state, event.choice_id)
+            return
+        if isinstance(event, FormSubmitted):
+            await forms.submit(turn, event.form, event.values)
+            return
+        flow = self._flows.get(state.dialog) if state is not None else None
+        if state is not None and flow is not None:
+            transition = advance(flow.dialog, state, event, turn.t)
+            if not transition.unhandled:
+                await self._apply(turn, flow, transition)
+                return
+        elif state is not None:
+            await turn.uow.dialogs.clear(turn.member_id)
+            state = None
+        if isinstance(event, CommandReceived):
+            await self._command(turn, state, event)
+        elif isinstance(event, ChoiceMade):
+            turn.say(turn.t(N_("That question has expired. /help shows what you can do.")))
+        elif isinstance(event, UnsupportedReceived):
+            turn.say(turn.t(UNSUPPORTED))
+        else:
+            turn.say(turn.t(IDLE))
+
+    async def _apply(self, turn: Turn, flow: Flow, transition: Transition) -> None:
+        for said in transition.said:
+            turn.say(said.text, said.choices, said.nonce)
+        if transition.completed is not None:
+            await turn.uow.dialogs.clear(turn.member_id)
+            await flow.complete(turn, transition.completed)
+        elif transition.state is None:
+            await turn.uow.dialogs.clear(turn.member_id)
+        else:
+            await turn.uow.dialogs.save(turn.member_id, transition.state, turn.now)
+
+    async def start_flow(
+        self, turn: Turn, state: DialogState | None, name: str, argument: str = ""
+    ) -> None:
+        """Begin the named dialog unless the member is in the middle of an account."""
+        flow = self._flows[name]
+        if turn.member.role not in flow.roles:
+            turn.say(turn.t(N_("That is not available for your role.")))
+            return
+        current = self._flows.get(state.dialog) if state is not None else None
+        if state is not None and current is not None and current.keeps_account:
+            said = render(current.dialog, state, turn.t, turn.t(MID_ACCOUNT))
+            turn.say(said.text, said.choices, said.nonce)
+            return
+        initial = await flow.begin(turn, argument)
+        if initial is None:
+            return
+        await self._apply(turn, flow, start(flow.dialog, secrets.token_hex(3), turn.t, initial))
+
+    async def _command(self, turn: Turn, state: DialogState | None, event: CommandReceived) -> None:
+        name, args = event.command, event.args
+        if name in _FLOW_COMMANDS:
+            await self.start_flow(turn, state, _FLOW_COMMANDS[name])
+            return
+        if name in _FLOW_COMMANDS_WITH_ARGS:
+            await self.start_flow(turn, state, _FLOW_COMMANDS_WITH_ARGS[name], args)
+            return
+        if name in _SIMPLE:
+            _SIMPLE[name](turn)
+        elif name in _NO_ARGS:
+            await _NO_ARGS[name](turn)
+        elif name in _WITH_ARGS:
+            await _WITH_ARGS[name](turn, args)
+        elif name in ("cancel", "back"):
+            turn.say(turn.t(N_("There is nothing to stop or go back to right now.")))
+        else:
+            turn.say(
+                turn.t(N_("I do not know the command /{name}. /help lists what I can do.")).format(
+                    name=name[:32]
+                )
+            )
+        self._remind(turn, state)
+
+    async def _action(self, turn: Turn, state: DialogState | None, choice_id: str) -> None:
+        _, verb, argument = ([*choice_id.split(":", 2), "", ""])[:3]
+        if verb in _FLOW_ACTIONS:
+            await self.start_flow(turn, state, _FLOW_ACTIONS[verb], argument)
+            return
+        if verb in _DIRECT_ACTIONS:
+            await _DIRECT_ACTIONS[verb](turn, argument)
+        else:
+            turn.say(turn.t(N_("That button is no longer valid.")))
+        self._remind(turn, state)
+
+    def _remind(self, turn: Turn, state: DialogState | None) -> None:
+        flow = self._flows.get(state.dialog) if state is not None else None
+        if state is not None and flow is not None:
+            said = render(flow.dialog, state, turn.t, turn.t(STILL_IN_DIALOG))
+            turn.say(said.text, said.choices, said.nonce)

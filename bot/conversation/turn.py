@@ -1,0 +1,107 @@
+"""One turn of the bot: who acts, in which transaction, and what gets said to whom."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.app.config import Settings
+from bot.channels.events import Address
+from bot.channels.replies import Choice, Outgoing, Removal, Reply
+from bot.delivery.notify import Compose, message_for
+from bot.domain.clock import Clock
+from bot.domain.model import AccessLogEntry, Member, Network, Organisation
+from bot.i18n import Translate, translator
+from bot.storage.uow import UnitOfWork
+
+
+@dataclass
+class Turn:
+    """The context every use case gets: actor, transaction, clock, settings, outgoing replies."""
+
+    uow: UnitOfWork
+    member: Member
+    address: Address
+    clock: Clock
+    settings: Settings
+    replies: list[Outgoing] = field(default_factory=list)
+    _now: datetime | None = None
+    feeds: Mapping[str, tuple[Address, ...]] = field(default_factory=dict)
+
+    @property
+    def t(self) -> Translate:
+        """Translate into the actor's language."""
+        return translator(self.member.language)
+
+    @property
+    def now(self) -> datetime:
+        """The moment of this turn, fixed for the whole turn."""
+        if self._now is None:
+            self._now = self.clock.now()
+        return self._now
+
+    @property
+    def member_id(self) -> int:
+        """The actor's member id."""
+        assert self.member.id is not None
+        return self.member.id
+
+    @property
+    def network(self) -> Network:
+        """The actor's network."""
+        return self.settings.network(self.member.network_id)
+
+    @property
+    def organisation(self) -> Organisation:
+        """The actor's organisation."""
+        return self.network.organisation(self.member.organisation_id)
+
+    @property
+    def feed_channels(self) -> set[str]:
+        """Channels whose members follow the actor's network's concerns in a shared feed rather
+        than by message (only where that network has a feed)."""
+        return {a.channel for a in self.feeds.get(self.member.network_id, ())}
+
+    def say(
+        self,
+        text: str,
+        choices: tuple[Choice, ...] = (),
+        nonce: str | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        """Reply to the actor; ``extra`` carries hints for channels that show replies in place
+        (``view`` for a read-only window, ``error`` naming the form field at fault)."""
+        self.replies.append(Reply(self.address, text, choices, nonce, dict(extra or {})))
+
+    def remove(self, message_ids: list[str]) -> None:
+        """Ask the actor's channel to delete these messages the actor sent."""
+        self.replies.append(Removal(self.address, tuple(message_ids)))
+
+    async def notify(self, member_id: int, compose: Compose) -> bool:
+        """Send another member a message in their own language; False if they have no address."""
+        reply = await message_for(self.uow, member_id, compose, self.feed_channels)
+        if reply is None:
+            return False
+        self.replies.append(reply)
+        return True
+
+    async def log(
+        self,
+        action: str,
+        outcome: str,
+        reference: str | None = None,
+        subject_member_id: int | None = None,
+    ) -> None:
+        """Append an access-log row for something the actor did."""
+        await self.uow.access_log.add(
+            AccessLogEntry(
+                at=self.now,
+                actor_member_id=self.member.id,
+                action=action,
+                outcome=outcome,
+                concern_reference=reference,
+                subject_member_id=subject_member_id,
+                channel=self.address.channel,
+            )
+        )

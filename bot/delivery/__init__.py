@@ -1,0 +1,1 @@
+"""Delivery: the outbox worker and what a channel may answer when it sends."""

@@ -1,0 +1,1 @@
+"""The domain: networks, members, concerns, their deadlines and vocabulary."""

@@ -1,0 +1,83 @@
+"""The fixed answers a concern is described with, and their labels (message ids)."""
+
+from __future__ import annotations
+
+from bot.domain.model import Mode, Outcome, Status
+from bot.i18n import N_, Translate
+
+MODES: dict[str, str] = {
+    Mode.ADVICE: N_("Ask for advice (anonymous consultation)"),
+    Mode.SHARE: N_("Share the concern (the coordinator may follow up)"),
+}
+SUBJECTS: dict[str, str] = {
+    "person": N_("One young person"),
+    "group": N_("A group of young people"),
+    "incident": N_("An incident or the atmosphere"),
+    "online": N_("Online content"),
+}
+AGE_BANDS: dict[str, str] = {
+    "under_12": N_("Under 12"),
+    "12_15": N_("12 to 15"),
+    "16_17": N_("16 or 17"),
+    "18_23": N_("18 to 23"),
+    "mixed": N_("Mixed ages"),
+    "unknown": N_("Not known"),
+}
+SETTINGS: dict[str, str] = {
+    "school": N_("School"),
+    "youth_work": N_("Youth work or community centre"),
+    "neighbourhood": N_("Street or neighbourhood"),
+    "home": N_("At home or in the family"),
+    "online": N_("Online or social media"),
+    "sports": N_("Sports or leisure club"),
+    "other": N_("Somewhere else"),
+}
+SOURCES: dict[str, str] = {
+    "own_observation": N_("I saw or heard it myself"),
+    "young_person": N_("The young person told me"),
+    "colleague": N_("A colleague told me"),
+    "others": N_("Others told me (parents, peers, neighbours)"),
+    "online": N_("I saw it online"),
+}
+ACTIONS: dict[str, str] = {
+    "talked_young_person": N_("Talked with the young person"),
+    "talked_parents": N_("Talked with parents or carers"),
+    "talked_colleague": N_("Talked with a colleague"),
+    "informed_manager": N_("Informed my manager"),
+}
+URGENCIES: dict[str, str] = {
+    "acute": N_("Acute: someone is in danger"),
+    "soon": N_("Within a day or two"),
+    "week": N_("This week"),
+    "no_rush": N_("No rush"),
+}
+STATUSES: dict[str, str] = {
+    Status.RECEIVED: N_("Received"),
+    Status.ACKNOWLEDGED: N_("Acknowledged"),
+    Status.IN_ANALYSIS: N_("In analysis"),
+    Status.ACTION_TAKEN: N_("Action taken"),
+    Status.CLOSED: N_("Closed"),
+}
+STATUS_MEANINGS: dict[str, str] = {
+    Status.RECEIVED: N_("Your concern has been received and is waiting for a coordinator."),
+    Status.ACKNOWLEDGED: N_(
+        "A coordinator has read your concern and takes responsibility for its handling."
+    ),
+    Status.IN_ANALYSIS: N_(
+        "The coordinator is looking into your concern, possibly with partners in the network."
+    ),
+    Status.ACTION_TAKEN: N_("Action has been taken on your concern."),
+    Status.CLOSED: N_("The handling of your concern has been completed."),
+}
+OUTCOMES: dict[str, str] = {
+    Outcome.ADVICE_GIVEN: N_("Advice given"),
+    Outcome.HANDLED_IN_ORGANISATION: N_("Handled within the organisation"),
+    Outcome.CASE_MEETING: N_("Discussed in the network's case meeting"),
+    Outcome.REFERRED: N_("Referred to a partner"),
+    Outcome.NO_FURTHER_ACTION: N_("No further action needed"),
+}
+
+
+def label(table: dict[str, str], key: str, t: Translate) -> str:
+    """Translate the label for ``key`` in ``table`` (unknown keys are shown as they are)."""
+    return t(table[key]) if key in table else key

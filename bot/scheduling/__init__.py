@@ -1,0 +1,1 @@
+"""Scheduled jobs, their scheduler and the leadership that runs them once."""

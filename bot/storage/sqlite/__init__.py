@@ -1,0 +1,1 @@
+"""SQLite called in place, and its one writer."""
