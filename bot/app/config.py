@@ -32,6 +32,8 @@ class DatabaseSettings:
 
     url: str = "sqlite+aiosqlite:///var/concernbot.db"
     echo: bool = False
+    connect_timeout_seconds: int = 10
+    """How long a new PostgreSQL connection may take before it fails."""
 
 
 @dataclass(frozen=True)

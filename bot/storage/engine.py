@@ -19,11 +19,21 @@ and so on the event loop: a few milliseconds. Longer waits are asynchronous (see
 bot.storage.sqlite.lock_wait)."""
 
 
-def create_engine(url: str, echo: bool = False) -> AsyncEngine:
+CONNECT_TIMEOUT = 10
+"""Seconds a new PostgreSQL connection may take before it fails (libpq's connect_timeout): a
+server that accepts and never answers must not hang the start, or a turn, for good."""
+
+
+def create_engine(
+    url: str, echo: bool = False, connect_timeout: int = CONNECT_TIMEOUT
+) -> AsyncEngine:
     """Create an async engine; for SQLite, WAL, full sync, foreign keys and ``BEGIN IMMEDIATE``."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, echo=echo, pool_pre_ping=True)
+        limits = (
+            {"connect_timeout": connect_timeout} if parsed.get_driver_name() == "psycopg" else {}
+        )
+        return create_async_engine(url, echo=echo, pool_pre_ping=True, connect_args=limits)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # Whatever SQLite driver the URL names (sqlite://, sqlite+aiosqlite://), the in-place one

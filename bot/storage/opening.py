@@ -30,7 +30,7 @@ async def open_database(settings: DatabaseSettings) -> AsyncEngine:
     """An engine on the configured database, its schema brought up to date."""
     where = f"[database] url {masked_url(settings.url)}"
     try:
-        engine = create_engine(settings.url, settings.echo)
+        engine = create_engine(settings.url, settings.echo, settings.connect_timeout_seconds)
     except (NoSuchModuleError, ImportError) as error:
         # An unknown dialect or driver name is a NoSuchModuleError; a known driver whose
         # module is missing (asyncpg, psycopg2, MySQLdb) an ImportError.
