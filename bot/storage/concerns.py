@@ -10,14 +10,13 @@ from typing import Any
 from sqlalchemy import RowMapping, delete, insert, select, update
 
 from bot.domain.clock import as_utc
-from bot.domain.model import Concern, Mode, Outcome, Status, StatusChange
+from bot.domain.model import Concern, Status
+from bot.storage import concern_rows as rows
 from bot.storage.crypto import Cipher
 from bot.storage.ids import new_id
 from bot.storage.statements import Statements
 from bot.storage.tables import concerns, status_changes
 
-_SEALED = ("facts", "interpretation", "counter_signals")
-_NOTE = "status_changes.note"
 _OPEN = tuple(s.value for s in Status if s is not Status.CLOSED)
 """Every open status, listed so that a query can seek them in an index (``!=`` cannot)."""
 
@@ -44,27 +43,7 @@ class ConcernRepository:
 
     async def add(self, concern: Concern) -> Concern:
         """Store a new concern; returns it with its id."""
-        values = self._values(concern)
-        values.update(
-            reference=concern.reference,
-            network_id=concern.network_id,
-            organisation_id=concern.organisation_id,
-            reporter_id=concern.reporter_id,
-            mode=concern.mode.value,
-            subject=concern.subject,
-            age_band=concern.age_band,
-            setting=concern.setting,
-            source=concern.source,
-            urgency=concern.urgency,
-            acute=concern.acute,
-            contact_allowed=concern.contact_allowed,
-            identity_shown=concern.identity_shown,
-            actions_taken=",".join(concern.actions_taken),
-            created_at=concern.created_at,
-            **{
-                f"{k}_enc": self._cipher.seal(getattr(concern, k), f"concerns.{k}") for k in _SEALED
-            },
-        )
+        values = rows.new_concern_values(concern, self._cipher)
         result = await self._c.execute(insert(concerns).values(**values))
         concern.id = new_id(result)
         self._known_history[concern.id] = 0
@@ -74,9 +53,8 @@ class ConcernRepository:
     async def save(self, concern: Concern) -> None:
         """Write back what use cases may change: status, assignment, deadlines, history."""
         assert concern.id is not None
-        await self._c.execute(
-            update(concerns).where(concerns.c.id == concern.id).values(**self._values(concern))
-        )
+        changed = rows.changing_values(concern)
+        await self._c.execute(update(concerns).where(concerns.c.id == concern.id).values(**changed))
         await self._write_history(concern)
 
     async def save_reporter_preferences(self, concern: Concern) -> None:
@@ -149,7 +127,7 @@ class ConcernRepository:
 
     def _newest_note(self, sealed_newest_first: Iterable[str]) -> str:
         for sealed in sealed_newest_first:
-            if note := self._cipher.open(sealed, _NOTE):
+            if note := self._cipher.open(sealed, rows.NOTE):
                 return note
         return ""
 
@@ -171,33 +149,12 @@ class ConcernRepository:
         query = select(concerns.c.id).where(concerns.c.reference == reference)
         return (await self._c.execute(query)).first() is not None
 
-    def _values(self, concern: Concern) -> dict[str, object]:
-        return {
-            "status": concern.status.value,
-            "outcome": None if concern.outcome is None else concern.outcome.value,
-            "assignee_id": concern.assignee_id,
-            "acknowledged_by": concern.acknowledged_by,
-            "acknowledged_at": concern.acknowledged_at,
-            "acknowledge_due": concern.acknowledge_due,
-            "feedback_due": concern.feedback_due,
-            "last_feedback_at": concern.last_feedback_at,
-            "closed_at": concern.closed_at,
-        }
-
     async def _write_history(self, concern: Concern) -> None:
         assert concern.id is not None
         known = self._known_history.get(concern.id, 0)
         for change in concern.history[known:]:
-            await self._c.execute(
-                insert(status_changes).values(
-                    concern_id=concern.id,
-                    status=change.status.value,
-                    outcome=None if change.outcome is None else change.outcome.value,
-                    note_enc=self._cipher.seal(change.note, _NOTE),
-                    by_member_id=change.by_member_id,
-                    at=change.at,
-                )
-            )
+            values = rows.status_change_values(concern.id, change, self._cipher)
+            await self._c.execute(insert(status_changes).values(**values))
         self._known_history[concern.id] = len(concern.history)
 
     async def _concern(self, row: RowMapping) -> Concern:
@@ -206,46 +163,9 @@ class ConcernRepository:
             .where(status_changes.c.concern_id == row["id"])
             .order_by(status_changes.c.id)
         )
-        history = [
-            StatusChange(
-                status=Status(h.status),
-                at=as_utc(h.at),
-                by_member_id=h.by_member_id,
-                outcome=None if h.outcome is None else Outcome(h.outcome),
-                note=self._cipher.open(h.note_enc, _NOTE),
-            )
-            for h in history_rows
-        ]
+        history = [rows.status_change(h, self._cipher) for h in history_rows]
         self._known_history[row["id"]] = len(history)
-        return Concern(
-            id=row["id"],
-            reference=row["reference"],
-            network_id=row["network_id"],
-            organisation_id=row["organisation_id"],
-            reporter_id=row["reporter_id"],
-            mode=Mode(row["mode"]),
-            subject=row["subject"],
-            age_band=row["age_band"],
-            setting=row["setting"],
-            source=row["source"],
-            urgency=row["urgency"],
-            acute=bool(row["acute"]),
-            contact_allowed=bool(row["contact_allowed"]),
-            identity_shown=bool(row["identity_shown"]),
-            actions_taken=tuple(a for a in row["actions_taken"].split(",") if a),
-            created_at=as_utc(row["created_at"]),
-            acknowledge_due=as_utc(row["acknowledge_due"]),
-            feedback_due=as_utc(row["feedback_due"]),
-            status=Status(row["status"]),
-            outcome=None if row["outcome"] is None else Outcome(row["outcome"]),
-            assignee_id=row["assignee_id"],
-            acknowledged_by=row["acknowledged_by"],
-            acknowledged_at=_maybe(row["acknowledged_at"]),
-            last_feedback_at=_maybe(row["last_feedback_at"]),
-            closed_at=_maybe(row["closed_at"]),
-            history=history,
-            **{k: self._cipher.open(row[f"{k}_enc"], f"concerns.{k}") for k in _SEALED},
-        )
+        return rows.concern(row, history, self._cipher)
 
 
 def _creation(row: Any) -> tuple[datetime, int]:
@@ -253,7 +173,3 @@ def _creation(row: Any) -> tuple[datetime, int]:
     every concern of the network in creation order (an index that spares it the sort) rather
     than seeking the few open statuses."""
     return row.created_at, row.id
-
-
-def _maybe(value: datetime | None) -> datetime | None:
-    return None if value is None else as_utc(value)
