@@ -389,9 +389,7 @@ async def main_async(scale: Scale, server: str, deep: bool) -> int:
     results: dict[str, Any] = {"concerns": scale.concerns, "subscribers": scale.subscribers}
     with tempfile.TemporaryDirectory(prefix="cb-digest-") as scratch:
         path = Path(scratch) / "digest.db"
-        results["sqlite"] = await on_database(
-            "SQLite", f"sqlite+aiosqlite:///{path}", path, scale, deep
-        )
+        results["sqlite"] = await on_database("SQLite", f"sqlite:///{path}", path, scale, deep)
     with admin(server) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
         connection.execute(f'CREATE DATABASE "{DATABASE}"')

@@ -101,7 +101,7 @@ async def run(work: Path, users: int, messages: int, seconds: float, baseline: f
     """Start the bot, measure a quiet phase, then a flooded one; stop the bot."""
     fake = TimedTelegram()
     await fake.start()
-    database = f"sqlite+aiosqlite:///{work / 'concernbot.db'}"
+    database = f"sqlite:///{work / 'concernbot.db'}"
     others = range(FIRST_USER + 1, FIRST_USER + 1 + users)
     await seed_members(database, [FIRST_USER - 1, FLOODER, *others])
     port = free_port()

@@ -184,7 +184,7 @@ async def run_concernbot(work: Path, reporters: int, script: Sequence[str]) -> R
     fake, slack = TimedTelegram(), TimedSlack()
     await fake.start()
     await slack.start()
-    database = f"sqlite+aiosqlite:///{work / 'concernbot.db'}"
+    database = f"sqlite:///{work / 'concernbot.db'}"
     await seed_members(database, range(FIRST_USER - 1, FIRST_USER + reporters))
     port = free_port()
     env = bot_environment(

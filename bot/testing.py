@@ -86,7 +86,7 @@ def database_url(database: Path) -> str:
     $CONCERNBOT_TEST_POSTGRES_URL) a PostgreSQL database of its own, created on first use."""
     server = os.environ.get(POSTGRES_ENV)
     if not server:
-        return f"sqlite+aiosqlite:///{database}"
+        return f"sqlite:///{database}"
     import psycopg  # only needed when testing against PostgreSQL
 
     name = "cb_" + hashlib.sha1(str(database.resolve()).encode()).hexdigest()[:20]

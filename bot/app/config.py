@@ -30,7 +30,7 @@ class BotSettings:
 class DatabaseSettings:
     """Where the data lives."""
 
-    url: str = "sqlite+aiosqlite:///var/concernbot.db"
+    url: str = "sqlite:///var/concernbot.db"
     echo: bool = False
     connect_timeout_seconds: int = 10
     """How long a new PostgreSQL connection may take before it fails."""

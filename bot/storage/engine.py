@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.storage.sqlite import inline as sqlite_inline
@@ -24,6 +24,32 @@ CONNECT_TIMEOUT = 10
 server that accepts and never answers must not hang the start, or a turn, for good."""
 
 
+SQLITE_DRIVERS = ("pysqlite", sqlite_inline.DRIVER)
+"""The SQLite drivers a URL may name: ``sqlite://`` and ``sqlite+pysqlite://`` are Python's
+sqlite3 module, which the in-place driver calls."""
+
+FORMER_SQLITE_DRIVERS = ("aiosqlite",)
+"""Named by the default URL of earlier versions (never used since the in-place driver came): still
+served by sqlite3, with a warning that says what to write instead (see ``sqlite_url_warning``)."""
+
+
+class UnusedSQLiteDriver(ValueError):
+    """A SQLite URL names a driver concernbot does not run SQLite on (its name is the message)."""
+
+
+def sqlite_url_warning(url: str) -> str | None:
+    """For a URL naming a former SQLite driver, what runs instead and what to write; else None."""
+    parsed = make_url(url)
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or parsed.get_driver_name() not in FORMER_SQLITE_DRIVERS
+    ):
+        return None
+    plain = parsed.set(drivername="sqlite")
+    driver = parsed.get_driver_name()
+    return f"{driver} is not used, SQLite runs on Python's sqlite3 module; write {plain}"
+
+
 def create_engine(
     url: str, echo: bool = False, connect_timeout: int = CONNECT_TIMEOUT
 ) -> AsyncEngine:
@@ -34,14 +60,20 @@ def create_engine(
             {"connect_timeout": connect_timeout} if parsed.get_driver_name() == "psycopg" else {}
         )
         return create_async_engine(url, echo=echo, pool_pre_ping=True, connect_args=limits)
+    _check_sqlite_driver(parsed)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    # Whatever SQLite driver the URL names (sqlite://, sqlite+aiosqlite://), the in-place one
-    # serves it: see bot.storage.sqlite.inline for why.
+    # sqlite3 called in place behind the asyncio interface: see bot.storage.sqlite.inline.
     parsed = parsed.set(drivername=f"sqlite+{sqlite_inline.DRIVER}")
     engine = create_async_engine(parsed, echo=echo, connect_args={"timeout": BUSY_TIMEOUT})
     _tune_sqlite(engine.sync_engine)
     return engine
+
+
+def _check_sqlite_driver(url: URL) -> None:
+    driver = url.get_driver_name()
+    if driver not in SQLITE_DRIVERS and driver not in FORMER_SQLITE_DRIVERS:
+        raise UnusedSQLiteDriver(driver)
 
 
 def in_place_engine(engine: AsyncEngine, durable: bool = True) -> Engine | None:

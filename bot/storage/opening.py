@@ -5,6 +5,7 @@ than this version are storage problems. Either says so in one line, the password
 from __future__ import annotations
 
 import errno
+import logging
 import sqlite3
 
 from sqlalchemy.engine import make_url
@@ -20,10 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app.config import DatabaseSettings
 from bot.app.startup_errors import ConfigError, StorageUnusable, masked_url, refusal
-from bot.storage.engine import create_engine
+from bot.storage.engine import UnusedSQLiteDriver, create_engine, sqlite_url_warning
 from bot.storage.migrate import UnknownRevision, upgrade
 
-DRIVERS = "sqlite+aiosqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/NAME"
+DRIVERS = "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/NAME"
+
+log = logging.getLogger(__name__)
 
 
 async def open_database(settings: DatabaseSettings) -> AsyncEngine:
@@ -42,6 +45,9 @@ async def open_database(settings: DatabaseSettings) -> AsyncEngine:
         ) from None
     except ArgumentError:
         raise ConfigError(refusal(where, "not a database URL", f"give {DRIVERS}")) from None
+    except UnusedSQLiteDriver as error:
+        problem = f"SQLite runs on Python's sqlite3 module, not on the driver {str(error)!r}"
+        raise ConfigError(refusal(where, problem, f"use {DRIVERS}")) from None
     except OSError as error:
         # The SQLite file's directory cannot be made (a file is in the way, no permission).
         raise StorageUnusable(
@@ -49,6 +55,8 @@ async def open_database(settings: DatabaseSettings) -> AsyncEngine:
             f"cannot create the directory of the database file ({_reason(error)})",
             "make the directory writable for this user, or choose another path",
         ) from None
+    if warning := sqlite_url_warning(settings.url):
+        log.warning("%s: %s", where, warning)
     try:
         await upgrade(engine)
     except DBAPIError as error:

@@ -79,7 +79,7 @@ def fail_next(method: str, error: ScriptedError) -> Script:
 
 def sqlite(path: str) -> dict[str, str]:
     """The database at this SQLite path."""
-    return {"CONCERNBOT_DATABASE_URL": f"sqlite+aiosqlite:///{path}"}
+    return {"CONCERNBOT_DATABASE_URL": f"sqlite:///{path}"}
 
 
 def write(name: str, content: bytes) -> Callable[[Path], None]:
@@ -159,6 +159,8 @@ CASES = (
          {"CONCERNBOT_DATABASE_URL": f"nosuch://bot:{PASSWORD}@127.0.0.1/bot"}),
     Case("database driver not installed", 2, "[database] url",
          {"CONCERNBOT_DATABASE_URL": f"postgresql+asyncpg://bot:{PASSWORD}@127.0.0.1/bot"}),
+    Case("SQLite driver other than sqlite3", 2, "[database] url",
+         {"CONCERNBOT_DATABASE_URL": "sqlite+pysqlcipher:///{dir}/bot.db"}),
     Case("PostgreSQL not answering", 4, "[database] url", {"CONCERNBOT_DATABASE_URL": PG}),
     Case("PostgreSQL that accepts and never answers", 4, "[database] url",
          {"CONCERNBOT_DATABASE_URL": PG.replace("{refused}", "{taken}"),

@@ -27,7 +27,11 @@ counters = Table(
 
 
 async def test_every_sqlite_url_is_served_by_the_in_place_driver(tmp_path: Path) -> None:
-    for url in (f"sqlite:///{tmp_path}/a.db", f"sqlite+aiosqlite:///{tmp_path}/b.db"):
+    for url in (
+        f"sqlite:///{tmp_path}/a.db",
+        f"sqlite+pysqlite:///{tmp_path}/b.db",
+        f"sqlite+aiosqlite:///{tmp_path}/c.db",
+    ):
         engine = create_engine(url)
         try:
             assert engine.dialect.driver == sqlite_inline.DRIVER

@@ -65,7 +65,7 @@ def environment(case: Case, directory: Path, telegram: FakeTelegram, slack_api: 
     base = {
         "PYTHONPATH": str(ROOT),
         "CONCERNBOT_CONFIG": str(config if case.config is not None else EXAMPLE),
-        "CONCERNBOT_DATABASE_URL": f"sqlite+aiosqlite:///{directory}/ready.db",
+        "CONCERNBOT_DATABASE_URL": f"sqlite:///{directory}/ready.db",
         "CONCERNBOT_ENCRYPTION_KEYS": f"ops1:{KEY}",
         "CONCERNBOT_HTTP_PORT": "0",
         "CONCERNBOT_SCHEDULER_ENABLED": "false",
@@ -83,7 +83,7 @@ def environment(case: Case, directory: Path, telegram: FakeTelegram, slack_api: 
 async def migrated(database: Path) -> None:
     """A SQLite database at the newest schema (copied to every case: migrating one costs a
     second of CPU, and most cases fail before they would use it)."""
-    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    engine = create_engine(f"sqlite:///{database}")
     try:
         await upgrade(engine)
     finally:

@@ -145,7 +145,7 @@ async def test_revision_0006_adds_the_digest_indexes_and_its_downgrade_drops_onl
 async def test_a_fresh_engine_can_migrate_a_file_in_a_directory_that_does_not_exist_yet(
     tmp_path: Path,
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'deeper' / 'still' / 'bot.db'}"
+    url = f"sqlite:///{tmp_path / 'deeper' / 'still' / 'bot.db'}"
     engine = create_engine(url)
     try:
         await upgrade(engine)

@@ -64,7 +64,7 @@ def test_the_example_configuration_ignores_the_real_environment(
 def test_no_file_at_all_gives_the_defaults() -> None:
     settings = load_settings(None, {})
     assert settings.networks == ()
-    assert settings.database.url.startswith("sqlite+aiosqlite:///")
+    assert settings.database.url == "sqlite:///var/concernbot.db"
     assert settings.crypto.keys_env == "CONCERNBOT_ENCRYPTION_KEYS"
 
 
@@ -142,7 +142,7 @@ def test_an_unknown_key_in_a_section_is_refused_with_its_name(tmp_path: Path) ->
 
 def test_an_unknown_section_is_refused_with_its_name(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="databse"):
-        load(tmp_path, '[databse]\nurl = "sqlite+aiosqlite:///elsewhere.db"\n' + MINIMAL_NETWORK)
+        load(tmp_path, '[databse]\nurl = "sqlite:///elsewhere.db"\n' + MINIMAL_NETWORK)
 
 
 def test_a_value_of_the_wrong_type_in_the_file_is_refused(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ what a part knows how to name is translated (a bug keeps its traceback)."""
 from __future__ import annotations
 
 import errno
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from bot.app.startup_errors import (
     CONFIG_INVALID,
     CREDENTIALS_REJECTED,
     EXIT_STATUSES,
+    ConfigError,
     PortUnavailable,
     StorageUnusable,
     masked_url,
@@ -44,13 +46,13 @@ def test_a_database_url_is_printed_without_its_password() -> None:
     url = "postgresql+psycopg://bot:s3cret-pw@db.example:5432/concernbot"
 
     assert masked_url(url) == "postgresql+psycopg://bot:***@db.example:5432/concernbot"
-    assert masked_url("sqlite+aiosqlite:///var/bot.db") == "sqlite+aiosqlite:///var/bot.db"
+    assert masked_url("sqlite:///var/bot.db") == "sqlite:///var/bot.db"
 
 
 async def test_a_database_that_cannot_be_opened_is_named_but_a_bug_in_a_migration_is_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path}/bot.db")
+    settings = DatabaseSettings(url=f"sqlite:///{tmp_path}/bot.db")
     failures = [
         OperationalError("BEGIN", {}, sqlite3.OperationalError("disk I/O error")),
         ProgrammingError("CREATE TABLE", {}, sqlite3.ProgrammingError("a bug of ours")),
@@ -65,6 +67,38 @@ async def test_a_database_that_cannot_be_opened_is_named_but_a_bug_in_a_migratio
         await opening.open_database(settings)
     with pytest.raises(ProgrammingError, match="a bug of ours"):
         await opening.open_database(settings)
+
+
+async def test_only_an_aiosqlite_url_opens_with_a_warning_that_says_what_to_write(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "bot.db"
+    warnings: dict[str, list[str]] = {}
+    for driver in ("sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            engine = await opening.open_database(DatabaseSettings(url=f"{driver}:///{path}"))
+        await engine.dispose()
+        warnings[driver] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+    assert warnings == {
+        "sqlite": [],
+        "sqlite+pysqlite": [],
+        "sqlite+aiosqlite": [
+            f"[database] url sqlite+aiosqlite:///{path}: aiosqlite is not used, SQLite runs on "
+            f"Python's sqlite3 module; write sqlite:///{path}"
+        ],
+    }
+
+
+async def test_a_sqlite_url_naming_a_driver_concernbot_does_not_use_is_refused(
+    tmp_path: Path,
+) -> None:
+    settings = DatabaseSettings(url=f"sqlite+pysqlcipher:///{tmp_path}/bot.db")
+
+    with pytest.raises(ConfigError, match=r"^\[database\] url sqlite\+pysqlcipher:.*'pysqlcipher'"):
+        await opening.open_database(settings)
+    assert not (tmp_path / "bot.db").exists()
 
 
 def test_only_the_listening_failures_an_operator_can_fix_are_translated() -> None:
