@@ -46,7 +46,8 @@ test: lint typecheck pytest pytest-postgres
 
 test-sqlite: lint typecheck pytest
 
-# make i18n: extract every N_("...") message into bot/locale and update the nl/en catalogs.
+# make i18n: extract every N_("...") message into its package's catalog (bot/locale for bot/ and
+#            dialogs/, adapters/<channel>/locale for a channel) and update the nl/en catalogs.
 .PHONY: i18n
 i18n: $(STAMP)
 	$(BIN)/python -m bot.i18n_tools

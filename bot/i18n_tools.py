@@ -1,47 +1,105 @@
-"""Message extraction: keep concernbot.pot and the nl/en catalogs in step with the source."""
+"""Message extraction: keep each package's .pot and nl/en catalogs in step with the source.
+
+The core catalog (``bot/locale``) holds the texts of ``bot/`` and ``dialogs/``. Each package
+under ``adapters/`` (a channel: ``adapters/<name>/``, every file in it) has a catalog of its own
+in ``adapters/<name>/locale``, as soon as it marks a text; files directly in ``adapters/`` belong
+to ``adapters/locale``. At run time the package registers it (``bot.i18n.register_catalog``).
+"""
 
 from __future__ import annotations
 
 import ast
+import copy
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import DOMAIN, LANGUAGES
+from bot.i18n import CORE_PACKAGE, DOMAIN, LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES: tuple[str, ...] = ("bot", "adapters", "dialogs")
-LOCALE = ROOT / "bot" / "locale"
-TEMPLATE = LOCALE / f"{DOMAIN}.pot"
+CORE_SOURCES: tuple[str, ...] = (CORE_PACKAGE, "dialogs")
+PLUG_INS = "adapters"
+"""The folder whose packages carry catalogs of their own."""
 KEYWORD = "N_"
 SOURCE_LANGUAGE = "en"  # message ids are English, so its catalog stays empty
 
 HEADER = "# Translations template for PROJECT.\n# Updated by `make i18n` (bot/i18n_tools.py).\n#"
-Found = tuple[str, int, str]  # (path relative to ROOT, line, message id)
+Found = tuple[str, int, str]  # (path relative to the checkout, line, message id)
 
 
-def catalog_path(language: str) -> Path:
-    """Where the .po catalog for ``language`` lives."""
-    return LOCALE / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+@dataclass(frozen=True)
+class PackageCatalog:
+    """The catalog of one package: where it lives and the source files whose texts it holds."""
+
+    package: str
+    files: tuple[Path, ...]
+    root: Path = ROOT
+
+    @property
+    def locale(self) -> Path:
+        """The package's ``locale`` folder."""
+        return self.root.joinpath(*self.package.split(".")) / "locale"
+
+    @property
+    def template(self) -> Path:
+        """Where its .pot lives."""
+        return self.locale / f"{DOMAIN}.pot"
+
+    def path(self, language: str) -> Path:
+        """Where its .po catalog for ``language`` lives."""
+        return self.locale / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+    def found(self) -> list[Found]:
+        """Every message its files mark, ordered by file and line."""
+        found: set[Found] = set()
+        for path in self.files:
+            found.update(_marked(path, self.root))
+        return sorted(found)
+
+    def extract(self) -> Catalog:
+        """Build its template (the .pot) from the source, as it is right now."""
+        template = Catalog(domain=DOMAIN, header_comment=HEADER, project="concernbot", fuzzy=False)
+        for filename, lineno, message in self.found():
+            template.add(message, locations=[(filename, lineno)])
+        return template
 
 
-def _with_babel(root: Path, package: str) -> list[Found]:
-    """Messages found by Babel's Python extractor, with ``N_`` as the only keyword."""
+def catalogs(root: Path = ROOT) -> tuple[PackageCatalog, ...]:
+    """The core catalog, then one per package under ``adapters/`` that marks texts or has one."""
+    core = tuple(p for source in CORE_SOURCES for p in sorted((root / source).rglob("*.py")))
+    grouped: dict[str, list[Path]] = {}
+    for path in sorted((root / PLUG_INS).rglob("*.py")):
+        parts = path.relative_to(root / PLUG_INS).parts
+        package = PLUG_INS if len(parts) == 1 else f"{PLUG_INS}.{parts[0]}"
+        grouped.setdefault(package, []).append(path)
+    found = [PackageCatalog(CORE_PACKAGE, core, root)]
+    for package, files in sorted(grouped.items()):
+        candidate = PackageCatalog(package, tuple(files), root)
+        if candidate.locale.is_dir() or candidate.found():
+            found.append(candidate)
+    return tuple(found)
+
+
+def core_catalog(root: Path = ROOT) -> PackageCatalog:
+    """The catalog of ``bot/`` and ``dialogs/``."""
+    return catalogs(root)[0]
+
+
+def _marked(path: Path, root: Path) -> list[Found]:
+    """Messages marked in one file: by Babel's extractor, with ``N_`` as the only keyword, and
+    ``N_("...")`` inside f-strings, which Babel cannot see before Python 3.12."""
+    relative = path.relative_to(root).as_posix()
     found: list[Found] = []
-    results = extract_from_dir(root / package, [("**.py", "python")], keywords={KEYWORD: None})
-    for filename, lineno, message, _comments, _context in results:
+    for lineno, message, _comments, _context in extract_from_file(
+        "python", path, keywords={KEYWORD: None}
+    ):
         if isinstance(message, str) and message:
-            found.append((f"{package}/{filename}", lineno, message))
-    return found
-
-
-def _in_fstrings(root: Path, package: str) -> list[Found]:
-    """``N_("...")`` inside f-strings, which Babel cannot see before Python 3.12."""
-    found: list[Found] = []
-    for path in sorted((root / package).rglob("*.py")):
+            found.append((relative, lineno, message))
+    if sys.version_info < (3, 12):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for fstring in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
             for node in ast.walk(fstring):
@@ -53,27 +111,8 @@ def _in_fstrings(root: Path, package: str) -> list[Found]:
                     and isinstance(node.args[0], ast.Constant)
                     and isinstance(node.args[0].value, str)
                 ):
-                    relative = path.relative_to(root).as_posix()
                     found.append((relative, node.lineno, node.args[0].value))
     return found
-
-
-def found_messages(root: Path = ROOT) -> list[Found]:
-    """Every marked message in the source packages, ordered by file and line."""
-    found: set[Found] = set()
-    for package in PACKAGES:
-        found.update(_with_babel(root, package))
-        if sys.version_info < (3, 12):
-            found.update(_in_fstrings(root, package))
-    return sorted(found)
-
-
-def extract(root: Path = ROOT) -> Catalog:
-    """Build the template catalog (the .pot) from the source, as it is right now."""
-    template = Catalog(domain=DOMAIN, header_comment=HEADER, project="concernbot", fuzzy=False)
-    for filename, lineno, message in found_messages(root):
-        template.add(message, locations=[(filename, lineno)])
-    return template
 
 
 def _read(path: Path, language: str | None) -> Catalog | None:
@@ -91,33 +130,65 @@ def _write(path: Path, catalog: Catalog) -> None:
         write_po(handle, catalog, width=100, include_lineno=False)
 
 
-def run() -> dict[str, list[str]]:
-    """Rewrite the .pot and update each language's .po; return untranslated ids per language."""
-    template = extract()
-    previous = _read(TEMPLATE, None)
+def _known(found: tuple[PackageCatalog, ...], language: str) -> dict[str, str]:
+    """Every translation into ``language`` stored in any catalog, obsolete ones included."""
+    known: dict[str, str] = {}
+    for catalog in found:
+        stored = _read(catalog.path(language), language)
+        if stored is not None:
+            for message in [*stored.obsolete.values(), *stored]:
+                if message.id and message.string and not message.fuzzy:
+                    known[str(message.id)] = str(message.string)
+    return known
+
+
+def update(
+    catalog: PackageCatalog,
+    known: dict[str, dict[str, str]] | None = None,
+    elsewhere: frozenset[str] = frozenset(),
+) -> dict[str, list[str]]:
+    """Rewrite one package's .pot and update its .po files; return untranslated ids per language.
+
+    A text new to this catalog takes a translation ``known`` from another (it moved, or is
+    shared); an obsolete entry whose text lives on ``elsewhere`` (another catalog) is dropped."""
+    template = catalog.extract()
+    previous = _read(catalog.template, None)
     if previous is not None and {m.id for m in previous} == {m.id for m in template}:
         template.creation_date = previous.creation_date  # unchanged: no churn in the header
-    _write(TEMPLATE, template)
+    _write(catalog.template, template)
     missing: dict[str, list[str]] = {}
     for language in LANGUAGES:
-        path = catalog_path(language)
-        catalog = _read(path, language)
-        if catalog is None:
-            catalog = Catalog(language, DOMAIN, HEADER, project="concernbot", fuzzy=False)
-        catalog.update(template, no_fuzzy_matching=language == SOURCE_LANGUAGE)
-        for key in [k for k, m in catalog.obsolete.items() if not m.string]:
-            del catalog.obsolete[key]  # an obsolete entry without a translation keeps nothing
-        _write(path, catalog)
-        missing[language] = sorted(str(m.id) for m in catalog if m.id and (m.fuzzy or not m.string))
+        path = catalog.path(language)
+        stored = _read(path, language)
+        if stored is None:
+            stored = Catalog(language, DOMAIN, HEADER, project="concernbot", fuzzy=False)
+        # A copy: Babel adds the template's own message objects, filled in below.
+        stored.update(copy.deepcopy(template), no_fuzzy_matching=language == SOURCE_LANGUAGE)
+        for key in [k for k, m in stored.obsolete.items() if not m.string or k in elsewhere]:
+            del stored.obsolete[key]  # an obsolete entry without a translation keeps nothing
+        translations = (known or {}).get(language, {})
+        for message in stored:
+            if message.id and not message.string and str(message.id) in translations:
+                message.string = translations[str(message.id)]
+                message.flags.discard("fuzzy")
+        _write(path, stored)
+        missing[language] = sorted(str(m.id) for m in stored if m.id and (m.fuzzy or not m.string))
     return missing
 
 
 def main() -> int:
-    """Run the extraction and report what is still to be translated into Dutch."""
-    missing = run()
-    print(f"updated {TEMPLATE.relative_to(ROOT)} and the {', '.join(LANGUAGES)} catalogs")
-    for message in missing.get("nl", []):
-        print(f"  nl needs a translation: {message!r}")
+    """Update every catalog and report what is still to be translated into Dutch."""
+    found = catalogs()
+    known = {language: _known(found, language) for language in LANGUAGES}
+    live = {catalog.package: {m for _, _, m in catalog.found()} for catalog in found}
+    for catalog in found:
+        elsewhere = frozenset().union(*(ids for p, ids in live.items() if p != catalog.package))
+        missing = update(catalog, known, elsewhere)
+        print(f"updated {catalog.locale.relative_to(ROOT)}: {', '.join(LANGUAGES)}")
+        for message in missing.get("nl", []):
+            print(
+                f"  nl needs a translation in {catalog.path('nl').relative_to(ROOT)}: {message!r}"
+            )
     return 0
 
 

@@ -1,1 +1,5 @@
 """The terminal chat."""
+
+from bot.i18n import register_catalog
+
+register_catalog(__name__)  # this channel's texts: locale/ beside this file

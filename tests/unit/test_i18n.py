@@ -1,32 +1,44 @@
-"""The message catalogs: complete Dutch, faithful placeholders, clean files, working lookups."""
+"""The message catalogs — the core's and each channel package's: complete Dutch, faithful
+placeholders, clean files, working lookups, and no channel's texts in the core's catalog."""
 
 from __future__ import annotations
 
 import gettext
 import re
 import string
+import sys
 from collections.abc import Iterable
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+import bot.i18n as i18n
 from bot.i18n import DOMAIN, LANGUAGES, normalise_language, translator
-from bot.i18n_tools import catalog_path, extract
+from bot.i18n_tools import PackageCatalog, catalogs, core_catalog
 
-HINT = "Run `make i18n`, then translate in bot/locale/nl/LC_MESSAGES/concernbot.po:"
+HINT = "Run `make i18n`, then translate in {path}:"
 COMMAND = re.compile(r"(?<![\w/])/[a-z]+\b")
+CATALOGS = catalogs()
+EACH = pytest.mark.parametrize("catalog", CATALOGS, ids=lambda c: c.package)
+EACH_LANGUAGE = pytest.mark.parametrize("language", LANGUAGES)
+CHANNELS = ("adapters.telegram", "adapters.slack")
+SLACK_FILE = (
+    "Slack cannot receive this file here. Use the bot on Telegram, or ask the operator for "
+    "'concernbot export'."
+)
 
 
-def _load(language: str) -> Catalog:
-    with catalog_path(language).open("rb") as handle:
+def _load(catalog: PackageCatalog, language: str) -> Catalog:
+    with catalog.path(language).open("rb") as handle:
         return read_po(handle, locale=language, domain=DOMAIN, abort_invalid=True)
 
 
-def _source_ids() -> set[str]:
-    return {str(message.id) for message in extract() if message.id}
+def _source_ids(catalog: PackageCatalog) -> set[str]:
+    return {str(message.id) for message in catalog.extract() if message.id}
 
 
 def _translated(catalog: Catalog) -> list[tuple[str, str]]:
@@ -44,47 +56,116 @@ def _listing(ids: Iterable[str]) -> str:
     return "\n".join(f"  {message!r}" for message in sorted(ids))
 
 
-def test_every_marked_message_has_a_dutch_translation() -> None:
-    dutch = _load("nl")
+@EACH
+def test_every_marked_message_has_a_dutch_translation(catalog: PackageCatalog) -> None:
+    dutch = _load(catalog, "nl")
     missing = []
-    for message_id in _source_ids():
+    for message_id in _source_ids(catalog):
         message = dutch.get(message_id)
         if message is None or not message.string or message.fuzzy:
             missing.append(message_id)
     if missing:
-        pytest.fail(f"{HINT}\n{_listing(missing)}", pytrace=False)
+        hint = HINT.format(path=catalog.path("nl"))
+        pytest.fail(f"{hint}\n{_listing(missing)}", pytrace=False)
 
 
-def test_every_catalog_lists_exactly_the_messages_the_source_marks() -> None:
-    source = _source_ids()
+@EACH
+def test_every_catalog_lists_exactly_the_messages_the_source_marks(
+    catalog: PackageCatalog,
+) -> None:
+    source = _source_ids(catalog)
     for language in LANGUAGES:
-        listed = {str(message.id) for message in _load(language) if message.id}
+        listed = {str(message.id) for message in _load(catalog, language) if message.id}
         if listed != source:
             pytest.fail(
-                f"{catalog_path(language)} is out of step with the source; run `make i18n`.\n"
+                f"{catalog.path(language)} is out of step with the source; run `make i18n`.\n"
                 f"Not in the catalog:\n{_listing(source - listed)}\n"
                 f"No longer in the source:\n{_listing(listed - source)}",
                 pytrace=False,
             )
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_every_translation_keeps_exactly_the_placeholders_of_its_message(language: str) -> None:
+def test_each_channel_package_keeps_its_texts_in_its_own_catalog() -> None:
+    by_package = {catalog.package: catalog for catalog in CATALOGS}
+    assert set(CHANNELS) <= set(by_package)
+    for package in CHANNELS:
+        folder = package.replace(".", "/") + "/"
+        files = {filename for filename, _, _ in by_package[package].found()}
+        assert files, f"{package} marks no text"
+        assert all(f.startswith(folder) for f in files), files
+        assert by_package[package].path("nl").is_file()
+
+
+def test_the_core_catalog_holds_no_text_or_reference_of_a_channel() -> None:
+    for language in LANGUAGES:
+        raw = core_catalog().path(language).read_text(encoding="utf-8")
+        assert "#: adapters/" not in raw
+        assert not re.search("slack|telegram", raw, flags=re.IGNORECASE)
+    assert not re.search("slack|telegram", core_catalog().template.read_text(), re.IGNORECASE)
+
+
+def test_a_channel_text_is_translated_through_its_own_package_catalog() -> None:
+    import adapters.slack  # noqa: F401 - registers its catalog
+
+    core = gettext.GNUTranslations(BytesIO(i18n.compiled("bot", "nl") or b""))
+    assert core.gettext(SLACK_FILE) == SLACK_FILE
+    assert translator("nl")(SLACK_FILE).startswith("Slack kan dit bestand hier niet ontvangen")
+    assert translator("en")(SLACK_FILE) == SLACK_FILE
+
+
+def test_a_package_registered_later_is_found_by_the_next_translator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = tmp_path / "late_channel" / "locale" / "nl" / "LC_MESSAGES" / f"{DOMAIN}.po"
+    catalog.parent.mkdir(parents=True)
+    (tmp_path / "late_channel" / "__init__.py").write_text("")
+    catalog.write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Late hello"\nmsgstr "Late hallo"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(i18n, "_packages", list(i18n.registered_packages()))
+    monkeypatch.delitem(sys.modules, "late_channel", raising=False)
+    before = translator("nl")
+
+    i18n.register_catalog("late_channel")
+
+    assert before("Late hello") == "Late hello"
+    assert translator("nl")("Late hello") == "Late hallo"
+    assert translator("nl")("Yes") == "Ja"
+
+
+def test_a_message_in_several_catalogs_reads_the_same_in_each() -> None:
+    for language in LANGUAGES:
+        seen: dict[str, tuple[str, str]] = {}
+        for catalog in CATALOGS:
+            for message_id, text in _translated(_load(catalog, language)):
+                first = seen.setdefault(message_id, (catalog.package, text))
+                assert first[1] == text, f"{message_id!r}: {first} ≠ {catalog.package}: {text!r}"
+
+
+@EACH
+@EACH_LANGUAGE
+def test_every_translation_keeps_exactly_the_placeholders_of_its_message(
+    catalog: PackageCatalog, language: str
+) -> None:
     wrong = [
         f"  {message_id!r}: {sorted(_placeholders(text))} ≠ {sorted(_placeholders(message_id))}"
-        for message_id, text in _translated(_load(language))
+        for message_id, text in _translated(_load(catalog, language))
         if _placeholders(text) != _placeholders(message_id)
     ]
     if wrong:
         pytest.fail("Placeholders differ from the message id:\n" + "\n".join(wrong), pytrace=False)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@EACH
+@EACH_LANGUAGE
 def test_every_translation_keeps_the_commands_lines_and_bullets_of_its_message(
-    language: str,
+    catalog: PackageCatalog, language: str
 ) -> None:
     wrong = []
-    for message_id, text in _translated(_load(language)):
+    for message_id, text in _translated(_load(catalog, language)):
         source_lines, lines = message_id.split("\n"), text.split("\n")
         if sorted(COMMAND.findall(message_id)) != sorted(COMMAND.findall(text)):
             wrong.append(f"  commands differ: {message_id!r}")
@@ -96,27 +177,34 @@ def test_every_translation_keeps_the_commands_lines_and_bullets_of_its_message(
         pytest.fail("Keep /commands, line breaks and bullets:\n" + "\n".join(wrong), pytrace=False)
 
 
-def test_the_english_catalog_leaves_every_message_as_written() -> None:
-    changed = [message_id for message_id, text in _translated(_load("en")) if text != message_id]
+@EACH
+def test_the_english_catalog_leaves_every_message_as_written(catalog: PackageCatalog) -> None:
+    english = _translated(_load(catalog, "en"))
+    changed = [message_id for message_id, text in english if text != message_id]
     if changed:
         pytest.fail(f"English uses the message ids themselves:\n{_listing(changed)}", pytrace=False)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@EACH
+@EACH_LANGUAGE
 def test_the_catalog_loads_cleanly_without_duplicate_or_stray_obsolete_entries(
-    language: str,
+    catalog: PackageCatalog, language: str
 ) -> None:
-    catalog = _load(language)
-    raw = catalog_path(language).read_text(encoding="utf-8")
+    raw = catalog.path(language).read_text(encoding="utf-8")
+    loaded = _load(catalog, language)
     entries = len(re.findall(r"^msgid ", raw, flags=re.MULTILINE))
-    assert entries == len(catalog) + 1, "a message id appears twice (plus the header)"
-    for message_id, message in catalog.obsolete.items():
-        assert catalog.get(message_id) is None, f"obsolete entry shadows {message_id!r}"
+    assert entries == len(loaded) + 1, "a message id appears twice (plus the header)"
+    for message_id, message in loaded.obsolete.items():
+        assert loaded.get(message_id) is None, f"obsolete entry shadows {message_id!r}"
         assert message.string, f"obsolete entry without a translation: {message_id!r}"
     buffer = BytesIO()
-    write_mo(buffer, catalog)
+    write_mo(buffer, loaded)
     buffer.seek(0)
-    assert gettext.GNUTranslations(buffer).gettext("Yes") == translator(language)("Yes")
+    compiled = gettext.GNUTranslations(buffer)
+    __import__(catalog.package)  # a package registers its catalog when it is imported
+    t = translator(language)
+    for message_id, _ in _translated(loaded):
+        assert compiled.gettext(message_id) == t(message_id), message_id
 
 
 def test_dutch_translator_returns_dutch_and_keeps_placeholders_usable() -> None:
