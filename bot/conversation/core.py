@@ -277,5 +277,5 @@ def _refused_form(event: InboundEvent, replies: list[Outgoing]) -> bool:
     return (
         isinstance(event, FormSubmitted)
         and bool(replies)
-        and all(isinstance(r, Reply) and r.extra.get("error") for r in replies)
+        and all(isinstance(r, Reply) and r.error is not None for r in replies)
     )

@@ -14,6 +14,7 @@ from typing import Any
 from bot.app import metrics
 from bot.app.config import OutboxSettings
 from bot.channels.events import Address
+from bot.channels.parts import Placement
 from bot.channels.replies import Outgoing, Reply
 from bot.delivery.instances import Hand
 from bot.delivery.outages import DeliveryHealth
@@ -239,15 +240,16 @@ class Deliverer:
         """Resolve slots: the platform id of the message to replace or to thread under."""
         if not isinstance(reply, Reply):
             return reply
-        slot = reply.extra.get("replace") or reply.extra.get("thread")
+        edit = reply.card is not None and reply.card.replaces
+        slot = reply.card.slot if reply.card is not None and edit else None
+        slot = slot or (reply.thread.slot if reply.thread is not None else None)
         if not slot:
             return reply
         async with self._uow(urgent=True) as uow:
             found = await uow.posted.find(reply.to, slot)
         if found is None:
             return reply
-        key = "ts" if reply.extra.get("replace") else "thread_ts"
-        return dataclasses.replace(reply, extra={**reply.extra, key: found})
+        return dataclasses.replace(reply, placement=Placement(found, edit=edit))
 
     async def _settle(
         self,
@@ -276,20 +278,20 @@ class Deliverer:
         async with self._uow(urgent=True, durable=outcome != "sent") as uow:
             if outcome == "sent":
                 await uow.outbox.mark_sent(item.id, self._clock.now())
-                slot = reply.extra.get("slot") if isinstance(reply, Reply) else None
-                if slot and posted_id and isinstance(reply, Reply):
+                card = reply.card if isinstance(reply, Reply) else None
+                if card is not None and posted_id and isinstance(reply, Reply):
                     await uow.posted.record(
-                        reply.to, slot, posted_id, reply.extra.get("concern"), self._clock.now()
+                        reply.to, card.slot, posted_id, reply.concern, self._clock.now()
                     )
                 # A copy to take back later (a coordinator's view of an account): every part.
-                copy = reply.extra.get("copy") if isinstance(reply, Reply) else None
-                if copy and isinstance(reply, Reply):
+                copy = reply.copy if isinstance(reply, Reply) else None
+                if copy is not None and isinstance(reply, Reply):
                     for index, part_id in enumerate(parts):
                         await uow.posted.record(
                             reply.to,
-                            f"{copy}:{index}",
+                            f"{copy.slot}:{index}",
                             part_id,
-                            reply.extra.get("concern"),
+                            reply.concern,
                             self._clock.now(),
                         )
                 # Most often nothing else waits: a look at the index costs less than a claim.
