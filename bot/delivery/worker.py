@@ -130,7 +130,7 @@ class Deliverer:
                 await asyncio.gather(*sending, return_exceptions=True)
 
     async def _claim(self, room: int) -> list[OutboxItem]:
-        async with self._uow(urgent=True) as uow:
+        async with self._uow.for_delivery() as uow:
             items = await uow.outbox.claim(
                 tuple(self._outlets), self._clock.now(), LEASE, limit=room, address=self._address
             )
@@ -139,7 +139,7 @@ class Deliverer:
 
     async def pending(self) -> int:
         """How many messages still wait for this worker's outlets (and address)."""
-        async with self._uow(urgent=True) as uow:
+        async with self._uow.for_delivery() as uow:
             counts = [await uow.outbox.pending_count(c, self._address) for c in self._outlets]
         return sum(counts)
 
@@ -191,7 +191,7 @@ class Deliverer:
                 if not sent:
                     rest = [later.id for later in items[index + 1 :]]
                     if rest:
-                        async with self._uow(urgent=True) as uow:
+                        async with self._uow.for_delivery() as uow:
                             await uow.claims.release(rest)
                             await uow.commit()
                         self._wake.set()
@@ -232,7 +232,7 @@ class Deliverer:
     async def _note_parts(self, item: OutboxItem, ids: tuple[str, ...]) -> None:
         """Keep in the row which parts went out, before the next is sent (survives a crash)."""
         assert isinstance(item.reply, Reply)
-        async with self._uow(urgent=True) as uow:
+        async with self._uow.for_delivery() as uow:
             await uow.outbox.note_parts(item.id, dataclasses.replace(item.reply, parts_sent=ids))
             await uow.commit()
 
@@ -245,7 +245,7 @@ class Deliverer:
         slot = slot or (reply.thread.slot if reply.thread is not None else None)
         if not slot:
             return reply
-        async with self._uow(urgent=True) as uow:
+        async with self._uow.for_delivery() as uow:
             found = await uow.posted.find(reply.to, slot)
         if found is None:
             return reply
@@ -275,7 +275,7 @@ class Deliverer:
             metrics.DELIVERY_SECONDS.observe(max(waited, 0.0))
         # That a message was sent may be lost in a power cut (it would be sent again); that it
         # must be tried again, or not at all, may not.
-        async with self._uow(urgent=True, durable=outcome != "sent") as uow:
+        async with self._uow.for_delivery(durable=outcome != "sent") as uow:
             if outcome == "sent":
                 await uow.outbox.mark_sent(item.id, self._clock.now())
                 card = reply.card if isinstance(reply, Reply) else None
@@ -308,7 +308,7 @@ class Deliverer:
         return following[0] if following else None
 
     async def _mark_unreachable(self, address: Address) -> None:
-        async with self._uow(urgent=True) as uow:
+        async with self._uow.for_delivery() as uow:
             member = await uow.members.by_address(address)
             if member is not None and member.id is not None:
                 await uow.members.mark_unreachable(member.id)
