@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import KW_ONLY, dataclass, replace
+from dataclasses import KW_ONLY, dataclass
+from typing import TypedDict
 
 from bot.channels.events import Address
 from bot.channels.parts import Attachment, Card, Copy, FieldError, Placement, Thread, View
@@ -67,15 +68,13 @@ class Reply:
         assert isinstance(extra, dict)
         parts_sent = payload.get("parts_sent") or []
         assert isinstance(parts_sent, list)
-        return _with_extra(
-            cls(
-                to=to,
-                text=str(payload.get("text", "")),
-                choices=choices,
-                nonce=None if nonce is None else str(nonce),
-                parts_sent=tuple(str(i) for i in parts_sent),
-            ),
-            {str(k): str(v) for k, v in extra.items()},
+        return cls(
+            to=to,
+            text=str(payload.get("text", "")),
+            choices=choices,
+            nonce=None if nonce is None else str(nonce),
+            parts_sent=tuple(str(i) for i in parts_sent),
+            **(_parts({str(k): str(v) for k, v in extra.items()}) if extra else {}),
         )
 
     def _extra(self) -> dict[str, str]:
@@ -105,14 +104,24 @@ class Reply:
         return extra
 
 
-def _with_extra(reply: Reply, extra: Mapping[str, str]) -> Reply:
-    """``reply`` with the parts read from an ``extra`` object (``Reply._extra``'s, or older)."""
+class _Parts(TypedDict, total=False):
+    view: View | None
+    attachment: Attachment | None
+    card: Card | None
+    thread: Thread | None
+    copy: Copy | None
+    concern: str | None
+    error: FieldError | None
+    placement: Placement | None
+
+
+def _parts(extra: Mapping[str, str]) -> _Parts:
+    """The parts read from an ``extra`` object (``Reply._extra``'s, or an earlier version's)."""
     view, file = extra.get("view"), extra.get("file")
     slot = extra.get("slot") or extra.get("replace")
     copy, thread, error = extra.get("copy"), extra.get("thread"), extra.get("error")
     edit, under = extra.get("edit_ref"), extra.get("thread_ref")
-    return replace(
-        reply,
+    return _Parts(
         view=View(view, extra.get("title", "")) if view else None,
         attachment=Attachment(extra.get("file_name", ""), file) if file else None,
         card=Card(slot, replaces=bool(extra.get("replace"))) if slot else None,
