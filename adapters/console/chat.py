@@ -83,8 +83,8 @@ class ConsoleAdapter:
         if reply.choices:
             self._last = reply
         text = render(reply)
-        if reply.extra.get("file"):
-            saved = self._save(reply.extra.get("file_name", "export.json"), reply.extra["file"])
+        if reply.attachment is not None:
+            saved = self._save(reply.attachment.name or "export.json", reply.attachment.content)
             text += f"\n  [{saved}]"
         self._out.write("\n" + text + "\n")
         self._out.flush()

@@ -178,16 +178,17 @@ class SlackAdapter:
     async def _place(self, channel: str, reply: Reply) -> str:
         text, blocks = render(reply)
         async with self._limiter.sending(channel):
-            if reply.extra.get("ts"):
+            placed = reply.placement  # the ts of the message to update, or to thread under
+            if placed is not None and placed.edit:
                 await self.client.chat_update(
-                    channel=channel, ts=reply.extra["ts"], text=text, blocks=blocks
+                    channel=channel, ts=placed.ref, text=text, blocks=blocks
                 )
-                return str(reply.extra["ts"])
+                return placed.ref
             answer = await self.client.chat_postMessage(
                 channel=channel,
                 text=text,
                 blocks=blocks,
-                thread_ts=reply.extra.get("thread_ts"),
+                thread_ts=placed.ref if placed is not None else None,
                 unfurl_links=False,
                 unfurl_media=False,
             )
@@ -216,8 +217,8 @@ class SlackAdapter:
             return
         replies: list[Reply] = await self._respond(event)
         # A trigger opens one view: one modal per press.
-        for reply in [r for r in replies if r.extra.get("view")][:1]:
-            title = reply.extra.get("title", "")
+        for reply in [r for r in replies if r.view is not None][:1]:
+            title = reply.view.title if reply.view is not None else ""
             opened = await self.client.views_open(
                 trigger_id=body["trigger_id"],
                 view=text_modal(title, reply.text, self._t(N_("Close"))),
@@ -226,7 +227,7 @@ class SlackAdapter:
                 # The modal shows what the reporter wrote: erasing the concern must reach it.
                 view_id = VIEW + str(opened["view"]["id"])
                 await self._shown(event.sender.address, shown_slot(title), view_id, title)
-        await self._ephemeral(body, channel, [r for r in replies if not r.extra.get("view")])
+        await self._ephemeral(body, channel, [r for r in replies if r.view is None])
 
     async def _on_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         event = submission_to_event(body)
@@ -234,7 +235,7 @@ class SlackAdapter:
             await ack()
             return
         replies: list[Reply] = await self._respond(event)
-        errors = {r.extra["error"]: r.text for r in replies if r.extra.get("error")}
+        errors = {r.error.field: r.text for r in replies if r.error is not None}
         if errors:
             await ack(response_action="errors", errors=errors)
             return
@@ -258,7 +259,7 @@ class SlackAdapter:
         user = str((body.get("user") or {}).get("id") or body.get("user_id") or "")
         url = str(body.get("response_url") or "") if url is None else url
         for reply in replies:
-            if reply.extra.get("file"):
+            if reply.attachment is not None:
                 reply = Reply(reply.to, self._t(NO_FILES))
             text, blocks = render(reply)
             await show(self.client, url, channel, user, text, blocks)

@@ -171,7 +171,7 @@ class TelegramAdapter:
             parts = render(reply)
             # The parts a failed attempt already delivered are skipped: none is sent twice.
             ids = list(reply.parts_sent)
-            total = len(parts) + bool(reply.extra.get("file"))
+            total = len(parts) + (reply.attachment is not None)
             for index, part in enumerate(parts[len(ids) :], start=len(ids)):
                 # Counted as in flight until answered: the limit holds whatever the network's
                 # delays (a send released on time may still arrive late, next to the next one).
@@ -184,10 +184,9 @@ class TelegramAdapter:
                     )
                 ids.append(str(sent["message_id"]))
                 await part_sent(ids[-1], more=index + 1 < total)
-            if len(ids) < total:
-                document = InputFile(
-                    reply.extra["file"].encode(), filename=reply.extra.get("file_name", "file")
-                )
+            if reply.attachment is not None and len(ids) < total:
+                attached = reply.attachment
+                document = InputFile(attached.content.encode(), filename=attached.name or "file")
                 chat_id = int(reply.to.user_id)
                 async with self._limiter.sending(reply.to.user_id):
                     filed = await self.application.bot.send_document(chat_id, document)

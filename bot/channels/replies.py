@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass
+from typing import TypedDict
 
 from bot.channels.events import Address
+from bot.channels.parts import Attachment, Card, Copy, FieldError, Placement, Thread, View
 
 
 @dataclass(frozen=True)
@@ -22,15 +25,24 @@ class Reply:
     ``nonce`` identifies the dialog step the choices belong to, so a choice from an
     earlier step can be recognised as expired. ``parts_sent`` holds the platform ids of the
     parts a channel already delivered (a long reply goes out in several): a retry resumes
-    after them.
+    after them. The keyword-only parts (see ``bot.channels.parts``) tell a channel how to
+    show it; ``concern`` is the reference (a pseudonymous code) of the concern it is about.
     """
 
     to: Address
     text: str
     choices: tuple[Choice, ...] = ()
     nonce: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
     parts_sent: tuple[str, ...] = ()
+    _: KW_ONLY
+    view: View | None = None
+    attachment: Attachment | None = None
+    card: Card | None = None
+    thread: Thread | None = None
+    copy: Copy | None = None
+    concern: str | None = None
+    error: FieldError | None = None
+    placement: Placement | None = None
 
     def to_payload(self) -> dict[str, object]:
         """Return a JSON-serialisable form of everything but the address."""
@@ -39,7 +51,7 @@ class Reply:
             "text": self.text,
             "choices": [[c.id, c.label] for c in self.choices],
             "nonce": self.nonce,
-            "extra": dict(self.extra),
+            "extra": self._extra(),
         }
         if self.parts_sent:
             payload["parts_sent"] = list(self.parts_sent)
@@ -61,9 +73,64 @@ class Reply:
             text=str(payload.get("text", "")),
             choices=choices,
             nonce=None if nonce is None else str(nonce),
-            extra={str(k): str(v) for k, v in extra.items()},
             parts_sent=tuple(str(i) for i in parts_sent),
+            **(_parts({str(k): str(v) for k, v in extra.items()}) if extra else {}),
         )
+
+    def _extra(self) -> dict[str, str]:
+        """The parts as the flat ``extra`` object of string keys the outbox payload has always
+        held, so that rows written by earlier versions read back the same (no schema change)."""
+        extra: dict[str, str] = {}
+        if self.view is not None:
+            extra["view"] = self.view.kind
+            extra["title"] = self.view.title
+        if self.copy is not None:
+            extra["copy"] = self.copy.slot
+        if self.thread is not None:
+            extra["thread"] = self.thread.slot
+        if self.card is not None:
+            extra["slot"] = self.card.slot
+        if self.concern is not None:
+            extra["concern"] = self.concern
+        if self.card is not None and self.card.replaces:
+            extra["replace"] = self.card.slot
+        if self.error is not None:
+            extra["error"] = self.error.field
+        if self.attachment is not None:
+            extra["file_name"] = self.attachment.name
+            extra["file"] = self.attachment.content
+        if self.placement is not None:
+            extra["edit_ref" if self.placement.edit else "thread_ref"] = self.placement.ref
+        return extra
+
+
+class _Parts(TypedDict, total=False):
+    view: View | None
+    attachment: Attachment | None
+    card: Card | None
+    thread: Thread | None
+    copy: Copy | None
+    concern: str | None
+    error: FieldError | None
+    placement: Placement | None
+
+
+def _parts(extra: Mapping[str, str]) -> _Parts:
+    """The parts read from an ``extra`` object (``Reply._extra``'s, or an earlier version's)."""
+    view, file = extra.get("view"), extra.get("file")
+    slot = extra.get("slot") or extra.get("replace")
+    copy, thread, error = extra.get("copy"), extra.get("thread"), extra.get("error")
+    edit, under = extra.get("edit_ref"), extra.get("thread_ref")
+    return _Parts(
+        view=View(view, extra.get("title", "")) if view else None,
+        attachment=Attachment(extra.get("file_name", ""), file) if file else None,
+        card=Card(slot, replaces=bool(extra.get("replace"))) if slot else None,
+        thread=Thread(thread) if thread else None,
+        copy=Copy(copy) if copy else None,
+        concern=extra.get("concern") or None,
+        error=FieldError(error) if error else None,
+        placement=Placement(edit or under or "", edit=bool(edit)) if edit or under else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.app import metrics
@@ -17,11 +16,11 @@ from bot.conversation.inbound import sanitised
 from bot.conversation.router import Router
 from bot.conversation.throttle import SLOW_DOWN, admit
 from bot.conversation.turn import Turn
+from bot.delivery.decisions import Queued, queue, refused_only
 from bot.delivery.outcomes import Courier
 from bot.domain.clock import Clock
 from bot.domain.model import AccessLogEntry
 from bot.i18n import N_, translator
-from bot.storage.outbox import LEASE, OutboxItem
 from bot.storage.uow import UnitOfWork, UnitOfWorkFactory
 from bot.usecases import info
 from bot.usecases.invites import redeem
@@ -43,16 +42,6 @@ WELCOME = N_(
     "Here you can share a concern about a young person or group with your network's "
     "coordinator, and hear back what happens with it."
 )
-
-
-@dataclass
-class _Queued:
-    """A turn's replies: those kept for the caller, those claimed to send right after the
-    commit, and whether the outbox worker has any to send."""
-
-    kept: list[Reply] = field(default_factory=list)
-    claimed: list[OutboxItem] = field(default_factory=list)
-    for_worker: bool = False
 
 
 class Bot:
@@ -106,31 +95,20 @@ class Bot:
         except Exception as error:
             # The type only: an exception's message may quote what the user wrote.
             log.error("turn failed: %s", type(error).__name__)
-            queued = _Queued(await self._apologise(event, direct), for_worker=not direct)
-        if queued.for_worker:
-            self._on_outbox()
-        if queued.claimed:
-            await self._send_claimed(queued.claimed)
+            queued = Queued(await self._apologise(event, direct), for_worker=not direct)
+        await queued.hand_over(self._courier, self._on_outbox)
         metrics.UPDATES.inc(event.sender.address.channel)
         metrics.TURN_SECONDS.observe(time.perf_counter() - started)
         return queued.kept
 
-    async def _send_claimed(self, items: list[OutboxItem]) -> None:
-        assert self._courier is not None
-        try:
-            await self._courier.deliver_claimed(items)
-        except Exception as error:
-            # Committed and claimed: once the claim runs out, the outbox worker sends them.
-            log.error("sending a turn's replies failed: %s", type(error).__name__)
-
-    async def _handle(self, event: InboundEvent, direct: bool) -> _Queued:
+    async def _handle(self, event: InboundEvent, direct: bool) -> Queued:
         address = event.sender.address
         async with self._uow() as uow:
             now = self._clock.now()
             if event.event_id is not None and not await uow.events.first_time(
                 address.channel, event.event_id, now
             ):
-                return _Queued()  # a redelivery: its effect is already committed
+                return Queued()  # a redelivery: its effect is already committed
             admission = await admit(uow, address, now, self._settings.limits)
             if not admission.allowed:
                 # Dropped, but counted: the refill and the warning state are committed.
@@ -140,7 +118,7 @@ class Bot:
                     language = known.language if known is not None else event.sender.language
                     t = translator(language or self._settings.bot.default_language)
                     mine = [Reply(address, t(SLOW_DOWN))]
-                queued = await self._queue(uow, list(mine), address, direct, now)
+                queued = await queue(uow, mine, address, now, direct, self._courier)
                 await uow.commit()
                 log.warning("throttled a sender on %s", address.channel)
                 return queued
@@ -158,50 +136,13 @@ class Bot:
                 state = await uow.dialogs.load(member.id)
                 await self._router.route(turn, state, event)
                 replies = turn.replies
-            queued = await self._queue(uow, replies, address, direct, now)
-            if direct and _refused_form(event, replies):
+            queued = await queue(uow, replies, address, now, direct, self._courier)
+            if direct and isinstance(event, FormSubmitted) and refused_only(replies):
                 # Nothing changed; not committing lets the same form, sent again, be refused
                 # again (its event id is not kept) instead of being taken for a redelivery.
                 return queued
             await uow.commit()
             return queued
-
-    async def _queue(
-        self,
-        uow: UnitOfWork,
-        replies: list[Outgoing],
-        sender: Address,
-        direct: bool,
-        now: datetime,
-    ) -> _Queued:
-        """Keep the sender's replies for a ``direct`` caller; write the others to the outbox,
-        claiming the sender's when this turn is to send them itself."""
-        queued = _Queued()
-        claim_until = None if direct else await self._claim_until(uow, replies, sender, now)
-        for reply in replies:
-            if direct and isinstance(reply, Reply) and reply.to == sender:
-                queued.kept.append(reply)
-            elif claim_until is not None and reply.to == sender:
-                item_id = await uow.outbox.add(reply, now, claimed_until=claim_until)
-                queued.claimed.append(OutboxItem(item_id, reply, 0, now))
-            else:
-                await uow.outbox.add(reply, now)
-                queued.for_worker = True
-        return queued
-
-    async def _claim_until(
-        self, uow: UnitOfWork, replies: list[Outgoing], sender: Address, now: datetime
-    ) -> datetime | None:
-        """Until when this turn claims its replies to the sender; None when it leaves them to
-        the worker: no courier for the channel, or older messages to the sender still pending
-        (those go first)."""
-        if self._courier is None or sender.channel not in self._courier.channels:
-            return None
-        if not any(reply.to == sender for reply in replies):
-            return None
-        if await uow.outbox.waiting(sender):
-            return None
-        return now + LEASE
 
     async def _stranger(
         self, uow: UnitOfWork, event: InboundEvent, now: datetime
@@ -270,12 +211,3 @@ class Bot:
         except Exception:  # the apology must not fail because storage does
             return fallback
         return fallback if member is None else member.language
-
-
-def _refused_form(event: InboundEvent, replies: list[Outgoing]) -> bool:
-    """True for a submitted form that was answered with field errors only."""
-    return (
-        isinstance(event, FormSubmitted)
-        and bool(replies)
-        and all(isinstance(r, Reply) and r.extra.get("error") for r in replies)
-    )

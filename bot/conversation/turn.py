@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.app.config import Settings
 from bot.channels.events import Address
+from bot.channels.parts import Attachment, Copy, FieldError, View
 from bot.channels.replies import Choice, Outgoing, Removal, Reply
 from bot.delivery.notify import Compose, message_for
 from bot.domain.clock import Clock
@@ -68,11 +69,28 @@ class Turn:
         text: str,
         choices: tuple[Choice, ...] = (),
         nonce: str | None = None,
-        extra: dict[str, str] | None = None,
+        *,
+        view: View | None = None,
+        attachment: Attachment | None = None,
+        copy: Copy | None = None,
+        concern: str | None = None,
+        error: FieldError | None = None,
     ) -> None:
-        """Reply to the actor; ``extra`` carries hints for channels that show replies in place
-        (``view`` for a read-only window, ``error`` naming the form field at fault)."""
-        self.replies.append(Reply(self.address, text, choices, nonce, dict(extra or {})))
+        """Reply to the actor, with the parts that tell channels how to show it (see
+        ``bot.channels.parts``: a read-only window, a file, the form field at fault)."""
+        self.replies.append(
+            Reply(
+                self.address,
+                text,
+                choices,
+                nonce,
+                view=view,
+                attachment=attachment,
+                copy=copy,
+                concern=concern,
+                error=error,
+            )
+        )
 
     def remove(self, message_ids: list[str]) -> None:
         """Ask the actor's channel to delete these messages the actor sent."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 from bot.channels.events import Address
+from bot.channels.parts import Card, Thread
 from bot.channels.replies import Choice, Reply
 from bot.conversation.cards import card_text, triage_choices
 from bot.conversation.turn import Turn
@@ -35,11 +36,11 @@ async def post_alert(turn: Turn, concern: Concern, replace: bool = False) -> Non
         return
     t = translator(turn.settings.bot.default_language)
     text = await _alert_text(turn, concern)
-    extra = {"slot": slot_of(concern), "concern": concern.reference}
-    if replace:
-        extra["replace"] = slot_of(concern)
+    card = Card(slot_of(concern), replaces=replace)
     for address in feeds:
-        turn.replies.append(Reply(address, text, triage_choices(concern, t), extra=dict(extra)))
+        turn.replies.append(
+            Reply(address, text, triage_choices(concern, t), card=card, concern=concern.reference)
+        )
 
 
 def feed_translate(turn: Turn) -> Translate:
@@ -55,8 +56,16 @@ def line_replies(
     for address in feeds:
         # Each line gets a slot of its own so retention can find and delete it later.
         line_slot = f"{slot_of(concern)}:{secrets.token_hex(4)}"
-        extra = {"thread": slot_of(concern), "concern": concern.reference, "slot": line_slot}
-        replies.append(Reply(address, text, choices, extra=extra))
+        replies.append(
+            Reply(
+                address,
+                text,
+                choices,
+                card=Card(line_slot),
+                thread=Thread(slot_of(concern)),
+                concern=concern.reference,
+            )
+        )
     return replies
 
 

@@ -77,12 +77,12 @@ class Instance:
 
     async def release_orphans(self) -> int:
         """Release the claims whose instance is gone, so that their messages go out now."""
-        async with self._uow(urgent=True) as uow:
+        async with self._uow.for_delivery() as uow:
             holders = await uow.claims.holders(self._clock.now())
         gone = await self.presence.gone(holders)
         if not gone:
             return 0
-        async with self._uow(urgent=True) as uow:
+        async with self._uow.for_delivery() as uow:
             released = await uow.claims.release_held_by(sorted(gone))
             await uow.commit()
         if released:
@@ -99,7 +99,7 @@ class Instance:
         ids = hand.ids
         if not ids:
             return 0
-        async with self._uow(urgent=True) as uow:
+        async with self._uow.for_delivery() as uow:
             renewed = await uow.claims.renew(self.id, ids, self._clock.now() + LEASE)
             await uow.commit()
         return renewed

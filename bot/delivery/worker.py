@@ -1,24 +1,20 @@
-"""The outbox worker: delivers committed messages in order, with backoff, never losing one."""
+"""The outbox worker: claims committed messages and delivers them in order, never losing one
+(each attempt, its outcome and its backoff: bot.delivery.attempts)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
 from typing import Any
 
-from bot.app import metrics
 from bot.app.config import OutboxSettings
-from bot.channels.events import Address
-from bot.channels.replies import Outgoing, Reply
+from bot.delivery.attempts import Attempts
 from bot.delivery.instances import Hand
 from bot.delivery.outages import DeliveryHealth
-from bot.delivery.outcomes import Outlet, Progress, tracking
-from bot.delivery.retry_policy import judge
+from bot.delivery.outcomes import Outlet
 from bot.domain.clock import Clock
 from bot.storage.outbox import LEASE, OutboxItem
 from bot.storage.uow import UnitOfWorkFactory
@@ -44,10 +40,12 @@ class Deliverer:
         self._clock = clock
         self._settings = settings
         self._address = address
-        self._jitter = jitter
-        self._health = health or DeliveryHealth(settings.outage_report_seconds)
+        health = health or DeliveryHealth(settings.outage_report_seconds)
         for channel in self._outlets:
-            self._health.watch(channel)
+            health.watch(channel)
+        self._attempts = Attempts(
+            uow, outlets, clock, settings, health, lambda: self._stopping, jitter
+        )
         self._wake = asyncio.Event()
         self._stopping = False
         self._running = False
@@ -129,7 +127,7 @@ class Deliverer:
                 await asyncio.gather(*sending, return_exceptions=True)
 
     async def _claim(self, room: int) -> list[OutboxItem]:
-        async with self._uow(urgent=True) as uow:
+        async with self._uow.for_delivery() as uow:
             items = await uow.outbox.claim(
                 tuple(self._outlets), self._clock.now(), LEASE, limit=room, address=self._address
             )
@@ -138,7 +136,7 @@ class Deliverer:
 
     async def pending(self) -> int:
         """How many messages still wait for this worker's outlets (and address)."""
-        async with self._uow(urgent=True) as uow:
+        async with self._uow.for_delivery() as uow:
             counts = [await uow.outbox.pending_count(c, self._address) for c in self._outlets]
         return sum(counts)
 
@@ -169,7 +167,7 @@ class Deliverer:
         following: OutboxItem | None = item
         while following is not None:
             with self.hand.holding((following.id,)):
-                _, following = await self._deliver_one(following)
+                _, following = await self._attempts.once(following)
             handled += 1
         return handled
 
@@ -186,128 +184,14 @@ class Deliverer:
         following: OutboxItem | None = None
         with self.hand.holding(item.id for item in items):
             for index, item in enumerate(items):
-                sent, following = await self._deliver_one(item, follow=index == len(items) - 1)
+                sent, following = await self._attempts.once(item, follow=index == len(items) - 1)
                 if not sent:
                     rest = [later.id for later in items[index + 1 :]]
                     if rest:
-                        async with self._uow(urgent=True) as uow:
+                        async with self._uow.for_delivery() as uow:
                             await uow.claims.release(rest)
                             await uow.commit()
                         self._wake.set()
                     return
         if following is not None:
             await self._deliver(following)
-
-    async def _deliver_one(
-        self, item: OutboxItem, follow: bool = True
-    ) -> tuple[bool, OutboxItem | None]:
-        """Try ``item`` once and record the outcome: whether it was sent, and (with
-        ``follow``) the recipient's next message, claimed as this one was settled."""
-        outlet = self._outlets[item.reply.to.channel]
-        attempts = item.attempts + 1
-        done = item.reply.parts_sent if isinstance(item.reply, Reply) else ()
-        progress = Progress(done, lambda ids: self._note_parts(item, ids))
-        try:
-            reply = await self._placed(item.reply)
-            with tracking(progress):
-                posted_id = await outlet.send(reply)
-        except Exception as error:
-            verdict = judge(error, attempts, self._settings, item.id, outlet.name, self._jitter)
-            failed_at = self._clock.now()  # a wait counts from the answer, not the request
-            self._health.failed(outlet.name, item.id, verdict, failed_at)
-            retry = verdict.outcome == "retry"
-            later = failed_at + timedelta(seconds=verdict.delay) if retry else None
-            await self._settle(item, verdict.outcome, verdict.attempts, later, verdict.error)
-            if verdict.unreachable:
-                await self._mark_unreachable(item.reply.to)
-        else:
-            parts = tuple(progress.ids) or ((posted_id,) if posted_id else ())
-            following = await self._settle(
-                item, "sent", attempts, None, "", reply, posted_id, parts, follow=follow
-            )
-            return True, following
-        return False, None
-
-    async def _note_parts(self, item: OutboxItem, ids: tuple[str, ...]) -> None:
-        """Keep in the row which parts went out, before the next is sent (survives a crash)."""
-        assert isinstance(item.reply, Reply)
-        async with self._uow(urgent=True) as uow:
-            await uow.outbox.note_parts(item.id, dataclasses.replace(item.reply, parts_sent=ids))
-            await uow.commit()
-
-    async def _placed(self, reply: Outgoing) -> Outgoing:
-        """Resolve slots: the platform id of the message to replace or to thread under."""
-        if not isinstance(reply, Reply):
-            return reply
-        slot = reply.extra.get("replace") or reply.extra.get("thread")
-        if not slot:
-            return reply
-        async with self._uow(urgent=True) as uow:
-            found = await uow.posted.find(reply.to, slot)
-        if found is None:
-            return reply
-        key = "ts" if reply.extra.get("replace") else "thread_ts"
-        return dataclasses.replace(reply, extra={**reply.extra, key: found})
-
-    async def _settle(
-        self,
-        item: OutboxItem,
-        outcome: str,
-        attempts: int,
-        when: datetime | None,
-        error: str,
-        reply: Outgoing | None = None,
-        posted_id: str | None = None,
-        parts: tuple[str, ...] = (),
-        follow: bool = True,
-    ) -> OutboxItem | None:
-        """Record the outcome; after a send, claim the same recipient's next message in the same
-        transaction (returned), so that one recipient's messages follow each other at once
-        instead of waiting for the next claim of the whole pass."""
-        channel = item.reply.to.channel
-        following: list[OutboxItem] = []
-        metrics.DELIVERIES.inc(channel, outcome)
-        if outcome == "sent":
-            self._health.delivered(channel, item.id, self._clock.now())
-            waited = (self._clock.now() - item.created_at).total_seconds()
-            metrics.DELIVERY_SECONDS.observe(max(waited, 0.0))
-        # That a message was sent may be lost in a power cut (it would be sent again); that it
-        # must be tried again, or not at all, may not.
-        async with self._uow(urgent=True, durable=outcome != "sent") as uow:
-            if outcome == "sent":
-                await uow.outbox.mark_sent(item.id, self._clock.now())
-                slot = reply.extra.get("slot") if isinstance(reply, Reply) else None
-                if slot and posted_id and isinstance(reply, Reply):
-                    await uow.posted.record(
-                        reply.to, slot, posted_id, reply.extra.get("concern"), self._clock.now()
-                    )
-                # A copy to take back later (a coordinator's view of an account): every part.
-                copy = reply.extra.get("copy") if isinstance(reply, Reply) else None
-                if copy and isinstance(reply, Reply):
-                    for index, part_id in enumerate(parts):
-                        await uow.posted.record(
-                            reply.to,
-                            f"{copy}:{index}",
-                            part_id,
-                            reply.extra.get("concern"),
-                            self._clock.now(),
-                        )
-                # Most often nothing else waits: a look at the index costs less than a claim.
-                if follow and not self._stopping and await uow.outbox.waiting(item.reply.to):
-                    following = await uow.outbox.claim(
-                        (channel,), self._clock.now(), LEASE, limit=1, address=item.reply.to.user_id
-                    )
-            elif outcome == "dead":
-                await uow.outbox.mark_dead(item.id, attempts, error)
-            else:
-                assert when is not None
-                await uow.outbox.retry_at(item.id, attempts, when, error)
-            await uow.commit()
-        return following[0] if following else None
-
-    async def _mark_unreachable(self, address: Address) -> None:
-        async with self._uow(urgent=True) as uow:
-            member = await uow.members.by_address(address)
-            if member is not None and member.id is not None:
-                await uow.members.mark_unreachable(member.id)
-            await uow.commit()

@@ -89,8 +89,8 @@ def kind(message: Outgoing) -> str:
     if isinstance(message, Removal):
         return f"removal of {len(message.message_ids)} chat message(s)"
     assert isinstance(message, Reply)
-    sort = "file" if message.extra.get("file") else "message"
-    if message.extra.get("replace"):
+    sort = "file" if message.attachment is not None else "message"
+    if message.card is not None and message.card.replaces:
         sort = "update of a posted message"
     return f"{sort} with {len(message.choices)} choices" if message.choices else sort
 

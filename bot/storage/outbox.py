@@ -32,8 +32,8 @@ def order_key(reply: Outgoing) -> str:
     its own, updated in place) may pass each other, so that a burst of alerts to one channel
     goes out side by side. A concern's own card and thread stay in order (they share its
     reference, which is a pseudonymous code, no content)."""
-    if isinstance(reply, Reply) and (reply.extra.get("slot") or reply.extra.get("thread")):
-        return str(reply.extra.get("concern") or "")[:64]
+    if isinstance(reply, Reply) and (reply.card is not None or reply.thread is not None):
+        return (reply.concern or "")[:64]
     return ""
 
 

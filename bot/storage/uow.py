@@ -192,12 +192,20 @@ class UnitOfWorkFactory:
         self._in_place_light = SharedConnection(light) if light is not None else None
         self.committer = Committer()
 
-    def __call__(self, urgent: bool = False, durable: bool = True) -> UnitOfWork:
-        """A fresh unit of work; an ``urgent`` one gets SQLite's writer before the others.
+    def __call__(self) -> UnitOfWork:
+        """A fresh unit of work."""
+        return self._make(urgent=False, durable=True)
+
+    def for_delivery(self, durable: bool = True) -> UnitOfWork:
+        """A unit of work for delivering messages (claims, outcomes), which gets SQLite's writer
+        before the others: a turn's replies must not wait behind the work they answer.
 
         One that is not ``durable`` commits without waiting for the disk: a power cut may undo
         it (never half of it), so it is only for what can be done again, such as noting that
         a message was sent (it would be sent again)."""
+        return self._make(urgent=True, durable=durable)
+
+    def _make(self, urgent: bool, durable: bool) -> UnitOfWork:
         in_place = self._in_place if durable else self._in_place_light
         return UnitOfWork(
             self.engine,

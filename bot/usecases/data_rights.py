@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from bot.channels.parts import Attachment
 from bot.conversation.turn import Turn
 from bot.domain.model import AccessLogEntry, Concern, Status
 from bot.i18n import N_
@@ -119,7 +120,7 @@ async def send_export(turn: Turn) -> None:
     name = f"concernbot-{turn.member.pseudonym}-{turn.now:%Y%m%d}.json"
     turn.say(
         turn.t(N_("Everything stored about you is in this file. Keep it safe.")),
-        extra={"file_name": name, "file": json.dumps(data, ensure_ascii=False, indent=2)},
+        attachment=Attachment(name, json.dumps(data, ensure_ascii=False, indent=2)),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.channels.parts import FieldError
 from bot.conversation.text import MAX_MESSAGE_CHARS, clean
 from bot.conversation.turn import Turn
 from bot.domain.model import Outcome, Status
@@ -11,7 +12,7 @@ from bot.usecases.triage import set_status
 
 
 def _error(turn: Turn, field: str, message: str) -> None:
-    turn.say(turn.t(message), extra={"error": field})
+    turn.say(turn.t(message), error=FieldError(field))
 
 
 async def submit(turn: Turn, form: str, values: dict[str, str]) -> None:

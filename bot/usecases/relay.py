@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.channels.parts import View
 from bot.channels.replies import Choice
 from bot.conversation.cards import action
 from bot.conversation.text import small_number
@@ -134,4 +135,4 @@ async def view_reply(turn: Turn, question_id: str) -> None:
         f"{t(N_('Question'))}:\n{question.question}\n\n"
         f"{t(N_('Answer from the reporter'))}:\n{question.answer or t(N_('(no answer yet)'))}"
     )
-    turn.say(text, extra={"view": "reply", "title": concern.reference})
+    turn.say(text, view=View("reply", concern.reference))

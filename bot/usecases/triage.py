@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.channels.parts import Copy, View
 from bot.channels.replies import Choice
 from bot.conversation.cards import action, card_text, details_text, headline, triage_choices
 from bot.conversation.turn import Turn
@@ -97,13 +98,13 @@ async def view_details(turn: Turn, reference: str) -> None:
         + turn.t(DETAILS_REMOVED).format(hours=hours)
     )
     # The copy is recorded where it lands in a chat, so that it can be deleted from it later.
-    extra = {
-        "view": "details",
-        "title": concern.reference,
-        "copy": details_copy(concern.reference),
-        "concern": concern.reference,
-    }
-    turn.say(text, triage_choices(concern, turn.t), extra=extra)
+    turn.say(
+        text,
+        triage_choices(concern, turn.t),
+        view=View("details", concern.reference),
+        copy=Copy(details_copy(concern.reference)),
+        concern=concern.reference,
+    )
 
 
 async def acknowledge(turn: Turn, reference: str) -> None:

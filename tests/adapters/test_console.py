@@ -22,6 +22,7 @@ from bot.channels.events import (
     Sender,
     TextReceived,
 )
+from bot.channels.parts import Attachment
 from bot.channels.replies import Choice, Removal, Reply
 
 if TYPE_CHECKING:
@@ -225,9 +226,11 @@ async def test_a_file_for_the_user_is_saved_readable_only_by_them_and_its_path_p
 ) -> None:
     out = io.StringIO()
     adapter = ConsoleAdapter("anna", io.StringIO(""), out, files=tmp_path / "exports")
-    file = {"file": '{"member": 1}', "file_name": "../../mydata.json"}
+    file = Attachment("../../mydata.json", '{"member": 1}')
 
-    await adapter.send(Reply(adapter.sender.address, "Everything stored about you.", extra=file))
+    await adapter.send(
+        Reply(adapter.sender.address, "Everything stored about you.", attachment=file)
+    )
 
     saved = tmp_path / "exports" / "mydata.json"
     assert saved.read_text(encoding="utf-8") == '{"member": 1}'

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from bot.app.composition import App
 from bot.app.config import LimitSettings
 from bot.channels.events import Address, CommandReceived, FormSubmitted, Sender
+from bot.channels.parts import FieldError
 from bot.conversation.dialog import DialogState
 from bot.conversation.text import MAX_ACCOUNT_CHARS, MAX_MESSAGE_CHARS
 from bot.conversation.throttle import QUEUED_AT, arrival
@@ -242,8 +243,8 @@ async def test_an_oversized_question_in_a_slack_form_is_refused_for_that_field(
 
     replies = await bench.app.bot.respond(form)
 
-    assert [(r.text, r.extra) for r in replies] == [
-        ("The question is too long.", {"error": "question"})
+    assert [(r.text, r.error) for r in replies] == [
+        ("The question is too long.", FieldError("question"))
     ]
     assert await bench.count(questions) == 0
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot.app.composition import App
 from bot.app.config import Settings
 from bot.channels.events import Address
+from bot.channels.parts import Card
 from bot.channels.replies import Outgoing, Reply
 from bot.delivery.worker import Deliverer
 from bot.storage.outbox import LEASE, SENT, OutboxRepository
@@ -316,16 +317,15 @@ async def test_cards_of_different_concerns_pass_each_other_and_each_concern_keep
     app = apps[0]
     feed = Address(CHANNEL, "-100feed")
 
-    def card(reference: str, text: str, **extra: str) -> Reply:
-        return Reply(
-            feed, text, extra={"slot": f"alert:{reference}", "concern": reference, **extra}
-        )
+    def card(reference: str, text: str, replaces: bool = False) -> Reply:
+        slot = Card(f"alert:{reference}", replaces=replaces)
+        return Reply(feed, text, card=slot, concern=reference)
 
     async with app.uow() as uow:
         for reply in (
             card("AAA-111", "alert A"),
             card("BBB-222", "alert B"),
-            card("AAA-111", "update A", replace="alert:AAA-111"),
+            card("AAA-111", "update A", replaces=True),
             Reply(feed, "a plain message"),
             Reply(feed, "another plain message"),
         ):

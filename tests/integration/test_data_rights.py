@@ -156,8 +156,9 @@ def stranger_text(app: App) -> str:
 
 def exported(reply: Reply) -> dict[str, Any]:
     """The JSON document a file reply carries."""
-    assert reply.extra.get("file_name", "").endswith(".json")
-    data = json.loads(reply.extra["file"])
+    assert reply.attachment is not None
+    assert reply.attachment.name.endswith(".json")
+    data = json.loads(reply.attachment.content)
     assert isinstance(data, dict)
     return data
 
@@ -174,7 +175,8 @@ async def test_mydata_sends_a_file_with_the_member_their_concerns_questions_and_
 
     data = exported(reply)
     assert reply.text == "Everything stored about you is in this file. Keep it safe."
-    assert reply.extra["file_name"] == (f"concernbot-{net.reporter.member.pseudonym}-20261130.json")
+    assert reply.attachment is not None
+    assert reply.attachment.name == (f"concernbot-{net.reporter.member.pseudonym}-20261130.json")
     assert data["member"]["name"] == NAME
     assert data["member"]["pseudonym"] == net.reporter.member.pseudonym
     assert data["member"]["role"] == "reporter"
@@ -206,9 +208,11 @@ async def test_the_console_saves_an_exported_file_that_only_its_owner_can_read(
     console = ConsoleAdapter(NAME, stdout=shown, files=tmp_path / "exports")
 
     await console.send(reply)
-    await console.send(dataclasses.replace(reply, extra={**reply.extra, "file_name": "../x.json"}))
+    assert reply.attachment is not None
+    renamed = dataclasses.replace(reply.attachment, name="../x.json")
+    await console.send(dataclasses.replace(reply, attachment=renamed))
 
-    saved = tmp_path / "exports" / reply.extra["file_name"]
+    saved = tmp_path / "exports" / reply.attachment.name
     assert saved.stat().st_mode & 0o777 == 0o600
     assert json.loads(saved.read_text(encoding="utf-8")) == exported(reply)
     assert f"[{saved}]" in shown.getvalue()

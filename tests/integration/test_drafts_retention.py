@@ -65,7 +65,8 @@ class PostingOutlet:
             self.removals.append(reply)
             return None
         self.sent.append(reply)
-        return reply.extra.get("ts") or f"1700000000.{len(self.sent):06d}"
+        edited = reply.placement.ref if reply.placement and reply.placement.edit else None
+        return edited or f"1700000000.{len(self.sent):06d}"
 
 
 @pytest.fixture

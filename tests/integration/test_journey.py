@@ -160,7 +160,8 @@ async def test_view_details_shows_the_facts_and_logs_who_and_which_without_conte
     assert "Talked with a colleague" in details.text
     assert reporter.member.pseudonym in details.text  # pseudonymous: no name
     assert "Rita" not in details.text
-    assert details.extra["view"] == "details"
+    assert details.view is not None
+    assert details.view.kind == "details"
     rows = [e for e in await access_log(app, reference) if e.action == "view_details"]
     assert len(rows) == 1
     row = rows[0]

@@ -15,6 +15,7 @@ from adapters.ratelimit import SendLimiter
 from adapters.telegram.channel import TelegramAdapter
 from bot.app.composition import App
 from bot.channels.events import Address
+from bot.channels.parts import Attachment, Card
 from bot.channels.replies import Reply
 from bot.delivery.worker import Deliverer
 from bot.storage.outbox import LEASE
@@ -98,7 +99,7 @@ async def test_a_three_part_reply_whose_second_part_is_rate_limited_sends_each_p
     assert all(3800 < len(p) < 4000 for p in PARTS)
     telegram = await adapter_for(app, fake)
     deliverer = deliverer_for(app, telegram)
-    reply = Reply(TO, "\n".join(PARTS), extra={"slot": "card:K7Q-M3X", "concern": "K7Q-M3X"})
+    reply = Reply(TO, "\n".join(PARTS), card=Card("card:K7Q-M3X"), concern="K7Q-M3X")
     await queue(app, reply)
 
     after_first(fake, "sendMessage", limited)
@@ -125,8 +126,8 @@ async def test_a_rate_limited_file_after_its_text_is_sent_once_and_the_text_not_
 ) -> None:
     telegram = await adapter_for(app, fake)
     deliverer = deliverer_for(app, telegram)
-    file = {"file_name": "export.json", "file": '{"member": {}}'}
-    await queue(app, Reply(TO, "Everything stored about you is in this file.", extra=file))
+    file = Attachment("export.json", '{"member": {}}')
+    await queue(app, Reply(TO, "Everything stored about you is in this file.", attachment=file))
     fake.fail_next("sendDocument", LIMITED)
     try:
         await deliverer.deliver_due()

@@ -12,6 +12,7 @@ import pytest
 from bot.app.composition import App, bootstrap
 from bot.app.config import Settings
 from bot.channels.events import Address, ChoiceMade, Sender
+from bot.channels.parts import Thread
 from bot.delivery.worker import Deliverer
 from bot.domain.model import Member, Role
 from bot.i18n import translator
@@ -276,13 +277,13 @@ async def test_reminders_post_short_lines_in_the_slack_feed_when_one_is_configur
     normal = await desk.share()
     await desk.run_at(THURSDAY + timedelta(minutes=16))
     await desk.run_at(MONDAY_DEADLINE + timedelta(minutes=5))
-    lines = [r for r in desk.slack.sent if r.to == FEED and "thread" in r.extra]
-    escalated = [r for r in lines if r.extra["concern"] == acute]
-    late = [r for r in lines if r.extra["concern"] == normal]
+    lines = [r for r in desk.slack.sent if r.to == FEED and r.thread is not None]
+    escalated = [r for r in lines if r.concern == acute]
+    late = [r for r in lines if r.concern == normal]
     t = translator("nl")  # the feed is written in the bot's default language
     assert [r.text for r in escalated] == [t(ESCALATED_LINE)]
     assert [r.text for r in late] == [t(LATE_LINE)]
-    assert escalated[0].extra["thread"] == f"alert:{acute}"
+    assert escalated[0].thread == Thread(f"alert:{acute}")
     for line in lines:
         assert "CANARY" not in line.text
 
@@ -295,7 +296,7 @@ async def test_the_feed_line_for_late_feedback_does_not_name_the_reporter(
     desk.clock.set(THURSDAY + timedelta(minutes=30))
     await desk.acknowledge(reference)
     await desk.run_at(THURSDAY + timedelta(days=14, hours=1))
-    lines = [r.text for r in desk.slack.sent if r.extra.get("concern") == reference]
+    lines = [r.text for r in desk.slack.sent if r.concern == reference]
     assert translator("nl")(FEEDBACK_LINE) in lines
     assert all("anna" not in line and desk.anna.member.pseudonym not in line for line in lines)
 

@@ -141,3 +141,30 @@ def test_the_shared_connection_is_opened_again_once_broken(tmp_path: Path) -> No
 
 def test_a_database_in_memory_has_no_in_place_twin() -> None:
     assert in_place_engine(create_engine("sqlite://")) is None
+
+
+async def test_a_delivery_unit_of_work_gets_the_writer_before_those_waiting_already(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}/g.db")
+    factory = UnitOfWorkFactory(engine, fixed_cipher())
+    order: list[str] = []
+
+    async def unit(name: str, durable: bool | None) -> None:
+        made = factory() if durable is None else factory.for_delivery(durable=durable)
+        async with made:
+            order.append(name)
+
+    try:
+        async with factory():
+            waiting = [asyncio.create_task(unit("turn", None))]
+            await asyncio.sleep(0)  # the turn queues for the writer first
+            waiting.append(asyncio.create_task(unit("sent", False)))
+            waiting.append(asyncio.create_task(unit("claim", True)))
+            await asyncio.sleep(0)
+            assert order == []
+        await asyncio.gather(*waiting)
+        assert order == ["sent", "claim", "turn"]
+    finally:
+        factory.dispose()
+        await engine.dispose()

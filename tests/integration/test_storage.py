@@ -49,12 +49,14 @@ async def test_the_sqlite_database_runs_in_wal_mode_with_foreign_keys(app: App) 
     assert (mode, keys, sync) == ("wal", 1, 2)
 
 
-async def durability(app: App, durable: bool) -> str:
-    """How a unit of work of ``app`` commits: whether it waits for the disk."""
+async def durability(app: App, durable: bool | None) -> str:
+    """How a unit of work of ``app`` commits: whether it waits for the disk (``None``: an
+    ordinary unit; else one for delivery, ``durable`` or not)."""
     query = (
         "PRAGMA synchronous" if app.engine.dialect.name == "sqlite" else "SHOW synchronous_commit"
     )
-    async with app.uow(durable=durable) as uow:
+    made = app.uow() if durable is None else app.uow.for_delivery(durable=durable)
+    async with made as uow:
         return str((await uow.connection.execute(text(query))).scalar_one())
 
 
@@ -62,9 +64,10 @@ async def test_a_unit_of_work_waits_for_the_disk_unless_it_may_be_redone(app: Ap
     # SQLite: 2 is FULL (a sync per commit), 1 is NORMAL (survives a crash of the process);
     # PostgreSQL: synchronous_commit, for this transaction only.
     waits, redone = ("2", "1") if app.engine.dialect.name == "sqlite" else ("on", "off")
-    assert await durability(app, durable=True) == waits
+    assert await durability(app, durable=None) == waits
     assert await durability(app, durable=False) == redone
     assert await durability(app, durable=True) == waits
+    assert await durability(app, durable=None) == waits
 
 
 async def test_restarting_on_a_migrated_file_keeps_the_data_and_the_revision(
