@@ -13,8 +13,11 @@ plugs in a channel of its own (``tests/echo_channel``) without touching ``bot/``
 from __future__ import annotations
 
 import ast
+import base64
 import dataclasses
+import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -348,6 +351,39 @@ def test_reading_the_channels_settings_loads_no_channel_library() -> None:
     )
 
     assert set(json.loads(done.stdout)) & CHANNEL_LIBRARIES == set()
+
+
+def test_the_terminal_chat_loads_no_channel_library_and_no_http_server(tmp_path: Path) -> None:
+    key = base64.urlsafe_b64encode(hashlib.sha256(b"terminal").digest()).decode()
+    environ = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("CONCERNBOT_", "TELEGRAM_", "SLACK_"))
+    } | {
+        "CONCERNBOT_CONFIG": str(EXAMPLE),
+        "CONCERNBOT_DATABASE_URL": database_url(tmp_path / "bot.db"),
+        "CONCERNBOT_ENCRYPTION_KEYS": f"t1:{key}",
+        "PYTHONPATH": str(ROOT),  # this tree's code, whatever the environment installed
+    }
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "bot.app.cli", "console", "--user", "ann"],
+        input="/help\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environ,
+        timeout=120,
+        check=True,
+    )
+    loaded = {
+        line.rsplit("|", 1)[-1].strip().split(".", 1)[0]
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+
+    assert "/help" in done.stdout or "/new" in done.stdout  # the chat ran
+    assert {"bot", "adapters"} <= loaded
+    assert loaded & CHANNEL_LIBRARIES == set()
 
 
 # --- one composition root, and a channel plugged in from outside bot/ -----------------------

@@ -155,11 +155,13 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, channels: Chan
 
 
 async def _chat(args: argparse.Namespace, settings: Settings, channels: Channels) -> int:
-    from adapters.console.app import run_console
-    from adapters.service import serve_until_signal
-
     if args.command == "run" and channels.configured(settings, os.environ):
+        from adapters.service import serve_until_signal
+
         return await serve_until_signal(settings, os.environ, channels)
+    # The terminal chat serves no HTTP: the server and its libraries are not even loaded.
+    from adapters.console.app import run_console
+
     role = Role(getattr(args, "role", "reporter"))
     user = getattr(args, "user", None) or os.environ.get("USER") or role.value
     return await run_console(settings, role, user, getattr(args, "language", None), channels)
