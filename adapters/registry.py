@@ -6,7 +6,7 @@ and the composition root; the core never names a channel."""
 
 from __future__ import annotations
 
-from bot.channels.catalog import Channels
+from bot.app.catalog import Channels
 from bot.channels.protocol import Channel
 
 

@@ -12,11 +12,11 @@ from typing import Any
 
 from adapters.http import HttpServer
 from adapters.registry import REGISTRY
+from bot.app.catalog import Channels
 from bot.app.composition import App, compose
 from bot.app.config import Settings
 from bot.app.health import gauges
 from bot.app.metrics import render as render_metrics
-from bot.channels.catalog import Channels
 from bot.delivery.worker import Deliverer
 from bot.domain.clock import Clock
 from bot.scheduling.leadership import Leadership

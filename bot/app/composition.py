@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.app.catalog import Channels
 from bot.app.config import Settings
 from bot.app.system import App, HttpFactory, Scheduling
-from bot.channels.catalog import Channels
 from bot.channels.protocol import ChannelContext, Runtime
 from bot.conversation.core import Bot
 from bot.conversation.flows import Flow

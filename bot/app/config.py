@@ -1,7 +1,7 @@
 """Settings: a TOML file, then environment overrides ``CONCERNBOT_<SECTION>_<KEY>``.
 
 The core reads its own sections (``bot.app.settings_types``); every other table belongs to a
-channel, whose own settings type reads and checks it (``bot.channels.catalog``)."""
+channel, whose own settings type reads and checks it (``bot.app.catalog``)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from bot.app.startup_errors import ConfigError as ConfigError
 from bot.domain.model import Network, Organisation, RoleContact
 
 if TYPE_CHECKING:
-    from bot.channels.catalog import Channels
+    from bot.app.catalog import Channels
 
 
 def load_settings(

@@ -10,10 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.app.catalog import Channels
 from bot.app.composition import NO_CHANNELS, App, bootstrap
 from bot.app.config import ConfigError, Settings
 from bot.app.roster import label, labels
-from bot.channels.catalog import Channels
 from bot.conversation.cards import when
 from bot.domain.model import AccessLogEntry
 from bot.domain.reference import normalise_reference

@@ -120,7 +120,7 @@ class Settings:
     networks: tuple[Network, ...] = ()
     channels: Mapping[str, Any] = field(default_factory=dict)
     """Each channel's own settings by channel name: its settings type's value once a channel
-    registry has read it, its raw table until then (see ``bot.channels.catalog``)."""
+    registry has read it, its raw table until then (see ``bot.app.catalog``)."""
 
     def network(self, network_id: str) -> Network:
         """Return the configured network with this id."""
