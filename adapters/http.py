@@ -1,10 +1,8 @@
-"""The bot's own HTTP server: /healthz, /metrics, and the Telegram and Slack endpoints."""
+"""The bot's own HTTP server: /healthz, /metrics, and the endpoints channels add."""
 
 from __future__ import annotations
 
 import errno
-import hmac
-import json
 import logging
 import socket
 from collections.abc import Awaitable, Callable
@@ -16,18 +14,9 @@ from bot.app.startup_errors import PortUnavailable
 
 log = logging.getLogger(__name__)
 
-TELEGRAM_PATH = "/telegram/webhook"
-SLACK_PATH = "/slack/events"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
 Health = Callable[[], Awaitable[dict[str, Any]]]
 Metrics = Callable[[], Awaitable[str]]
-UpdateHandler = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-def secret_matches(given: str | None, expected: str) -> bool:
-    """Constant-time comparison of the webhook secret header."""
-    return hmac.compare_digest((given or "").encode(), expected.encode())
+Handler = Callable[[Any], Awaitable[Any]]
 
 
 class HttpServer:
@@ -46,31 +35,9 @@ class HttpServer:
         self._runner: web.AppRunner | None = None
         self.port = port
 
-    def add_telegram_webhook(self, handler: UpdateHandler, secret: str) -> None:
-        """Accept Telegram updates at ``/telegram/webhook`` carrying the secret header."""
-
-        async def receive(request: web.Request) -> web.Response:
-            if not secret_matches(request.headers.get(SECRET_HEADER), secret):
-                return web.Response(status=403, text="forbidden")
-            try:
-                data = await request.json()
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                return web.Response(status=400, text="not json")
-            if not isinstance(data, dict):
-                return web.Response(status=400, text="not an update")
-            try:
-                await handler(data)
-            except Exception as error:
-                # Telegram retries on a non-2xx answer; the update id keeps the effect single.
-                log.error("webhook update failed: %s", type(error).__name__)
-                return web.Response(status=500, text="try again")
-            return web.Response(text="ok")
-
-        self.app.router.add_post(TELEGRAM_PATH, receive)
-
-    def add_slack(self, dispatch: Callable[[web.Request], Awaitable[web.Response]]) -> None:
-        """Serve Slack's interactivity and slash-command requests at ``/slack/events``."""
-        self.app.router.add_post(SLACK_PATH, dispatch)
+    def add_route(self, method: str, path: str, handler: Handler) -> None:
+        """Serve ``handler`` at ``path`` (a channel's endpoint); only before ``start``."""
+        self.app.router.add_route(method, path, handler)
 
     async def start(self) -> None:
         """Listen; port 0 picks a free port (then ``self.port`` tells which)."""

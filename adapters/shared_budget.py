@@ -29,7 +29,8 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.ratelimit import SendLimiter, SlidingWindow
-from bot.app.config import SlackSettings, TelegramSettings
+from adapters.slack.settings import SlackSettings
+from adapters.telegram.settings import TelegramSettings
 from bot.storage.send_budget import Leased, SendBudgetLedger
 
 log = logging.getLogger(__name__)

@@ -1,11 +1,10 @@
-"""The terminal chat wired end to end: bot, outbox worker, scheduler and console adapter for
-one user. Terminals side by side on one database share the work: each prints its own user's
-messages, and the one that holds the scheduler's leadership runs the jobs for all."""
+"""The terminal chat, composed by the one composition root for one user: bot, outbox worker,
+scheduler and the console channel. Terminals side by side on one database share the work:
+each prints its own user's messages, and the one that holds the scheduler's leadership runs
+the jobs for all."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import sys
 from datetime import UTC, datetime
@@ -13,15 +12,13 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from adapters.console.chat import ConsoleAdapter
-from bot.app.composition import App, bootstrap
+from adapters.console.chat import CHANNEL, ConsoleAdapter
+from bot.app.catalog import Channels
+from bot.app.composition import compose, default_scheduler
 from bot.app.config import Settings
-from bot.channels.events import InboundEvent
-from bot.delivery.instances import Instance
-from bot.delivery.worker import Deliverer
+from bot.app.system import Scheduling
 from bot.domain.model import Role
 from bot.i18n import normalise_language
-from bot.scheduling.leadership import Leadership, lead
 from bot.scheduling.scheduler import Scheduler
 from bot.usecases.enrolment import EnrolmentError, enrol_local
 
@@ -54,9 +51,10 @@ def _per_second(slot: datetime) -> str:
     return slot.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def console_scheduler(app: App, settings: Settings) -> Scheduler:
+def console_scheduler(parts: Scheduling) -> Scheduler:
     """The bot's scheduler; in the try-out its reminders job checks every few seconds."""
-    scheduler = Scheduler(app.uow, settings, app.clock, app.feeds, app.outbox_changed.fire)
+    settings = parts.settings
+    scheduler = default_scheduler(parts)
     if settings.console.tryout:
         job = scheduler.jobs["reminders"]
         every = IntervalTrigger(
@@ -68,13 +66,28 @@ def console_scheduler(app: App, settings: Settings) -> Scheduler:
     return scheduler
 
 
-async def run_console(settings: Settings, role: Role, user: str, language: str | None) -> int:
+async def run_console(
+    settings: Settings,
+    role: Role,
+    user: str,
+    language: str | None,
+    channels: Channels | None = None,
+) -> int:
     """Chat as ``user`` until end of input; messages for that user print as they arrive."""
+    from adapters.registry import REGISTRY
+
     settings = tryout_settings(settings)
-    app = await bootstrap(settings)
-    instance = Instance(app.uow, app.clock)
+    app = await compose(
+        settings,
+        channels=channels or REGISTRY,
+        serve=[CHANNEL],
+        options={CHANNEL: {"user": user, "language": language}},
+        deliver_to=user,
+        scheduler=console_scheduler,
+    )
+    adapter = app.runtimes[CHANNEL]
+    assert isinstance(adapter, ConsoleAdapter)
     try:
-        adapter = ConsoleAdapter(user, language=language)
         async with app.uow() as uow:
             new = await uow.members.by_address(adapter.sender.address) is None
             try:
@@ -89,6 +102,7 @@ async def run_console(settings: Settings, role: Role, user: str, language: str |
                 )
             except EnrolmentError as error:
                 print(f"concernbot: {error}", file=sys.stderr)
+                await app.close()
                 return 2
             # This terminal is the only one delivering to its user: messages a killed run had
             # claimed but not finished are shown now, not after their lease runs out.
@@ -99,61 +113,19 @@ async def run_console(settings: Settings, role: Role, user: str, language: str |
                 assert member.id is not None
                 await uow.members.set_backup(member.id, True)
             await uow.commit()
-        return await _chat(app, instance, settings, adapter, role, user)
-    finally:
-        await instance.stop()
+    except BaseException:
         await app.close()
-
-
-async def _chat(
-    app: App, instance: Instance, settings: Settings, adapter: ConsoleAdapter, role: Role, user: str
-) -> int:
-    deliverer = Deliverer(
-        app.uow,
-        {adapter.name: adapter},
-        app.clock,
-        settings.outbox,
-        address=adapter.sender.address.user_id,
-    )
-    app.outbox_changed.connect(deliverer.wake)
-    app.bot.send_replies_with(deliverer)
-    # Terminals side by side hold locks of their own: a killed one's claims are let go here,
-    # a live one's are not.
-    await instance.start(deliverer.hand)
-    worker = asyncio.create_task(deliverer.run())
-    scheduler: Scheduler | None = None
-    leadership: Leadership | None = None
-    leader: asyncio.Task[None] | None = None
-    if settings.scheduler.enabled:
-        scheduler = console_scheduler(app, settings)
-        leadership = Leadership(app.engine)
-        leader = asyncio.create_task(
-            lead(leadership, scheduler, settings.scheduler.leader_check_seconds)
-        )
-
-    async def sink(event: InboundEvent) -> None:
-        await app.bot.handle(event)
-        await deliverer.deliver_due()
-
+        raise
     if adapter.interactive:
         print(f"concernbot — {user} ({role.value}). /help lists the commands; end with Ctrl-D.")
     notice = tryout_notice(settings)
     if notice is not None:
         print(notice, file=sys.stderr)
     try:
-        await deliverer.deliver_due()
-        await adapter.start(sink)
+        # Terminals side by side hold locks of their own: a killed one's claims are let go at
+        # the start, a live one's are not.
+        await app.start()
         await adapter.finished.wait()
     finally:
-        if leader is not None:
-            leader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await leader
-        if scheduler is not None:
-            scheduler.shutdown()
-        if leadership is not None:
-            await leadership.release()
-    await deliverer.deliver_due()
-    deliverer.stop()
-    await worker
+        await app.stop(flush=True)
     return 0

@@ -10,8 +10,8 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
-from adapters.base import EventSink
 from bot.channels.events import Address, ChoiceMade, InboundEvent, Sender, parse_text
+from bot.channels.protocol import Capability, Route, Sink
 from bot.channels.replies import Outgoing, Reply
 from bot.conversation.text import small_number
 
@@ -50,6 +50,7 @@ class ConsoleAdapter:
     """Reads stdin on a daemon thread and prints replies for one local user."""
 
     name = CHANNEL
+    capabilities: frozenset[Capability] = frozenset()
 
     def __init__(
         self,
@@ -72,8 +73,16 @@ class ConsoleAdapter:
         """True when a person types at a terminal (then a prompt is shown)."""
         return self._in.isatty()
 
-    async def start(self, sink: EventSink) -> None:
-        """Begin reading lines; each is handled before the next is read."""
+    def routes(self) -> tuple[Route, ...]:
+        """A terminal serves no HTTP endpoint."""
+        return ()
+
+    def health_warnings(self) -> list[str]:
+        """Nothing to fix in a terminal."""
+        return []
+
+    async def start(self, sink: Sink) -> None:
+        """Begin reading lines; each is handled (and what is due printed) before the next."""
         self._task = asyncio.create_task(self._read(sink))
 
     async def send(self, reply: Outgoing) -> None:
@@ -104,7 +113,7 @@ class ConsoleAdapter:
             self._task.cancel()
         self.finished.set()
 
-    async def _read(self, sink: EventSink) -> None:
+    async def _read(self, sink: Sink) -> None:
         loop = asyncio.get_running_loop()
         lines: asyncio.Queue[str | None] = asyncio.Queue()
 
@@ -119,6 +128,7 @@ class ConsoleAdapter:
 
         threading.Thread(target=pump, name="console-stdin", daemon=True).start()
         try:
+            await sink.settle()  # what is due prints before the first prompt
             while True:
                 if self.interactive:
                     self._out.write("> ")
@@ -128,6 +138,7 @@ class ConsoleAdapter:
                     break
                 if not line.strip() and self.interactive:
                     continue
-                await sink(to_event(line, self.sender, self._last))
+                await sink.handle(to_event(line, self.sender, self._last))
+                await sink.settle()
         finally:
             self.finished.set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -14,12 +14,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.base import EventSink
 from adapters.ratelimit import SendLimiter
 from adapters.slack.alert_channels import AlertChannels
 from adapters.slack.answers import show
+from adapters.slack.errors import mapped, remove
 from adapters.slack.forms import VIEW, erased_modal, shown_slot, triage_form
 from adapters.slack.requests import refusal
+from adapters.slack.settings import SlackSettings
 from adapters.slack.translate import (
     CHANNEL,
     action_to_event,
@@ -28,37 +29,26 @@ from adapters.slack.translate import (
     submission_to_event,
     text_modal,
 )
-from bot.app.config import SlackSettings
 from bot.app.logs import add_secret
-from bot.channels.events import Address, InboundEvent
+from bot.channels.protocol import Capability, Route, Sink
 from bot.channels.replies import Outgoing, Removal, Reply
-from bot.delivery.outcomes import DeliveryError, Disconnected, Rejected, RetryLater, ServerError
+from bot.delivery.outcomes import Disconnected
 from bot.i18n import N_, translator
 
 log = logging.getLogger(__name__)
 
-Respond = Callable[[InboundEvent], Awaitable[list[Reply]]]
-Shown = Callable[[Address, str, str, str], Awaitable[None]]
 NO_FILES = N_(
     "Slack cannot receive this file here. Use the bot on Telegram, or ask the operator for "
     "'concernbot export'."
 )
-_FOR_GOOD = {
-    "channel_not_found",
-    "not_in_channel",
-    "is_archived",
-    "message_not_found",
-    "invalid_blocks",
-    "msg_too_long",
-    "no_text",
-    "cant_update_message",
-}
+SLACK_PATH = "/slack/events"
 
 
 class SlackAdapter:
     """Posts alerts into network channels and turns buttons, modals and /concern into events."""
 
     name = CHANNEL
+    capabilities = frozenset({Capability.ANSWERS_IN_PLACE, Capability.FORMS})
 
     def __init__(
         self,
@@ -76,6 +66,7 @@ class SlackAdapter:
         self._app_token = app_token
         self._t = translator(language)
         self.client = AsyncWebClient(token=token, base_url=settings.api_base_url)
+        logging.getLogger("slack_bolt").addFilter(_not_misleading)
         self.app = AsyncApp(
             client=self.client,
             signing_secret=signing_secret,
@@ -86,17 +77,17 @@ class SlackAdapter:
         self.app.command("/concern")(self._on_command)
         self._limiter = limiter or SendLimiter(20.0, 1.0, 3.0)
         self.channels = AlertChannels(self.client, self._limiter, settings.token_env)
-        self._respond: Respond | None = None
-        self._shown: Shown | None = None
+        self._sink: Sink | None = None
         self._socket: Any = None
 
-    async def start(
-        self, sink: EventSink, respond: Respond | None = None, shown: Shown | None = None
-    ) -> None:
-        """Take events (``shown`` records the modals that hold a concern); with Socket Mode
-        configured, connect the websocket too."""
-        self._respond = respond
-        self._shown = shown
+    def routes(self) -> Sequence[Route]:
+        """Interactivity and slash commands, at ``/slack/events``."""
+        return (Route("POST", SLACK_PATH, self.dispatch),)
+
+    async def start(self, sink: Sink) -> None:
+        """Take events, answered in place (the sink records the modals that hold a concern);
+        with Socket Mode configured, connect the websocket too."""
+        self._sink = sink
         if self.client.session is None:
             # One session for every Web API call: without it slack_sdk opens a session, and a
             # connection, per call (a few milliseconds each, and alerts go one at a time).
@@ -132,28 +123,15 @@ class SlackAdapter:
         bolt_request = await to_bolt_request(request)
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
-    # --- outbound, through the outbox ------------------------------------------------------
-
     async def send(self, reply: Outgoing) -> str | None:
         """Post, update or delete in a channel; return the message ts; map errors."""
         try:
             if isinstance(reply, Removal):
-                for ts in reply.message_ids:
-                    try:
-                        if ts.startswith(VIEW):  # a modal cannot be deleted, only replaced
-                            view = erased_modal(self._t)
-                            await self.client.views_update(view_id=ts[len(VIEW) :], view=view)
-                        else:
-                            await self.client.chat_delete(channel=reply.to.user_id, ts=ts)
-                    except SlackApiError as error:
-                        # Already gone (a closed modal too) is done; anything else (a rate
-                        # limit, an outage) is retried, or an erased concern's copy would stay.
-                        if error.response.get("error") not in ("message_not_found", "not_found"):
-                            raise
+                await remove(self.client, reply, erased_modal(self._t))
                 return None
             return await self._post(reply)
         except SlackApiError as error:
-            raise _mapped(error) from None
+            raise mapped(error) from None
         except (aiohttp.ClientError, TimeoutError) as error:
             raise Disconnected(type(error).__name__) from None
 
@@ -194,19 +172,17 @@ class SlackAdapter:
             )
         return str(answer["ts"])
 
-    # --- inbound -------------------------------------------------------------------------
-
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         event = action_to_event(body)
-        if event is None or self._respond is None:
+        if event is None or self._sink is None:
             return
         verb = event.choice_id.split(":")[1]
         reference = event.choice_id.split(":", 2)[2]
         channel = str((body.get("channel") or {}).get("id", ""))
         if verb in ("ask", "status"):
             # With the press's own event id: a replay of the press opens no second form.
-            probe = await self._respond(replace(event, choice_id=f"act:show:{reference}"))
+            probe = await self._sink.respond(replace(event, choice_id=f"act:show:{reference}"))
             if not any(r.choices for r in probe):
                 await self._ephemeral(body, channel, probe)
                 return
@@ -215,7 +191,7 @@ class SlackAdapter:
             )
             await self.client.views_open(trigger_id=body["trigger_id"], view=form)
             return
-        replies: list[Reply] = await self._respond(event)
+        replies: list[Reply] = await self._sink.respond(event)
         # A trigger opens one view: one modal per press.
         for reply in [r for r in replies if r.view is not None][:1]:
             title = reply.view.title if reply.view is not None else ""
@@ -223,18 +199,18 @@ class SlackAdapter:
                 trigger_id=body["trigger_id"],
                 view=text_modal(title, reply.text, self._t(N_("Close"))),
             )
-            if self._shown is not None and title:
+            if title:
                 # The modal shows what the reporter wrote: erasing the concern must reach it.
                 view_id = VIEW + str(opened["view"]["id"])
-                await self._shown(event.sender.address, shown_slot(title), view_id, title)
+                await self._sink.shown(event.sender.address, shown_slot(title), view_id, title)
         await self._ephemeral(body, channel, [r for r in replies if r.view is None])
 
     async def _on_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         event = submission_to_event(body)
-        if event is None or self._respond is None:
+        if event is None or self._sink is None:
             await ack()
             return
-        replies: list[Reply] = await self._respond(event)
+        replies: list[Reply] = await self._sink.respond(event)
         errors = {r.error.field: r.text for r in replies if r.error is not None}
         if errors:
             await ack(response_action="errors", errors=errors)
@@ -247,9 +223,9 @@ class SlackAdapter:
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         event = command_to_event(body)
-        if event is None or self._respond is None:
+        if event is None or self._sink is None:
             return
-        replies: list[Reply] = await self._respond(event)
+        replies: list[Reply] = await self._sink.respond(event)
         await self._ephemeral(body, str(body.get("channel_id", "")), replies)
 
     async def _ephemeral(
@@ -265,14 +241,10 @@ class SlackAdapter:
             await show(self.client, url, channel, user, text, blocks)
 
 
-def _mapped(error: SlackApiError) -> DeliveryError:
-    status = getattr(error.response, "status_code", 200)
-    code = str(error.response.get("error", "")) if status < 500 else ""
-    if status == 429 or code == "ratelimited":
-        retry_after = float(error.response.headers.get("Retry-After", "1") or 1)
-        return RetryLater(retry_after)
-    if code in _FOR_GOOD:
-        return Rejected(code)
-    if status >= 500:
-        return ServerError(f"http_{status}")
-    return DeliveryError(code or f"http_{status}")
+_TOKEN_UNUSED = "As you gave `client` as well, `token` will be unused."
+
+
+def _not_misleading(record: logging.LogRecord) -> bool:
+    # slack_bolt reads $SLACK_BOT_TOKEN on its own and warns that it goes unused: the client
+    # we give it carries that very token, so the warning only confuses an operator.
+    return record.getMessage() != _TOKEN_UNUSED

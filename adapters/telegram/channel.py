@@ -6,41 +6,27 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from telegram import Bot, BotCommand, CallbackQuery, InputFile, Update
-from telegram.error import (
-    BadRequest,
-    Conflict,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
+from telegram import CallbackQuery, InputFile, Update
+from telegram.error import BadRequest, Conflict, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from adapters.base import EventSink
 from adapters.lanes import ChatLanes
 from adapters.ratelimit import SendLimiter
+from adapters.telegram.commands import register_commands
+from adapters.telegram.errors import PollingConflict, delivery_error
+from adapters.telegram.settings import TelegramSettings
 from adapters.telegram.startup import Patient, retry_seconds, set_webhook
 from adapters.telegram.translate import CHANNEL, parse_callback, render, to_event
 from adapters.telegram.transport import AiohttpRequest
-from bot.app.config import TelegramSettings
+from adapters.telegram.webhook import TELEGRAM_PATH, webhook
 from bot.app.logs import add_secret
-from bot.app.startup_errors import PollingConflictError
+from bot.channels.events import InboundEvent
+from bot.channels.protocol import Capability, Route, Sink
 from bot.channels.replies import Outgoing, Removal
-from bot.delivery.outcomes import (
-    DeliveryError,
-    Disconnected,
-    Rejected,
-    RetryLater,
-    ServerError,
-    Unreachable,
-    part_sent,
-)
-from bot.i18n import N_, translator
+from bot.delivery.outcomes import RetryLater, part_sent
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +38,6 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 POOL_WAIT = 30.0
 """Seconds a Bot API request may wait for a pooled connection."""
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-COMMANDS = (
-    ("new", N_("Share a concern or ask for advice")),
-    ("status", N_("Your concerns and their status")),
-    ("privacy", N_("What happens with what you share")),
-    ("network", N_("Who does what in your network")),
-    ("procedure", N_("Your organisation's working procedure")),
-    ("language", N_("Nederlands or English")),
-    ("settings", N_("Your personal settings")),
-    ("help", N_("What the bot can do")),
-    ("cancel", N_("Stop what you are doing")),
-)
 
 
 # The two calls of every dialog turn, made for their raw answer: the library would parse each
@@ -73,14 +48,11 @@ SEND_MESSAGE = "sendmessage"
 EDIT_REPLY_MARKUP = "editmessagereplymarkup"
 
 
-class PollingConflict(PollingConflictError):
-    """Telegram answered 409: another process polls the same bot."""
-
-
 class TelegramAdapter:
     """Feeds private-chat updates to the core and delivers replies within Telegram's limits."""
 
     name = CHANNEL
+    capabilities: frozenset[Capability] = frozenset()
 
     def __init__(
         self,
@@ -106,18 +78,28 @@ class TelegramAdapter:
         self._limiter = limiter or SendLimiter(
             settings.overall_per_second, settings.per_chat_per_second, settings.per_chat_burst
         )
-        self._sink: EventSink | None = None
+        self._sink: Callable[[InboundEvent], Awaitable[None]] | None = None
         self._lanes = ChatLanes(settings.concurrent_updates)
         self.username = settings.username
 
-    async def start(self, sink: EventSink) -> None:
+    def routes(self) -> Sequence[Route]:
+        """In webhook mode, the endpoint Telegram posts updates to."""
+        if self._settings.mode != "webhook":
+            return ()
+        return (Route("POST", TELEGRAM_PATH, webhook(self.process_webhook, self.webhook_secret)),)
+
+    def health_warnings(self) -> list[str]:
+        """Nothing for an operator to fix that the start did not already refuse."""
+        return []
+
+    async def start(self, sink: Sink) -> None:
         """Connect (getMe), register commands, then poll or set the webhook; a 429 on any of
         these calls is waited out (up to ``start_retry_seconds``), not fatal."""
-        self._sink = sink
+        self._sink = sink.handle
         patient = Patient(self._limiter, self._settings)
         await patient.call("getMe", self.application.initialize)
         self.username = self.application.bot.username or self.username
-        await self._register_commands(patient)
+        await register_commands(patient, self.application.bot)
         bot = self.application.bot
         if self._settings.mode == "webhook":
             await set_webhook(patient, bot, self._settings, self.webhook_secret, ALLOWED_UPDATES)
@@ -196,20 +178,8 @@ class TelegramAdapter:
             seconds = retry_seconds(error)
             self._limiter.pause(seconds)
             raise RetryLater(seconds) from None
-        except Forbidden:
-            raise Unreachable("blocked") from None
-        except BadRequest:
-            raise Rejected("bad_request") from None
-        except TimedOut:
-            raise Disconnected("timed_out") from None
-        except NetworkError as error:
-            # The library says NetworkError both when no answer came and when Telegram answered
-            # with a status it has no error for (a 5xx): our HTTP client marks the former.
-            if str(error).startswith(("aiohttp ", "httpx.", "Unknown error in HTTP")):
-                raise Disconnected(type(error).__name__) from None
-            raise ServerError(type(error).__name__) from None
         except TelegramError as error:
-            raise DeliveryError(type(error).__name__) from None
+            raise delivery_error(error) from None
 
     async def _remove(self, removal: Removal) -> None:
         for message_id in removal.message_ids:
@@ -218,21 +188,6 @@ class TelegramAdapter:
             except BadRequest:
                 # Already gone, or older than Telegram's 48 hours: nothing left to remove.
                 continue
-
-    async def _register_commands(self, patient: Patient) -> None:
-        for language in ("nl", "en"):
-            t = translator(language)
-            await self._set_commands(patient, [BotCommand(n, t(d)) for n, d in COMMANDS], language)
-        t = translator("nl")
-        await self._set_commands(patient, [BotCommand(n, t(d)) for n, d in COMMANDS], None)
-
-    async def _set_commands(
-        self, patient: Patient, commands: list[BotCommand], language: str | None
-    ) -> None:
-        bot = self.application.bot
-        await patient.call(
-            "setMyCommands", lambda: bot.set_my_commands(commands, language_code=language)
-        )
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Returns once the update has its place: the library hands updates over one by one,
@@ -282,17 +237,3 @@ class TelegramAdapter:
         log.info("left a non-private chat")
         with contextlib.suppress(TelegramError):
             await self.application.bot.leave_chat(chat_id)
-
-
-async def bot_username(settings: TelegramSettings, environ: Mapping[str, str]) -> str:
-    """Ask Telegram (getMe) for the bot's username; empty when no token or no answer."""
-    token = environ.get(settings.token_env, "")
-    if not token:
-        return ""
-    add_secret(token)
-    bot = Bot(token, base_url=f"{settings.api_base_url.rstrip('/')}/bot")
-    try:
-        async with bot:
-            return bot.username or ""
-    except TelegramError:
-        return ""

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import TypeVar
 
 from telegram import Bot
-from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from adapters.ratelimit import SendLimiter
-from bot.app.config import ConfigError, TelegramSettings
-from bot.app.logs import redact
+from adapters.telegram.settings import TelegramSettings
+from bot.app.config import ConfigError
+from bot.app.logs import add_secret, redact
 from bot.app.startup_errors import CredentialsRejected, PlatformUnreachable, refusal
 
 log = logging.getLogger(__name__)
@@ -105,3 +106,17 @@ async def set_webhook(
                 "give the public https URL of this bot's reverse proxy",
             )
         ) from None
+
+
+async def bot_username(settings: TelegramSettings, environ: Mapping[str, str]) -> str:
+    """Ask Telegram (getMe) for the bot's username; empty when no token or no answer."""
+    token = environ.get(settings.token_env, "")
+    if not token:
+        return ""
+    add_secret(token)
+    bot = Bot(token, base_url=f"{settings.api_base_url.rstrip('/')}/bot")
+    try:
+        async with bot:
+            return bot.username or ""
+    except TelegramError:
+        return ""

@@ -1,7 +1,9 @@
 """The ``concernbot`` command: run, console, invite, jobs, keys, members, audit, export.
 
-This module is the command line's composition root: it is the one place in ``bot/`` that
-may load the channel adapters, and it does so only inside the commands that need them.
+This module is the command line's entry point: it is the one place in ``bot/`` that may
+load the adapters, and it does so only inside ``main`` — the channel registry, handed to the
+settings loader and the composition root, and the service or terminal chat that ``run`` and
+``console`` start. The core itself names no channel.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.app.catalog import Channels
 from bot.app.config import ConfigError, Settings, load_settings
 from bot.app.logs import configure_logging
 from bot.app.startup_errors import INTERRUPTED, StartupError, epilog
@@ -97,9 +100,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``concernbot`` command; returns the exit status."""
     args = _parser().parse_args(argv)
-    configure_logging(args.verbose)
+    from adapters.registry import REGISTRY
+
+    configure_logging(args.verbose, quiet=REGISTRY.loggers())
     try:
-        settings = load_settings(args.config or default_config_path())
+        settings = load_settings(args.config or default_config_path(), channels=REGISTRY)
         # Loaded once the settings are known to be good: a mistake in them is told at once.
         from bot.app import operator
 
@@ -110,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else operator.keys_new(settings)
             )
         with contextlib.suppress(KeyboardInterrupt):
-            return asyncio.run(_dispatch(args, settings))
+            return asyncio.run(_dispatch(args, settings, REGISTRY))
         return INTERRUPTED
     except (ConfigError, KeyringError) as error:
         print(f"concernbot: {error}", file=sys.stderr)
@@ -125,14 +130,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+async def _dispatch(args: argparse.Namespace, settings: Settings, channels: Channels) -> int:
     from bot.app import operator
 
     if args.command == "invite":
-        return await _invite(settings, args.org, Role(args.role), args.expires)
+        return await _invite(settings, channels, args.org, Role(args.role), args.expires)
     if args.command == "jobs":
         return await operator.jobs(
-            settings, args.action, args.name, args.at, args.dry_run, args.yes
+            settings, args.action, args.name, args.at, args.dry_run, args.yes, channels
         )
     if args.command == "keys":
         if args.action == "status":
@@ -146,22 +151,25 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return await operator.audit(settings, args.concern, args.member, args.since)
     if args.command == "export":
         return await operator.export(settings, args.member, args.output)
-    return await _chat(args, settings)
+    return await _chat(args, settings, channels)
 
 
-async def _chat(args: argparse.Namespace, settings: Settings) -> int:
+async def _chat(args: argparse.Namespace, settings: Settings, channels: Channels) -> int:
+    if args.command == "run" and channels.configured(settings, os.environ):
+        from adapters.service import serve_until_signal
+
+        return await serve_until_signal(settings, os.environ, channels)
+    # The terminal chat serves no HTTP: the server and its libraries are not even loaded.
     from adapters.console.app import run_console
-    from adapters.service import channels_configured, serve_until_signal
 
-    if args.command == "run" and channels_configured(settings, os.environ):
-        return await serve_until_signal(settings, os.environ)
     role = Role(getattr(args, "role", "reporter"))
     user = getattr(args, "user", None) or os.environ.get("USER") or role.value
-    return await run_console(settings, role, user, getattr(args, "language", None))
+    return await run_console(settings, role, user, getattr(args, "language", None), channels)
 
 
-async def _invite(settings: Settings, organisation: str, role: Role, expires: str) -> int:
-    from adapters.telegram.channel import bot_username
+async def _invite(
+    settings: Settings, channels: Channels, organisation: str, role: Role, expires: str
+) -> int:
     from bot.app.composition import bootstrap
     from bot.usecases.invites import create_invite
 
@@ -178,13 +186,9 @@ async def _invite(settings: Settings, organisation: str, role: Role, expires: st
             await uow.commit()
     finally:
         await app.close()
-    username = settings.telegram.username or await bot_username(settings.telegram, os.environ)
     print(f"Invitation code ({role.value}, {organisation}, valid {expires}): {code}")
-    if username:
-        print(f"Telegram: https://t.me/{username}?start={code}")
-    else:
-        print(f"Telegram: send '/start {code}' to the bot")
-    print(f"Slack: /concern join {code}")
+    for line in await channels.invite_hints(settings, os.environ, code):
+        print(line)
     return 0
 
 

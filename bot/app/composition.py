@@ -1,25 +1,43 @@
-"""The composition root: the one place that wires real or fake parts together."""
+"""The composition root: the one place that wires real or fake parts together.
+
+``compose`` builds everything in order — storage, the channels' runtimes, the deliverer, the
+bot (its courier given to its constructor), the scheduler, leadership and the HTTP server —
+and ``App.start``/``App.stop`` run them in order. ``concernbot run``, the terminal chat, the
+operator commands and the tests all build the bot here; the entry point hands in the channel
+catalog (``adapters.registry.REGISTRY``) and the HTTP server, so the core names neither."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.app.catalog import Channels
 from bot.app.config import Settings
-from bot.channels.events import Address
+from bot.app.system import App, HttpFactory, Scheduling
+from bot.channels.protocol import ChannelContext, Runtime
 from bot.conversation.core import Bot
 from bot.conversation.flows import Flow
+from bot.delivery.worker import Deliverer
 from bot.domain.clock import Clock, SystemClock
+from bot.scheduling.leadership import Leadership
+from bot.scheduling.scheduler import Scheduler
 from bot.storage.crypto import Cipher, KeyringError, load_key_ring
-from bot.storage.health import StorageHealth
 from bot.storage.opening import open_database
 from bot.storage.tables import members
 from bot.storage.uow import UnitOfWorkFactory
+
+__all__ = ["App", "bootstrap", "compose", "default_flows"]
+
+NO_CHANNELS = Channels({})
+"""A catalog without channels: the operator commands' and most tests' (their outlets are
+fakes handed in as ``runtimes``)."""
+
+SchedulerFactory = Callable[[Scheduling], Scheduler]
 
 
 def default_flows() -> dict[str, Flow]:
@@ -48,56 +66,6 @@ def default_flows() -> dict[str, Flow]:
     }
 
 
-@dataclass
-class Signal:
-    """Calls every connected listener when fired (used to wake outbox workers)."""
-
-    listeners: list[Callable[[], None]] = field(default_factory=list)
-
-    def connect(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` on every ``fire``."""
-        self.listeners.append(listener)
-
-    def fire(self) -> None:
-        """Call every listener."""
-        for listener in self.listeners:
-            listener()
-
-
-@dataclass
-class App:
-    """A wired bot with its storage; ``close()`` releases the database."""
-
-    settings: Settings
-    engine: AsyncEngine
-    uow: UnitOfWorkFactory
-    bot: Bot
-    clock: Clock
-    outbox_changed: Signal
-    feeds: dict[str, tuple[Address, ...]] = field(default_factory=dict)
-    storage: StorageHealth = field(init=False)
-    """Storage's part of the health report."""
-
-    def __post_init__(self) -> None:
-        self.storage = StorageHealth(self.uow)
-
-    async def close(self) -> None:
-        """Dispose of the database engines."""
-        await self.storage.close()
-        self.uow.dispose()
-        await self.engine.dispose()
-
-
-def alert_feeds(settings: Settings, environ: Mapping[str, str]) -> dict[str, tuple[Address, ...]]:
-    """Each network's shared alert channels (Slack), when Slack is configured."""
-    if not environ.get(settings.slack.token_env):
-        return {}
-    return {
-        network: (Address("slack", channel),)
-        for network, channel in settings.slack.alert_channels.items()
-    }
-
-
 async def check_keys(engine: AsyncEngine, cipher: Cipher) -> None:
     """Refuse to start when the keys cannot open data that is already stored."""
     async with engine.connect() as connection:
@@ -111,27 +79,97 @@ async def check_keys(engine: AsyncEngine, cipher: Cipher) -> None:
             ) from None
 
 
-async def bootstrap(
+def default_scheduler(parts: Scheduling) -> Scheduler:
+    """The bot's scheduler, with the jobs of its settings."""
+    return Scheduler(parts.uow, parts.settings, parts.clock, parts.feeds, parts.on_outbox)
+
+
+async def compose(
     settings: Settings,
+    *,
+    channels: Channels = NO_CHANNELS,
+    serve: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
     clock: Clock | None = None,
     cipher: Cipher | None = None,
-    environ: Mapping[str, str] | None = None,
     flows: Mapping[str, Flow] | None = None,
+    runtimes: Mapping[str, Runtime] | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+    http: HttpFactory | None = None,
+    deliver_to: str | None = None,
+    scheduler: SchedulerFactory = default_scheduler,
 ) -> App:
-    """Open the database (migrating it), check the keys and build the bot."""
+    """Open the database (migrating it), check the keys, and build every part, not started.
+
+    ``serve`` names the channels to build (default: those the environment configures);
+    ``runtimes`` are ready-made ones (a test's fakes); ``options`` hand a channel parts of
+    its own (a test's limiter, the terminal's user). ``deliver_to`` limits this process's
+    deliveries to one recipient (a terminal shows only its own user's messages)."""
     env = os.environ if environ is None else environ
+    settings = channels.settle(settings, env)
     if cipher is None:
         ring = load_key_ring(settings.crypto.keys_env, Path(settings.crypto.key_file), env)
         cipher = Cipher(ring)
     engine = await open_database(settings.database)
     try:
         await check_keys(engine, cipher)
+        uow = UnitOfWorkFactory(engine, cipher)
+        real_clock = clock or SystemClock()
+        built = dict(runtimes or {})
+        for name in channels.configured(settings, env) if serve is None else serve:
+            context = ChannelContext(
+                settings,
+                settings.channels.get(name),
+                env,
+                engine,
+                (options or {}).get(name, {}),
+            )
+            built[name] = channels[name].build(context)
+        feeds = channels.feeds(settings, env)
+        deliverer = Deliverer(uow, built, real_clock, settings.outbox, address=deliver_to)
+        bot = Bot(
+            uow,
+            real_clock,
+            settings,
+            flows or default_flows(),
+            deliverer.wake,
+            feeds=feeds,
+            courier=deliverer if built else None,
+        )
+        parts = Scheduling(uow, settings, real_clock, feeds, deliverer.wake)
+        return App(
+            settings=settings,
+            engine=engine,
+            uow=uow,
+            bot=bot,
+            clock=real_clock,
+            feeds=feeds,
+            deliverer=deliverer,
+            scheduler=scheduler(parts),
+            leadership=Leadership(engine),
+            runtimes=built,
+            http_factory=http,
+        )
     except BaseException:
         await engine.dispose()
         raise
-    uow = UnitOfWorkFactory(engine, cipher)
-    real_clock = clock or SystemClock()
-    signal = Signal()
-    feeds = alert_feeds(settings, env)
-    bot = Bot(uow, real_clock, settings, flows or default_flows(), signal.fire, feeds=feeds)
-    return App(settings, engine, uow, bot, real_clock, signal, feeds)
+
+
+async def bootstrap(
+    settings: Settings,
+    clock: Clock | None = None,
+    cipher: Cipher | None = None,
+    environ: Mapping[str, str] | None = None,
+    flows: Mapping[str, Flow] | None = None,
+    channels: Channels = NO_CHANNELS,
+) -> App:
+    """The bot and its storage without a channel of its own (the operator commands')."""
+    return await compose(
+        settings,
+        channels=channels,
+        serve=(),
+        environ=environ,
+        clock=clock,
+        cipher=cipher,
+        flows=flows,
+    )

@@ -6,21 +6,14 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 _SECRETS: set[str] = set()
 _factory_installed = False
 # Chatty libraries, held at WARNING: their debug lines carry URLs and request bodies (message
-# text, an account shown in a Slack modal).
-_QUIET = (
-    "httpx",
-    "httpcore",
-    "telegram",
-    "apscheduler",
-    "aiohttp.access",
-    "slack_bolt",
-    "slack_sdk",
-)
+# text, an account a channel shows). Each channel names its own libraries' loggers too.
+_QUIET = ("httpx", "httpcore", "apscheduler", "aiohttp.access")
 
 
 def add_secret(secret: str) -> None:
@@ -100,9 +93,12 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(verbose: bool = False, structured: bool | None = None) -> None:
+def configure_logging(
+    verbose: bool = False, structured: bool | None = None, quiet: Sequence[str] = ()
+) -> None:
     """Log to stderr through the redaction filter (as JSON lines when ``structured``, or when
-    ``CONCERNBOT_LOG_FORMAT=json``); quieten chatty HTTP libraries."""
+    ``CONCERNBOT_LOG_FORMAT=json``); quieten chatty HTTP libraries and the ``quiet`` loggers
+    (the channels')."""
     if structured is None:
         structured = os.environ.get("CONCERNBOT_LOG_FORMAT", "").lower() == "json"
     handler = logging.StreamHandler(sys.stderr)
@@ -115,15 +111,5 @@ def configure_logging(verbose: bool = False, structured: bool | None = None) -> 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)
-    for name in _QUIET:
+    for name in (*_QUIET, *quiet):
         logging.getLogger(name).setLevel(logging.WARNING)
-    logging.getLogger("slack_bolt").addFilter(_not_misleading)
-
-
-_TOKEN_UNUSED = "As you gave `client` as well, `token` will be unused."
-
-
-def _not_misleading(record: logging.LogRecord) -> bool:
-    # slack_bolt reads $SLACK_BOT_TOKEN on its own and warns that it goes unused: the client
-    # we give it carries that very token, so the warning only confuses an operator.
-    return record.getMessage() != _TOKEN_UNUSED

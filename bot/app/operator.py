@@ -10,14 +10,14 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.app.composition import App, bootstrap
+from bot.app.catalog import Channels
+from bot.app.composition import NO_CHANNELS, App, bootstrap
 from bot.app.config import ConfigError, Settings
 from bot.app.roster import label, labels
 from bot.conversation.cards import when
 from bot.domain.model import AccessLogEntry
 from bot.domain.reference import normalise_reference
 from bot.scheduling.dry_run import rehearse, report
-from bot.scheduling.scheduler import Scheduler
 from bot.storage.crypto import create_key_file, new_key_line
 from bot.storage.rotation import key_usage, rotate
 from bot.usecases.data_rights import export_member
@@ -41,11 +41,13 @@ async def jobs(
     at: str | None,
     dry_run: bool = False,
     yes: bool = False,
+    channels: Channels = NO_CHANNELS,
 ) -> int:
-    """``jobs list`` or ``jobs run NAME [--at] [--dry-run | --yes]``."""
-    app = await bootstrap(settings)
+    """``jobs list`` or ``jobs run NAME [--at] [--dry-run | --yes]``; ``channels`` give the
+    alert feeds the jobs post to."""
+    app = await bootstrap(settings, channels=channels)
     try:
-        scheduler = Scheduler(app.uow, settings, app.clock, app.feeds)
+        scheduler = app.scheduler
         if action == "list":
             for job, next_run in scheduler.next_runs().items():
                 shown = when(next_run, settings.bot.timezone) if next_run else "-"

@@ -21,11 +21,11 @@ INTERRUPTED = 130
 EXIT_STATUSES: tuple[tuple[int, str], ...] = (
     (0, "stopped cleanly (SIGTERM, or the end of the terminal chat)"),
     (CONFIG_INVALID, "the command line, a setting, the configuration file, a secret or the keys"),
-    (POLLING_CONFLICT, "another instance is polling the same Telegram bot"),
+    (POLLING_CONFLICT, "another instance is polling the same bot account (a polling channel)"),
     (STORAGE_UNUSABLE, "the database cannot be reached, created or used"),
     (PORT_UNAVAILABLE, "the HTTP server cannot listen on [http] host and port"),
-    (PLATFORM_UNREACHABLE, "Telegram or Slack cannot be reached (or keeps refusing) at start"),
-    (CREDENTIALS_REJECTED, "Telegram or Slack rejected the bot's token"),
+    (PLATFORM_UNREACHABLE, "a chat platform cannot be reached (or keeps refusing) at start"),
+    (CREDENTIALS_REJECTED, "a chat platform rejected the bot's token"),
     (INTERRUPTED, "interrupted (Ctrl-C)"),
 )
 """Every exit status of ``concernbot`` and what it means, for ``--help`` and the README."""
@@ -52,7 +52,7 @@ class StartupError(Exception):
 
 
 class PollingConflictError(StartupError):
-    """Another process polls the same Telegram bot."""
+    """Another process polls the same bot account (e.g. a Telegram bot)."""
 
     status = POLLING_CONFLICT
 

@@ -55,19 +55,17 @@ class Bot:
         flows: Mapping[str, Flow],
         on_outbox: Callable[[], None] = lambda: None,
         feeds: Mapping[str, tuple[Address, ...]] | None = None,
+        courier: Courier | None = None,
     ) -> None:
+        """``courier``, when given, sends each turn's replies to its sender right after the
+        commit (rather than the outbox worker): a turn is then answered without waiting for
+        a worker's claim, and one chat's turns and replies keep their order."""
         self._uow = uow
         self._clock = clock
         self._settings = settings
         self._router = Router(flows)
         self._on_outbox = on_outbox
         self._feeds = dict(feeds or {})
-        self._courier: Courier | None = None
-
-    def send_replies_with(self, courier: Courier) -> None:
-        """Have each turn send its replies to its sender itself, right after its commit, through
-        ``courier`` (rather than handing them to the outbox worker): a turn is then answered
-        without waiting for a worker's claim, and one chat's turns and replies keep their order."""
         self._courier = courier
 
     async def handle(self, event: InboundEvent) -> None:

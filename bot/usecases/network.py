@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.channels.protocol import InvitesInChat
 from bot.conversation.cards import when
 from bot.conversation.text import clean
 from bot.conversation.turn import Turn
@@ -47,8 +48,14 @@ async def invite(turn: Turn, args: str) -> None:
         turn.uow, turn.settings, organisation_id, role, INVITE_VALIDITY, turn.now
     )
     await turn.log("invite", f"ok:{role.value}")
-    username = turn.settings.telegram.username
-    link = f"https://t.me/{username}?start={code}" if username else f"/start {code}"
+    link = next(
+        (
+            s.invite_link(code)
+            for s in turn.settings.channels.values()
+            if isinstance(s, InvitesInChat)
+        ),
+        code,
+    )
     turn.say(
         t(
             N_(

@@ -128,10 +128,19 @@ class Recorder:
         self.events: list[InboundEvent] = []
         self.answers: dict[str, Reply] = {}
 
-    async def __call__(self, event: InboundEvent) -> None:
+    async def handle(self, event: InboundEvent) -> None:
         self.events.append(event)
         if isinstance(event, TextReceived) and event.text in self.answers:
             await self.adapter.send(self.answers[event.text])
+
+    async def respond(self, event: InboundEvent) -> list[Reply]:
+        raise AssertionError("the terminal does not answer in place")
+
+    async def shown(self, to: Address, slot: str, shown_id: str, reference: str) -> None:
+        raise AssertionError("the terminal shows no forms")
+
+    async def settle(self) -> None:
+        pass
 
 
 async def read_all(adapter: ConsoleAdapter) -> Recorder:

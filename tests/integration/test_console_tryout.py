@@ -12,6 +12,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.console.app import console_scheduler, tryout_notice, tryout_settings
+from bot.app.system import Scheduling
 from bot.domain.deadlines import acknowledge_due
 from bot.scheduling.leadership import Leadership
 from bot.storage.engine import create_engine
@@ -98,7 +99,8 @@ async def test_the_try_out_notice_tells_the_deadlines_the_terminal_then_keeps(
     now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     app = await start_app(settings, FakeClock(now))
     try:
-        reminders = console_scheduler(app, settings).jobs["reminders"]
+        parts = Scheduling(app.uow, settings, app.clock, app.feeds, lambda: None)
+        reminders = console_scheduler(parts).jobs["reminders"]
     finally:
         await app.close()
 

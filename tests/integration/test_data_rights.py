@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from adapters.console.chat import ConsoleAdapter
 from adapters.ratelimit import SendLimiter
+from adapters.registry import REGISTRY
 from adapters.slack.channel import SlackAdapter
 from bot.app import cli
 from bot.app.composition import App, bootstrap
@@ -47,6 +48,7 @@ from bot.testing import (
     fixed_cipher,
     join,
 )
+from tests.channel_settings import slack_of, with_channels
 from tests.fakes import slack_api
 from tests.fakes.slack_api import FakeSlack, Outage
 
@@ -125,14 +127,20 @@ async def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
     slack = FakeSlack()
     await slack.start()
     settings = example_settings(tmp_path / "bot.db")
-    settings = dataclasses.replace(
-        settings, slack=dataclasses.replace(settings.slack, api_base_url=slack.base_url)
+    settings = with_channels(
+        settings, slack=dataclasses.replace(slack_of(settings), api_base_url=slack.base_url)
     )
     clock = FakeClock()
-    app = await bootstrap(settings, clock, fixed_cipher(), environ={"SLACK_BOT_TOKEN": slack.token})
+    app = await bootstrap(
+        settings,
+        clock,
+        fixed_cipher(),
+        environ={"SLACK_BOT_TOKEN": slack.token},
+        channels=REGISTRY,
+    )
     try:
         adapter = SlackAdapter(
-            settings.slack,
+            slack_of(settings),
             slack.token,
             "signing-secret-x",
             "en",

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import ColumnElement, func, select
 
+from adapters.registry import REGISTRY
 from bot.app.composition import App, bootstrap
 from bot.app.config import Settings
 from bot.channels.events import Address, ChoiceMade, Sender
@@ -121,7 +122,9 @@ class Office:
 @pytest.fixture
 async def office(settings: Settings, clock: FakeClock) -> AsyncIterator[Office]:
     environ = {"SLACK_BOT_TOKEN": "xoxb-made-up"}
-    app = await bootstrap(settings, clock=clock, cipher=fixed_cipher(), environ=environ)
+    app = await bootstrap(
+        settings, clock=clock, cipher=fixed_cipher(), environ=environ, channels=REGISTRY
+    )
     outlet = RecordingOutlet()
     slack = PostingOutlet("slack")
     anna = await join(app, outlet, "anna")

@@ -16,6 +16,8 @@ from bot.channels.events import Address, InboundEvent
 from bot.channels.replies import Reply
 from bot.delivery.outcomes import DeliveryError, Outlet
 from bot.testing import example_settings
+from tests.channel_settings import slack_of, telegram_of
+from tests.fakes.sinks import FunctionSink
 from tests.fakes.slack_api import FakeSlack, Outage
 from tests.fakes.telegram_api import FakeTelegram, ScriptedError
 
@@ -35,7 +37,7 @@ async def adapters(tmp_path: Path) -> AsyncIterator[Platforms]:
     fast = SendLimiter(1e6, 1e6, 1e6)
     telegram = TelegramAdapter(
         dataclasses.replace(
-            settings.telegram,
+            telegram_of(settings),
             api_base_url=f"http://127.0.0.1:{telegram_api.port}",
             mode="webhook",
             webhook_url=telegram_api.front(9),
@@ -45,7 +47,7 @@ async def adapters(tmp_path: Path) -> AsyncIterator[Platforms]:
         fast,
     )
     slack = SlackAdapter(
-        dataclasses.replace(settings.slack, api_base_url=slack_api.base_url),
+        dataclasses.replace(slack_of(settings), api_base_url=slack_api.base_url),
         slack_api.token,
         "signing-secret-kinds",
         "en",
@@ -58,8 +60,8 @@ async def adapters(tmp_path: Path) -> AsyncIterator[Platforms]:
     async def respond(_: InboundEvent) -> list[Reply]:
         return []
 
-    await telegram.start(sink)
-    await slack.start(sink, respond)
+    await telegram.start(FunctionSink(sink))
+    await slack.start(FunctionSink(sink, respond))
     try:
         yield telegram_api, slack_api, telegram, slack
     finally:

@@ -23,17 +23,20 @@ import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from adapters.ratelimit import SendLimiter
+from adapters.registry import REGISTRY
 from adapters.slack.channel import SlackAdapter
 from adapters.telegram.channel import TelegramAdapter
 from adapters.telegram.translate import parse_callback
 from bot.app.composition import App, bootstrap
 from bot.app.logs import RedactingFilter, configure_logging
+from bot.app.sinks import ChannelSink
 from bot.delivery.worker import Deliverer
 from bot.domain.model import Role
 from bot.share_script import share_path
 from bot.storage.concerns import ConcernRepository
 from bot.testing import FakeClock, example_settings, fixed_cipher
 from bot.usecases.invites import create_invite
+from tests.channel_settings import slack_of, telegram_of, with_channels
 from tests.fakes.slack_api import TEAM_ID, FakeSlack, Outage
 from tests.fakes.telegram_api import FakeTelegram, ScriptedError
 
@@ -283,25 +286,27 @@ async def journey(tmp_path: Path, logs: Logs) -> AsyncIterator[Journey]:
     await telegram_api.start()
     await slack_api.start()
     settings = example_settings(tmp_path / "bot.db")
-    settings = dataclasses.replace(
+    settings = with_channels(
         settings,
         telegram=dataclasses.replace(
-            settings.telegram,
+            telegram_of(settings),
             api_base_url=f"http://127.0.0.1:{telegram_api.port}",
             mode="webhook",
             webhook_url=telegram_api.front(9),
         ),
-        slack=dataclasses.replace(settings.slack, api_base_url=slack_api.base_url),
+        slack=dataclasses.replace(slack_of(settings), api_base_url=slack_api.base_url),
     )
     clock = FakeClock()
-    app = await bootstrap(settings, clock, fixed_cipher(), environ={"SLACK_BOT_TOKEN": "set"})
+    app = await bootstrap(
+        settings, clock, fixed_cipher(), environ={"SLACK_BOT_TOKEN": "set"}, channels=REGISTRY
+    )
     fast = SendLimiter(1e6, 1e6, 1e6)
-    telegram = TelegramAdapter(settings.telegram, BOT_TOKEN, WEBHOOK_SECRET, fast)
-    slack = SlackAdapter(settings.slack, SLACK_TOKEN, SIGNING_SECRET, "en", limiter=fast)
+    telegram = TelegramAdapter(telegram_of(settings), BOT_TOKEN, WEBHOOK_SECRET, fast)
+    slack = SlackAdapter(slack_of(settings), SLACK_TOKEN, SIGNING_SECRET, "en", limiter=fast)
     deliverer = Deliverer(app.uow, {"telegram": telegram, "slack": slack}, clock, settings.outbox)
     try:
-        await telegram.start(app.bot.handle)
-        await slack.start(app.bot.handle, app.bot.respond)
+        await telegram.start(ChannelSink(app.bot, deliverer, telegram.capabilities))
+        await slack.start(ChannelSink(app.bot, deliverer, slack.capabilities))
         yield Journey(app, clock, telegram_api, slack_api, telegram, slack, deliverer)
     finally:
         await telegram.stop()

@@ -20,6 +20,7 @@ from bot.channels.replies import Reply
 from bot.delivery.worker import Deliverer
 from bot.storage.outbox import LEASE
 from bot.testing import FakeClock
+from tests.channel_settings import telegram_of
 from tests.fakes.telegram_api import FakeTelegram, ScriptedError
 from tests.integration.test_telegram import Ticks
 
@@ -43,7 +44,7 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 async def adapter_for(app: App, fake: FakeTelegram) -> TelegramAdapter:
     """A Telegram adapter talking to ``fake``, connected but not receiving updates."""
     settings = dataclasses.replace(
-        app.settings.telegram, api_base_url=f"http://127.0.0.1:{fake.port}", mode="webhook"
+        telegram_of(app.settings), api_base_url=f"http://127.0.0.1:{fake.port}", mode="webhook"
     )
     ticks = Ticks()
     limiter = SendLimiter(1e6, 1e6, 1e6, monotonic=ticks.monotonic, sleep=ticks.sleep)

@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from adapters.service import Service
-from bot.app.composition import App
+from bot.app.composition import App, default_flows
 from bot.app.config import OutboxSettings, Settings
 from bot.channels.events import Address, Sender, parse_text
 from bot.channels.replies import Outgoing, Reply
+from bot.conversation.core import Bot
 from bot.delivery.outcomes import DeliveryError
 from bot.delivery.worker import Deliverer
 from bot.storage.tables import outbox
@@ -250,13 +251,14 @@ async def test_a_turn_committed_by_the_bot_wakes_the_worker(app: App, clock: Fak
     await join(app, recorder, "anna")
     outlet = SignallingOutlet()
     deliverer = ProbedDeliverer(app.uow, {"console": outlet}, clock, SETTINGS)
-    app.outbox_changed.connect(deliverer.wake)
+    # As the composition root wires it: the bot's outbox signal wakes the worker.
+    bot = Bot(app.uow, clock, app.settings, default_flows(), deliverer.wake)
     worker = asyncio.create_task(deliverer.run())
     try:
         await settled(deliverer)
         loop = asyncio.get_running_loop()
         started = loop.time()
-        await app.bot.handle(parse_text(Sender(ANNA), "/help"))
+        await bot.handle(parse_text(Sender(ANNA), "/help"))
         await asyncio.wait_for(outlet.arrived.wait(), SETTINGS.poll_seconds / 6)
         assert loop.time() - started < 5.0
     finally:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.registry import REGISTRY
 from bot.app.composition import App, bootstrap
 from bot.app.config import Settings
 from bot.channels.events import Address, ChoiceMade, Sender
@@ -99,7 +100,9 @@ class Desk:
 
 
 async def open_desk(settings: Settings, clock: FakeClock, environ: dict[str, str]) -> Desk:
-    app = await bootstrap(settings, clock=clock, cipher=fixed_cipher(), environ=environ)
+    app = await bootstrap(
+        settings, clock=clock, cipher=fixed_cipher(), environ=environ, channels=REGISTRY
+    )
     outlet = RecordingOutlet()
     slack = RecordingOutlet("slack")
     anna = await join(app, outlet, "anna")
@@ -361,7 +364,9 @@ async def test_slack_coordinators_of_a_network_without_a_feed_are_alerted_and_re
     config.write_text((ROOT / "config.example.toml").read_text(encoding="utf-8") + WEST)
     settings = example_settings(tmp_path / "west.db", config)
     environ = {"SLACK_BOT_TOKEN": "xoxb-made-up"}  # only the demo network has an alert channel
-    app = await bootstrap(settings, clock=clock, cipher=fixed_cipher(), environ=environ)
+    app = await bootstrap(
+        settings, clock=clock, cipher=fixed_cipher(), environ=environ, channels=REGISTRY
+    )
     try:
         console, slack = RecordingOutlet(), RecordingOutlet("slack")
         deliverer = Deliverer(app.uow, {"console": console, "slack": slack}, clock, settings.outbox)

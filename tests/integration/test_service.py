@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.service import Service, serve_until_signal
-from adapters.telegram.channel import PollingConflict
+from adapters.telegram.errors import PollingConflict
 from bot.app.config import Settings
 from bot.scheduling.scheduler import JobRun, Scheduler
 from bot.storage.engine import create_engine
@@ -37,6 +37,7 @@ from bot.storage.outbox import PENDING
 from bot.storage.tables import outbox
 from bot.storage.uow import UnitOfWork
 from bot.testing import database_url, example_settings, fixed_cipher
+from tests.channel_settings import slack_of, telegram_of, with_channels
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
 from tests.fakes.telegram_api import FakeTelegram, ScriptedError
 
@@ -190,17 +191,15 @@ def settings_for(database: Path, fakes: Fakes, mode: str, port: int) -> Settings
     """Example settings pointed at the fakes, serving HTTP on ``port``."""
     settings = example_settings(database)
     telegram = dataclasses.replace(
-        settings.telegram,
+        telegram_of(settings),
         mode=mode,
         api_base_url=f"http://127.0.0.1:{fakes.telegram.port}",
         webhook_url=fakes.telegram.front(port) if mode == "webhook" else "",
         per_chat_burst=100.0,
     )
-    slack = dataclasses.replace(settings.slack, api_base_url=fakes.slack.base_url)
+    slack = dataclasses.replace(slack_of(settings), api_base_url=fakes.slack.base_url)
     return dataclasses.replace(
-        settings,
-        telegram=telegram,
-        slack=slack,
+        with_channels(settings, telegram=telegram, slack=slack),
         http=dataclasses.replace(settings.http, port=port),
         scheduler=dataclasses.replace(settings.scheduler, leader_check_seconds=1),
     )

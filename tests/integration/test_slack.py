@@ -40,6 +40,7 @@ from bot.domain.model import AccessLogEntry, Concern, Member, Role, Status
 from bot.share_script import share_path
 from bot.testing import FakeClock, example_settings, fixed_cipher
 from bot.usecases.invites import create_invite
+from tests.channel_settings import slack_of, telegram_of, with_channels
 from tests.fakes.slack_api import TEAM_ID, FakeSlack, Outage, SlackCall
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -504,21 +505,23 @@ async def world(
     settings = example_settings(tmp_path / "bot.db", config)
     port = free_port()
     settings = replace(
-        settings,
+        with_channels(
+            settings,
+            telegram=replace(
+                telegram_of(settings),
+                api_base_url=f"http://127.0.0.1:{telegram.port}",
+                mode="webhook",
+                webhook_url=telegram.front(port),
+            ),
+            slack=replace(
+                slack_of(settings),
+                api_base_url=slack.base_url,
+                alert_channels={"demo": ALERTS, "west": WEST_ALERTS},
+            ),
+        ),
         bot=replace(settings.bot, default_language="en"),
         scheduler=replace(settings.scheduler, enabled=False),
         http=replace(settings.http, host="127.0.0.1", port=port),
-        telegram=replace(
-            settings.telegram,
-            api_base_url=f"http://127.0.0.1:{telegram.port}",
-            mode="webhook",
-            webhook_url=telegram.front(port),
-        ),
-        slack=replace(
-            settings.slack,
-            api_base_url=slack.base_url,
-            alert_channels={"demo": ALERTS, "west": WEST_ALERTS},
-        ),
     )
     environ = {
         "TELEGRAM_BOT_TOKEN": telegram.token,
@@ -526,7 +529,8 @@ async def world(
         "SLACK_BOT_TOKEN": slack.token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
     }
-    service = Service(settings, environ, clock, fixed_cipher(), fake_limiter(), fake_limiter())
+    limiters = {"telegram": {"limiter": fake_limiter()}, "slack": {"limiter": fake_limiter()}}
+    service = Service(settings, environ, clock, fixed_cipher(), options=limiters)
     await service.start()
     assert service.deliverer is not None
     service.deliverer.stop()  # the test delivers, with deliver_due(), when it chooses

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from adapters.ratelimit import SendLimiter
 from adapters.service import Service
-from adapters.telegram.channel import COMMANDS
+from adapters.telegram.commands import COMMANDS
 from adapters.telegram.translate import MAX_TEXT, parse_callback
 from bot.app.composition import App
 from bot.channels.events import Address, InboundEvent
@@ -37,6 +37,7 @@ from bot.share_script import share_path
 from bot.storage.tables import concerns, outbox, processed_events
 from bot.testing import SHARE_SCRIPT, FakeClock, example_settings, fixed_cipher
 from bot.usecases.invites import create_invite
+from tests.channel_settings import telegram_of, with_channels
 from tests.fakes.telegram_api import FakeTelegram, ScriptedError
 
 ORG = "jongerenwerk-noord"
@@ -145,19 +146,25 @@ class World:
         """Start the service the way ``concernbot run`` does."""
         settings = example_settings(self.database)
         telegram = replace(
-            settings.telegram,
+            telegram_of(settings),
             api_base_url=f"http://127.0.0.1:{self.fake.port}",
             mode=self.mode,
             webhook_url=self.fake.front(self.port),
         )
         http = replace(settings.http, host="127.0.0.1", port=self.port)
         quiet = replace(settings.scheduler, enabled=False)  # no digests or reminders here
-        settings = replace(settings, telegram=telegram, http=http, scheduler=quiet)
+        settings = replace(with_channels(settings, telegram=telegram), http=http, scheduler=quiet)
         environ = {"TELEGRAM_BOT_TOKEN": self.fake.token, "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET}
         limiter = SendLimiter(
             30.0, 1.0, 3.0, monotonic=self.ticks.monotonic, sleep=self.ticks.sleep
         )
-        self.service = Service(settings, environ, self.clock, fixed_cipher(), limiter)
+        self.service = Service(
+            settings,
+            environ,
+            self.clock,
+            fixed_cipher(),
+            options={"telegram": {"limiter": limiter}},
+        )
         await self.service.start()
 
     async def stop(self) -> None:

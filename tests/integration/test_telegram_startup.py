@@ -13,9 +13,10 @@ import pytest
 
 from adapters.ratelimit import SendLimiter
 from adapters.telegram.channel import TelegramAdapter
+from adapters.telegram.settings import TelegramSettings
 from adapters.telegram.startup import StartUpGaveUp
-from bot.app.config import TelegramSettings
 from bot.channels.events import InboundEvent
+from tests.fakes.sinks import FunctionSink
 from tests.fakes.telegram_api import FakeTelegram, ScriptedError
 
 SECRET = "webhook-secret-7a8b9c"
@@ -82,7 +83,7 @@ async def test_two_429s_on_a_start_up_call_are_waited_out_and_the_instance_start
     before = len(fake.called(method))
     fake.fail_next(method, too_many(7), times=2)
 
-    await adapter.start(ignore)
+    await adapter.start(FunctionSink(ignore))
     try:
         assert len(fake.called(method)) >= before + 3
         assert sum(ticks.slept) >= 14.0 - 1e-6
@@ -104,7 +105,7 @@ async def test_the_updaters_own_delete_webhook_call_waits_out_a_429_too(
     adapter = adapter_for(fake, "polling", ticks, budget=300.0)
     fake.fail_next("deleteWebhook", too_many(5), after=1)  # ours passes, the updater's not
 
-    await adapter.start(ignore)
+    await adapter.start(FunctionSink(ignore))
     try:
         assert len(fake.called("deleteWebhook")) == 3
         assert ticks.slept == [5.0]
@@ -123,7 +124,7 @@ async def test_start_up_gives_up_with_a_clear_error_after_the_configured_total(
     fake.fail_next("setMyCommands", too_many(50), times=10)
 
     with pytest.raises(StartUpGaveUp) as gave_up:
-        await adapter.start(ignore)
+        await adapter.start(FunctionSink(ignore))
     await adapter.stop()
 
     assert "429 (too many requests) to setMyCommands" in str(gave_up.value)

@@ -1,4 +1,4 @@
-"""A turn sends its replies to its sender itself, right after its commit (Bot.send_replies_with):
+"""A turn sends its replies to its sender itself, right after its commit (the Bot's courier):
 claimed as they are written, sent in order, settled; older messages still go first; what cannot
 be sent now, and what is for someone else, is left to the outbox worker."""
 
@@ -11,11 +11,12 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy import select
 
-from bot.app.composition import App
+from bot.app.composition import App, default_flows
 from bot.app.config import OutboxSettings
 from bot.channels.events import Address, Sender, parse_text
 from bot.channels.replies import Reply
-from bot.delivery.outcomes import RetryLater
+from bot.conversation.core import Bot
+from bot.delivery.outcomes import Courier, RetryLater
 from bot.delivery.worker import Deliverer
 from bot.domain.model import Role
 from bot.storage.outbox import LEASE, OutboxItem
@@ -39,19 +40,31 @@ SETTINGS = OutboxSettings(  # the workers' (the app is the one of tests/integrat
 class Wired:
     """A bot whose turns send through ``deliverer``; ``woken`` counts the worker's wake-ups."""
 
+    app: App
     outlet: RecordingOutlet
     deliverer: Deliverer
     woken: list[int]
+
+    def sending_with(self, courier: Courier) -> App:
+        """The app with a bot whose turns send through ``courier`` instead."""
+        bot = Bot(
+            self.app.uow,
+            self.app.clock,
+            self.app.settings,
+            default_flows(),
+            lambda: self.woken.append(1),
+            courier=courier,
+        )
+        return dataclasses.replace(self.app, bot=bot)
 
 
 async def wired(app: App, clock: FakeClock) -> Wired:
     outlet = RecordingOutlet()
     await join(app, outlet, "anna")
     deliverer = Deliverer(app.uow, {"console": outlet}, clock, SETTINGS)
-    woken: list[int] = []
-    app.outbox_changed.connect(lambda: woken.append(1))
-    app.bot.send_replies_with(deliverer)
-    return Wired(outlet, deliverer, woken)
+    w = Wired(app, outlet, deliverer, [])
+    w.app = w.sending_with(deliverer)
+    return w
 
 
 async def rows(app: App) -> list[tuple[int, str, str, bool]]:
@@ -67,7 +80,7 @@ async def rows(app: App) -> list[tuple[int, str, str, bool]]:
 
 async def test_a_turn_sends_its_reply_itself_once_committed(app: App, clock: FakeClock) -> None:
     w = await wired(app, clock)
-    await app.bot.handle(parse_text(Sender(ANNA), "/help"))
+    await w.app.bot.handle(parse_text(Sender(ANNA), "/help"))
     # No worker pass: the reply is out when the turn returns, and recorded as sent.
     assert len(w.outlet.to("anna")) == 1
     assert [(address, state) for _, address, state, _ in await rows(app)] == [("anna", "sent")]
@@ -84,7 +97,7 @@ async def test_an_older_pending_message_goes_first_and_the_turn_leaves_its_own_t
         older = await uow.outbox.add(Reply(ANNA, "the older one"), clock.now())
         await uow.outbox.retry_at(older, 1, clock.now() + OLDER_WAITS, "rate_limited")
         await uow.commit()
-    await app.bot.handle(parse_text(Sender(ANNA), "/help"))
+    await w.app.bot.handle(parse_text(Sender(ANNA), "/help"))
     assert w.outlet.sent == []
     assert [(state, claimed) for _, _, state, claimed in await rows(app)] == [
         ("pending", False),
@@ -127,7 +140,7 @@ async def test_a_reply_for_someone_else_is_left_to_the_worker_and_wakes_it(
     app: App, clock: FakeClock
 ) -> None:
     w = await wired(app, clock)
-    await join(app, w.outlet, "carla", Role.COORDINATOR)
+    await join(w.app, w.outlet, "carla", Role.COORDINATOR)
 
     class Recording:
         """A courier that notes whom it is given messages for."""
@@ -142,8 +155,7 @@ async def test_a_reply_for_someone_else_is_left_to_the_worker_and_wakes_it(
             await w.deliverer.deliver_claimed(items)
 
     courier = Recording()
-    app.bot.send_replies_with(courier)
-    chat = await join(app, w.outlet, "dirk")
+    chat = await join(w.sending_with(courier), w.outlet, "dirk")
     await chat.script(SHARE_SCRIPT)
     # The coordinator's alert came through the worker (woken for it), never the turn.
     assert any("CANARY-FACT" not in r.text for r in w.outlet.to("carla"))
@@ -166,9 +178,9 @@ async def test_when_sending_fails_outright_the_claimed_replies_wait_for_the_work
         async def deliver_claimed(self, items: Sequence[OutboxItem]) -> None:
             raise OSError("disk I/O error CANARY-COURIER")
 
-    app.bot.send_replies_with(Broken())
+    broken = w.sending_with(Broken())
     with caplog.at_level(logging.ERROR, logger="bot.conversation.core"):
-        await app.bot.handle(parse_text(Sender(ANNA), "/help"))
+        await broken.bot.handle(parse_text(Sender(ANNA), "/help"))
     assert "sending a turn's replies failed: OSError" in caplog.text
     assert "CANARY-COURIER" not in caplog.text
     assert w.outlet.sent == []

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from adapters.registry import REGISTRY
 from bot.app.composition import App, bootstrap
 from bot.app.config import Settings
 from bot.channels.events import ChoiceMade, Sender
@@ -235,7 +236,9 @@ async def test_a_reporter_on_slack_is_asked_too_where_the_network_has_a_slack_fe
     settings: Settings, clock: FakeClock
 ) -> None:
     environ = {"SLACK_BOT_TOKEN": "xoxb-made-up"}  # the demo network's feed is on Slack
-    app = await bootstrap(settings, clock=clock, cipher=fixed_cipher(), environ=environ)
+    app = await bootstrap(
+        settings, clock=clock, cipher=fixed_cipher(), environ=environ, channels=REGISTRY
+    )
     try:
         console, slack = RecordingOutlet(), RecordingOutlet("slack")
         deliverer = Deliverer(app.uow, {"console": console, "slack": slack}, clock, settings.outbox)

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.config import ConfigError, Settings, load_settings
+from bot.app.config import ConfigError, Settings
+from tests.channel_settings import load as load_settings
+from tests.channel_settings import slack_of, telegram_of
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 
@@ -50,7 +52,7 @@ def test_the_example_configuration_loads() -> None:
     assert settings.deadlines.feedback_days == 14
     assert settings.outbox.max_attempts == 8
     assert settings.console.network == "demo"
-    assert settings.slack.alert_channels == {"demo": "C0000000000"}
+    assert slack_of(settings).alert_channels == {"demo": "C0000000000"}
 
 
 def test_the_example_configuration_ignores_the_real_environment(
@@ -284,7 +286,7 @@ def webhook(url: str) -> str:
     ],
 )
 def test_a_webhook_url_telegram_accepts_is_taken(tmp_path: Path, url: str) -> None:
-    assert load(tmp_path, webhook(url)).telegram.webhook_url == url
+    assert telegram_of(load(tmp_path, webhook(url))).webhook_url == url
 
 
 @pytest.mark.parametrize(
@@ -328,7 +330,7 @@ def test_a_webhook_secret_is_read_from_the_variable_the_configuration_names(
         "[telegram]\n", '[telegram]\nwebhook_secret_env = "HOOK_SECRET"\n'
     )
     good = {"HOOK_SECRET": "A" * 256, "TELEGRAM_WEBHOOK_SECRET": "not valid!"}
-    assert load(tmp_path, text, good).telegram.webhook_secret_env == "HOOK_SECRET"
+    assert telegram_of(load(tmp_path, text, good)).webhook_secret_env == "HOOK_SECRET"
     with pytest.raises(ConfigError, match=r"\$HOOK_SECRET"):
         load(tmp_path, text, {"HOOK_SECRET": "not valid!"})
 
@@ -344,7 +346,7 @@ def test_the_webhook_rules_hold_for_environment_overrides_too() -> None:
 
 def test_the_start_up_retry_budget_can_be_set(tmp_path: Path) -> None:
     text = "[telegram]\nstart_retry_seconds = 30\n" + MINIMAL_NETWORK
-    assert load(tmp_path, text).telegram.start_retry_seconds == 30.0
+    assert telegram_of(load(tmp_path, text)).start_retry_seconds == 30.0
 
 
 def test_a_second_network_can_be_configured(tmp_path: Path) -> None:

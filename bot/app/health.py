@@ -5,22 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from adapters.service import Service
+    from bot.app.system import App
 
 
-async def health_report(service: Service) -> dict[str, Any]:
+async def health_report(app: App) -> dict[str, Any]:
     """Ready (started, not stopping), storage (what it waits on), the outbox backlog, dead
     letters, leadership, and what an operator must fix."""
-    if service.app is None:
-        return {"ok": False, "ready": False}
-    storage = await service.app.storage.report()
-    leadership, scheduler = service.leadership, service.scheduler
+    storage = await app.storage.report()
+    leadership, scheduler = app.leadership, app.scheduler
     report: dict[str, Any] = {
-        "ready": service.ready,
-        "scheduler_leader": leadership is not None
-        and leadership.leading
-        and scheduler is not None
-        and scheduler.running,
+        "ready": app.ready,
+        "scheduler_leader": leadership.leading and scheduler.running,
     } | storage
     dead = int(report.get("dead_letters", 0))
     warnings = [f"{dead} message(s) could not be delivered (dead letters)"] if dead else []
@@ -28,9 +23,9 @@ async def health_report(service: Service) -> dict[str, Any]:
     if waiting is not None and not storage["ok"]:
         seconds = storage["storage"]["for_seconds"]
         warnings.append(f"storage: waiting {seconds} s for the {waiting}")
-    for adapter in (service.telegram, service.slack):
+    for runtime in app.runtimes.values():
         # What a channel says an operator must fix (an alert channel that lacks the bot).
-        warnings += getattr(adapter, "health_warnings", list)()
+        warnings += runtime.health_warnings()
     if warnings:
         report["warnings"] = warnings
     return report
