@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app.startup_errors import PortUnavailable
+from bot.startup_errors import PortUnavailable
 
 log = logging.getLogger(__name__)
 

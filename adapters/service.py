@@ -14,13 +14,13 @@ from adapters.http import HttpServer
 from adapters.registry import REGISTRY
 from bot.app.catalog import Channels
 from bot.app.composition import App, compose
-from bot.app.config import Settings
 from bot.app.health import gauges
-from bot.app.metrics import render as render_metrics
 from bot.delivery.worker import Deliverer
 from bot.domain.clock import Clock
+from bot.metrics import render as render_metrics
 from bot.scheduling.leadership import Leadership
 from bot.scheduling.scheduler import Scheduler
+from bot.settings import Settings
 from bot.storage.crypto import Cipher
 
 log = logging.getLogger(__name__)

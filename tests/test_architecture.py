@@ -228,8 +228,6 @@ def test_the_domain_model_imports_only_the_standard_library() -> None:
 # --- channels are plug-ins: nothing in the core names one -----------------------------------
 
 CHANNEL_NAMES = re.compile(r"slack|telegram", re.IGNORECASE)
-CHANNEL_TEXTS_MOVE_LATER = ("bot/locale/",)
-"""Where a channel's name may still appear in the core (its translation catalogs)."""
 
 
 def channel_mentions(path: Path, root: Path = ROOT) -> list[str]:
@@ -263,12 +261,7 @@ def _is_docstring(tokens: list[tokenize.TokenInfo], index: int) -> bool:
 
 
 def test_nothing_in_the_core_or_the_dialogs_names_a_channel_outside_comments() -> None:
-    found = [
-        problem
-        for path in core_files()
-        if not name(path).startswith(CHANNEL_TEXTS_MOVE_LATER)
-        for problem in channel_mentions(path)
-    ]
+    found = [problem for path in core_files() for problem in channel_mentions(path)]
 
     assert found == []
 

@@ -15,11 +15,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from adapters.console.chat import CHANNEL, ConsoleAdapter
 from bot.app.catalog import Channels
 from bot.app.composition import compose, default_scheduler
-from bot.app.config import Settings
 from bot.app.system import Scheduling
 from bot.domain.model import Role
 from bot.i18n import normalise_language
 from bot.scheduling.scheduler import Scheduler
+from bot.settings import Settings
 from bot.usecases.enrolment import EnrolmentError, enrol_local
 
 

@@ -13,7 +13,7 @@ from typing import TextIO
 from bot.channels.events import Address, ChoiceMade, InboundEvent, Sender, parse_text
 from bot.channels.protocol import Capability, Route, Sink
 from bot.channels.replies import Outgoing, Reply
-from bot.conversation.text import small_number
+from bot.domain.numbers import small_number
 
 CHANNEL = "console"
 

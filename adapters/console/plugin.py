@@ -9,9 +9,9 @@ from typing import Any
 
 from adapters.console.chat import CHANNEL as NAME
 from adapters.console.chat import ConsoleAdapter
-from bot.app.config import Settings
 from bot.channels.events import Address
 from bot.channels.protocol import Channel, ChannelContext, Runtime
+from bot.settings import Settings
 
 
 class ConsoleChannel:

@@ -17,8 +17,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.ratelimit import SendLimiter
-from bot.app.startup_errors import CredentialsRejected, PlatformUnreachable
 from bot.delivery.outcomes import RetryLater
+from bot.startup_errors import CredentialsRejected, PlatformUnreachable
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.slack.settings import SlackSettings, read_settings
-from bot.app.config import ConfigError, Settings
 from bot.channels.events import Address
 from bot.channels.protocol import Channel, ChannelContext, Runtime
+from bot.settings import Settings
+from bot.startup_errors import ConfigError
 
 NAME = "slack"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 
-from bot.app.startup_errors import PollingConflictError
 from bot.delivery.outcomes import (
     DeliveryError,
     Disconnected,
@@ -12,6 +11,7 @@ from bot.delivery.outcomes import (
     ServerError,
     Unreachable,
 )
+from bot.startup_errors import PollingConflictError
 
 
 class PollingConflict(PollingConflictError):

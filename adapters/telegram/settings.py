@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from bot.app.config_rules import check_api_url
 from bot.app.sections import section
-from bot.app.startup_errors import ConfigError
+from bot.startup_errors import ConfigError
 
 WEBHOOK_PORTS = (443, 80, 88, 8443)
 """The only ports Telegram delivers webhook updates to (Bot API, setWebhook)."""

@@ -14,9 +14,8 @@ from telegram.warnings import PTBDeprecationWarning
 
 from adapters.ratelimit import SendLimiter
 from adapters.telegram.settings import TelegramSettings
-from bot.app.config import ConfigError
 from bot.app.logs import add_secret, redact
-from bot.app.startup_errors import CredentialsRejected, PlatformUnreachable, refusal
+from bot.startup_errors import ConfigError, CredentialsRejected, PlatformUnreachable, refusal
 
 log = logging.getLogger(__name__)
 

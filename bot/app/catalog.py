@@ -9,13 +9,13 @@ import dataclasses
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from bot.app.settings_types import CORE_SECTIONS
-from bot.app.startup_errors import ConfigError
 from bot.channels.events import Address
 from bot.channels.protocol import Channel, ChannelLoader
+from bot.settings import CORE_SECTIONS
+from bot.startup_errors import ConfigError
 
 if TYPE_CHECKING:
-    from bot.app.config import Settings
+    from bot.settings import Settings
 
 
 class Channels:

@@ -19,9 +19,9 @@ from pathlib import Path
 from bot.app.catalog import Channels
 from bot.app.config import ConfigError, Settings, load_settings
 from bot.app.logs import configure_logging
-from bot.app.startup_errors import INTERRUPTED, StartupError, epilog
 from bot.domain.durations import parse_duration
 from bot.domain.model import Role
+from bot.startup_errors import INTERRUPTED, StartupError, epilog
 from bot.storage.crypto import KeyringError
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app.catalog import Channels
-from bot.app.config import Settings
+from bot.app.database import open_database
 from bot.app.system import App, HttpFactory, Scheduling
 from bot.channels.protocol import ChannelContext, Runtime
 from bot.conversation.core import Bot
@@ -26,8 +26,8 @@ from bot.delivery.worker import Deliverer
 from bot.domain.clock import Clock, SystemClock
 from bot.scheduling.leadership import Leadership
 from bot.scheduling.scheduler import Scheduler
+from bot.settings import Settings
 from bot.storage.crypto import Cipher, KeyringError, load_key_ring
-from bot.storage.opening import open_database
 from bot.storage.tables import members
 from bot.storage.uow import UnitOfWorkFactory
 

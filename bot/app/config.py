@@ -1,6 +1,6 @@
 """Settings: a TOML file, then environment overrides ``CONCERNBOT_<SECTION>_<KEY>``.
 
-The core reads its own sections (``bot.app.settings_types``); every other table belongs to a
+The core reads its own sections (``bot.settings``); every other table belongs to a
 channel, whose own settings type reads and checks it (``bot.app.catalog``)."""
 
 from __future__ import annotations
@@ -14,19 +14,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.app.config_rules import check_endpoints
 from bot.app.sections import is_int, section
-from bot.app.settings_types import CORE_SECTIONS
-from bot.app.settings_types import BotSettings as BotSettings
-from bot.app.settings_types import ConsoleSettings as ConsoleSettings
-from bot.app.settings_types import CryptoSettings as CryptoSettings
-from bot.app.settings_types import DatabaseSettings as DatabaseSettings
-from bot.app.settings_types import DeadlineSettings as DeadlineSettings
-from bot.app.settings_types import HttpSettings as HttpSettings
-from bot.app.settings_types import LimitSettings as LimitSettings
-from bot.app.settings_types import OutboxSettings as OutboxSettings
-from bot.app.settings_types import SchedulerSettings as SchedulerSettings
-from bot.app.settings_types import Settings as Settings
-from bot.app.startup_errors import ConfigError as ConfigError
 from bot.domain.model import Network, Organisation, RoleContact
+from bot.settings import CORE_SECTIONS
+from bot.settings import BotSettings as BotSettings
+from bot.settings import ConsoleSettings as ConsoleSettings
+from bot.settings import CryptoSettings as CryptoSettings
+from bot.settings import DatabaseSettings as DatabaseSettings
+from bot.settings import DeadlineSettings as DeadlineSettings
+from bot.settings import HttpSettings as HttpSettings
+from bot.settings import LimitSettings as LimitSettings
+from bot.settings import OutboxSettings as OutboxSettings
+from bot.settings import SchedulerSettings as SchedulerSettings
+from bot.settings import Settings as Settings
+from bot.startup_errors import ConfigError as ConfigError
 
 if TYPE_CHECKING:
     from bot.app.catalog import Channels

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bot.app.startup_errors import ConfigError, refusal
+from bot.startup_errors import ConfigError, refusal
 
 if TYPE_CHECKING:
-    from bot.app.config import Settings
+    from bot.settings import Settings
 
 
 def check_endpoints(settings: Settings) -> None:

@@ -12,13 +12,14 @@ from zoneinfo import ZoneInfo
 
 from bot.app.catalog import Channels
 from bot.app.composition import NO_CHANNELS, App, bootstrap
-from bot.app.config import ConfigError, Settings
-from bot.app.roster import label, labels
 from bot.conversation.cards import when
 from bot.domain.model import AccessLogEntry
 from bot.domain.reference import normalise_reference
 from bot.scheduling.dry_run import rehearse, report
+from bot.settings import Settings
+from bot.startup_errors import ConfigError
 from bot.storage.crypto import create_key_file, new_key_line
+from bot.storage.labels import label, labels
 from bot.storage.rotation import key_usage, rotate
 from bot.usecases.data_rights import export_member
 

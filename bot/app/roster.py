@@ -7,12 +7,10 @@ only when asked for, and never a channel account id or any other contact detail.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
 
 from bot.app.composition import bootstrap
-from bot.app.config import Settings
 from bot.domain.model import Member
-from bot.storage.uow import UnitOfWork
+from bot.settings import Settings
 
 COLUMNS = ("id", "network", "organisation", "role", "channel", "language", "pseudonym", "flags")
 
@@ -58,23 +56,3 @@ def _print_table(rows: list[tuple[str, ...]]) -> None:
     for row in rows:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip())
-
-
-async def labels(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:
-    """``role pseudonym #id`` for each member id (an unknown id keeps only ``#id``)."""
-    found: dict[int, str] = {}
-    for member_id in {i for i in ids if i is not None}:
-        member = await uow.members.get(member_id)
-        found[member_id] = (
-            f"{member.role.value} {member.pseudonym} #{member_id}"
-            if member is not None
-            else f"#{member_id}"
-        )
-    return found
-
-
-def label(member_id: int | None, known: Mapping[int, str]) -> str:
-    """The label of ``member_id``, or ``-`` when there is none."""
-    if member_id is None:
-        return "-"
-    return known.get(member_id, f"#{member_id}")

@@ -9,7 +9,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from bot.app.startup_errors import ConfigError
+from bot.startup_errors import ConfigError
 
 T = TypeVar("T")
 

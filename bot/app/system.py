@@ -13,9 +13,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app.config import HttpSettings, Settings
 from bot.app.health import health_report
-from bot.app.metrics import render as render_metrics
 from bot.app.sinks import ChannelSink
 from bot.channels.events import Address
 from bot.channels.protocol import Handler, Runtime
@@ -23,8 +21,10 @@ from bot.conversation.core import Bot
 from bot.delivery.instances import Instance
 from bot.delivery.worker import Deliverer
 from bot.domain.clock import Clock
+from bot.metrics import render as render_metrics
 from bot.scheduling.leadership import Leadership, lead
 from bot.scheduling.scheduler import Scheduler
+from bot.settings import HttpSettings, Settings
 from bot.storage.health import StorageHealth
 from bot.storage.uow import UnitOfWorkFactory
 

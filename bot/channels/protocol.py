@@ -22,7 +22,7 @@ from bot.channels.replies import Outgoing, Reply
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-    from bot.app.config import Settings
+    from bot.settings import Settings
 
 
 class Capability(StrEnum):

@@ -7,8 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from bot.app import metrics
-from bot.app.config import Settings
+from bot import metrics
 from bot.channels.events import Address, CommandReceived, FormSubmitted, InboundEvent
 from bot.channels.replies import Outgoing, Reply
 from bot.conversation.flows import Flow
@@ -21,6 +20,7 @@ from bot.delivery.outcomes import Courier
 from bot.domain.clock import Clock
 from bot.domain.model import AccessLogEntry
 from bot.i18n import N_, translator
+from bot.settings import Settings
 from bot.storage.uow import UnitOfWork, UnitOfWorkFactory
 from bot.usecases import info
 from bot.usecases.invites import redeem

@@ -94,12 +94,3 @@ def one_line(text: str, limit: int = 80) -> str:
     if len(flat) <= limit:
         return flat
     return flat[: limit - 1].rstrip() + "…"
-
-
-def small_number(text: str, digits: int = 9) -> int | None:
-    """``text`` as a non-negative integer of at most ``digits`` digits, else None
-    (``isdigit`` alone would let through '²', which ``int`` refuses)."""
-    stripped = text.strip()
-    if not stripped.isdecimal() or len(stripped) > digits:
-        return None
-    return int(stripped)

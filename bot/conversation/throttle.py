@@ -7,9 +7,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.app.config import LimitSettings
 from bot.channels.events import Address
 from bot.i18n import N_
+from bot.settings import LimitSettings
 from bot.storage.uow import UnitOfWork
 
 WARNING_WINDOW = timedelta(minutes=1)

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.app.config import Settings
 from bot.channels.events import Address
 from bot.channels.parts import Attachment, Copy, FieldError, View
 from bot.channels.replies import Choice, Outgoing, Removal, Reply
@@ -14,6 +13,7 @@ from bot.delivery.notify import Compose, message_for
 from bot.domain.clock import Clock
 from bot.domain.model import AccessLogEntry, Member, Network, Organisation
 from bot.i18n import Translate, translator
+from bot.settings import Settings
 from bot.storage.uow import UnitOfWork
 
 

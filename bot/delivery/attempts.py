@@ -7,8 +7,7 @@ import random
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from bot.app import metrics
-from bot.app.config import OutboxSettings
+from bot import metrics
 from bot.channels.events import Address
 from bot.channels.parts import Placement
 from bot.channels.replies import Outgoing, Reply
@@ -16,6 +15,7 @@ from bot.delivery.outages import DeliveryHealth
 from bot.delivery.outcomes import Outlet, Progress, tracking
 from bot.delivery.retry_policy import judge
 from bot.domain.clock import Clock
+from bot.settings import OutboxSettings
 from bot.storage.outbox import LEASE, OutboxItem
 from bot.storage.uow import UnitOfWorkFactory
 

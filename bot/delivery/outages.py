@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.app import metrics
+from bot import metrics
 from bot.delivery.retry_policy import Verdict
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.app.config import OutboxSettings
 from bot.delivery.outcomes import DeliveryError, Rejected, RetryLater, Unreachable
+from bot.settings import OutboxSettings
 
 log = logging.getLogger("bot.delivery.worker")
 

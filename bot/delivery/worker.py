@@ -10,12 +10,12 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from bot.app.config import OutboxSettings
 from bot.delivery.attempts import Attempts
 from bot.delivery.instances import Hand
 from bot.delivery.outages import DeliveryHealth
 from bot.delivery.outcomes import Outlet
 from bot.domain.clock import Clock
+from bot.settings import OutboxSettings
 from bot.storage.outbox import LEASE, OutboxItem
 from bot.storage.uow import UnitOfWorkFactory
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.app.config import DeadlineSettings
+
+@dataclass(frozen=True)
+class DeadlineSettings:
+    """How soon a concern must be acknowledged and the reporter hear back."""
+
+    acknowledge_working_days: int = 2
+    acute_acknowledge_minutes: int = 15
+    feedback_days: int = 14
 
 
 def add_working_days(start: datetime, days: int) -> datetime:

@@ -14,9 +14,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.app.roster import labels
 from bot.channels.replies import Outgoing, Removal, Reply
 from bot.scheduling.scheduler import JobRun, Scheduler
+from bot.storage.labels import labels
 from bot.storage.statements import Statements
 from bot.storage.tables import metadata
 from bot.storage.uow import UnitOfWork, UnitOfWorkFactory

@@ -13,7 +13,6 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.app.config import Settings
 from bot.channels.events import Address
 from bot.channels.replies import Outgoing
 from bot.domain.clock import Clock
@@ -22,6 +21,7 @@ from bot.scheduling.jobs.digest import run_digest
 from bot.scheduling.jobs.drafts import run_drafts
 from bot.scheduling.jobs.reminders import run_reminders
 from bot.scheduling.jobs.retention import run_retention
+from bot.settings import Settings
 from bot.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

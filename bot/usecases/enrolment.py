@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.app.config import Settings
 from bot.channels.events import Address
 from bot.domain.model import Member, Role
+from bot.settings import Settings
 from bot.storage.members import new_pseudonym
 from bot.storage.uow import UnitOfWork
 

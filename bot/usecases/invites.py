@@ -9,10 +9,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.app.config import ConfigError, Settings
 from bot.channels.events import Sender
 from bot.domain.model import Member, Network, Role
 from bot.i18n import N_, normalise_language
+from bot.settings import Settings
+from bot.startup_errors import ConfigError
 from bot.storage.members import new_pseudonym
 from bot.storage.uow import UnitOfWork
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from bot.channels.parts import View
 from bot.channels.replies import Choice
+from bot.conversation import feed
 from bot.conversation.cards import action
-from bot.conversation.text import small_number
 from bot.conversation.turn import Turn
-from bot.delivery import feed
+from bot.domain.numbers import small_number
 from bot.domain.reference import normalise_reference
 from bot.i18n import N_, Translate
 from bot.usecases.triage import load_for_coordinator

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.channels.replies import Choice
+from bot.conversation import feed
 from bot.conversation.cards import alert_text, reporter_line, triage_choices, when
 from bot.conversation.dialog import Answer
 from bot.conversation.turn import Turn
-from bot.delivery import feed
 from bot.domain.deadlines import acknowledge_due, feedback_due
 from bot.domain.model import Concern, Mode
 from bot.domain.reference import new_reference

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.channels.parts import Copy, View
 from bot.channels.replies import Choice
+from bot.conversation import feed
 from bot.conversation.cards import action, card_text, details_text, headline, triage_choices
 from bot.conversation.turn import Turn
-from bot.delivery import feed
 from bot.domain.deadlines import feedback_due
 from bot.domain.model import Concern, DomainError, Outcome, Role, Status
 from bot.domain.reference import normalise_reference

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.app.config import Settings
 from bot.channels.events import Address
 from bot.channels.protocol import Channel, ChannelContext, Runtime
+from bot.settings import Settings
 from tests.echo_channel.runtime import EchoRuntime
 from tests.echo_channel.settings import NAME, EchoSettings, read_settings
 

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.app.composition import App
-from bot.app.config import Settings
 from bot.channels.events import Address, ChoiceMade, Sender
 from bot.channels.replies import Reply
 from bot.delivery.worker import Deliverer
 from bot.domain.model import AccessLogEntry, Member, Role
+from bot.settings import Settings
 from bot.share_script import FACTS, INTERPRETATION, share_path
 from bot.storage.members import new_pseudonym
 from bot.storage.tables import concerns

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.app.startup_errors import (
+from bot.startup_errors import (
     CONFIG_INVALID,
     CREDENTIALS_REJECTED,
     PLATFORM_UNREACHABLE,

@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app.composition import App
-from bot.app.config import LimitSettings
 from bot.channels.events import Address, CommandReceived, FormSubmitted, Sender
 from bot.channels.parts import FieldError
 from bot.conversation.dialog import DialogState
 from bot.conversation.text import MAX_ACCOUNT_CHARS, MAX_MESSAGE_CHARS
 from bot.conversation.throttle import QUEUED_AT, arrival
 from bot.domain.model import Role
+from bot.settings import LimitSettings
 from bot.share_script import share_path
 from bot.storage.tables import attempts, dialog_states, outbox, questions
 from bot.testing import (

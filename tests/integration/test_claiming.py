@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app.composition import App
-from bot.app.config import Settings
 from bot.channels.events import Address
 from bot.channels.parts import Card
 from bot.channels.replies import Outgoing, Reply
 from bot.delivery.worker import Deliverer
+from bot.settings import Settings
 from bot.storage.outbox import LEASE, SENT, OutboxRepository
 from bot.storage.tables import outbox
 from bot.testing import FakeClock, example_settings, start_app, using_postgres

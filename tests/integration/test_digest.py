@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import event
 
 from bot.app.composition import App
-from bot.app.config import Settings
 from bot.channels.replies import Reply
 from bot.conversation.cards import reporter_line
 from bot.delivery.worker import Deliverer
@@ -26,6 +25,7 @@ from bot.domain.vocabulary import OUTCOMES, SETTINGS, SUBJECTS
 from bot.i18n import translator
 from bot.scheduling.jobs.digest import WEEK, digest_data
 from bot.scheduling.scheduler import Scheduler
+from bot.settings import Settings
 from bot.share_script import share_path
 from bot.storage.stats import PeriodCounts
 from bot.testing import (

@@ -14,7 +14,6 @@ from sqlalchemy import ColumnElement, func, select
 
 from adapters.registry import REGISTRY
 from bot.app.composition import App, bootstrap
-from bot.app.config import Settings
 from bot.channels.events import Address, ChoiceMade, Sender
 from bot.channels.replies import Outgoing, Removal, Reply
 from bot.delivery.worker import Deliverer
@@ -24,6 +23,7 @@ from bot.domain.reference import new_reference
 from bot.i18n import translator
 from bot.scheduling.jobs.drafts import DELETED, REMINDER
 from bot.scheduling.scheduler import Scheduler
+from bot.settings import Settings
 from bot.storage.tables import (
     access_log,
     concerns,

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app.composition import App, bootstrap
-from bot.app.config import Settings
 from bot.domain.model import Role
+from bot.settings import Settings
 from bot.storage.crypto import Cipher, KeyRing, KeyringError
 from bot.storage.tables import concerns, dialog_states, outbox, questions, status_changes
 from bot.testing import TEST_KEY, Chat, FakeClock, RecordingOutlet, join, start_app

@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from bot.app import cli
 from bot.app.composition import App, bootstrap
-from bot.app.config import CryptoSettings, Settings
 from bot.channels.events import Address, ChoiceMade, Sender
 from bot.domain.model import Role
+from bot.settings import CryptoSettings, Settings
 from bot.storage.crypto import Cipher, KeyRing, KeyringError
 from bot.storage.rotation import SEALED, context_of, key_usage, rotate
 from bot.storage.tables import metadata

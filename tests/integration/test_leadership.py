@@ -13,8 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.service import Service
-from bot.app.config import Settings
 from bot.scheduling.leadership import LOCK_KEY, Leadership
+from bot.settings import Settings
 from bot.storage.engine import create_engine
 from bot.testing import FakeClock, database_url, example_settings, fixed_cipher, using_postgres
 

@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
 from bot.app import cli
-from bot.app.config import Settings
 from bot.domain.model import Member, Role
+from bot.settings import Settings
 from bot.storage.tables import metadata
 from bot.testing import (
     SHARE_SCRIPT,

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.app.composition import App
-from bot.app.config import OutboxSettings, Settings
 from bot.channels.events import Address, ChoiceMade, Sender, parse_text
 from bot.channels.replies import Outgoing, Reply
 from bot.delivery.outcomes import DeliveryError, Rejected, RetryLater, Unreachable
 from bot.delivery.retry_policy import backoff_seconds
 from bot.delivery.worker import Deliverer
+from bot.settings import OutboxSettings, Settings
 from bot.storage.outbox import LEASE
 from bot.storage.tables import outbox
 from bot.testing import Chat, FakeClock, RecordingOutlet, join, start_app

@@ -16,12 +16,12 @@ from sqlalchemy import select
 
 from adapters.service import Service
 from bot.app.composition import App, default_flows
-from bot.app.config import OutboxSettings, Settings
 from bot.channels.events import Address, Sender, parse_text
 from bot.channels.replies import Outgoing, Reply
 from bot.conversation.core import Bot
 from bot.delivery.outcomes import DeliveryError
 from bot.delivery.worker import Deliverer
+from bot.settings import OutboxSettings, Settings
 from bot.storage.tables import outbox
 from bot.testing import FakeClock, RecordingOutlet, example_settings, join, start_app
 

@@ -11,7 +11,6 @@ import pytest
 
 from adapters.registry import REGISTRY
 from bot.app.composition import App, bootstrap
-from bot.app.config import Settings
 from bot.channels.events import Address, ChoiceMade, Sender
 from bot.channels.parts import Thread
 from bot.delivery.worker import Deliverer
@@ -27,6 +26,7 @@ from bot.scheduling.jobs.reminders import (
     STILL_WORKING,
 )
 from bot.scheduling.scheduler import Scheduler
+from bot.settings import Settings
 from bot.testing import (
     SHARE_SCRIPT,
     Chat,

@@ -30,8 +30,8 @@ from sqlalchemy import select
 
 from adapters.service import Service, serve_until_signal
 from adapters.telegram.errors import PollingConflict
-from bot.app.config import Settings
 from bot.scheduling.scheduler import JobRun, Scheduler
+from bot.settings import Settings
 from bot.storage.engine import create_engine
 from bot.storage.outbox import PENDING
 from bot.storage.tables import outbox

@@ -10,8 +10,8 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app.composition import App
-from bot.app.config import Settings
 from bot.domain.model import Role, Status
+from bot.settings import Settings
 from bot.share_script import FACTS
 from bot.storage.engine import create_engine
 from bot.storage.migrate import downgrade, upgrade

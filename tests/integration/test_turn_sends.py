@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.app.composition import App, default_flows
-from bot.app.config import OutboxSettings
 from bot.channels.events import Address, Sender, parse_text
 from bot.channels.replies import Reply
 from bot.conversation.core import Bot
 from bot.delivery.outcomes import Courier, RetryLater
 from bot.delivery.worker import Deliverer
 from bot.domain.model import Role
+from bot.settings import OutboxSettings
 from bot.storage.outbox import LEASE, OutboxItem
 from bot.storage.tables import outbox
 from bot.testing import (

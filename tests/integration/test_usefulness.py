@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from adapters.registry import REGISTRY
 from bot.app.composition import App, bootstrap
-from bot.app.config import Settings
 from bot.channels.events import ChoiceMade, Sender
 from bot.channels.replies import Reply
 from bot.delivery.worker import Deliverer
 from bot.domain.model import Role
 from bot.scheduling.scheduler import Scheduler
+from bot.settings import Settings
 from bot.storage.tables import usefulness
 from bot.testing import (
     SHARE_SCRIPT,

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.config import ConfigError, Settings
+from bot.settings import Settings
+from bot.startup_errors import ConfigError
 from tests.channel_settings import load as load_settings
 from tests.channel_settings import slack_of, telegram_of
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app.config import DeadlineSettings
 from bot.domain.deadlines import acknowledge_due, add_working_days, feedback_due
+from bot.settings import DeadlineSettings
 
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 SETTINGS = DeadlineSettings(

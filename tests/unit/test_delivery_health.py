@@ -9,8 +9,7 @@ from datetime import timedelta
 import pytest
 
 from adapters.slack.alert_channels import ChannelLacksBot
-from bot.app import metrics
-from bot.app.config import OutboxSettings
+from bot import metrics
 from bot.delivery.outages import DeliveryHealth, span
 from bot.delivery.outcomes import (
     DeliveryError,
@@ -21,6 +20,7 @@ from bot.delivery.outcomes import (
     Unreachable,
 )
 from bot.delivery.retry_policy import Verdict, judge
+from bot.settings import OutboxSettings
 from bot.testing import FakeClock
 
 SETTINGS = OutboxSettings(max_attempts=50, base_backoff_seconds=1.0, max_backoff_seconds=30.0)

@@ -17,10 +17,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app.composition import App
-from bot.app.config import Settings
 from bot.channels.replies import Outgoing
 from bot.domain.model import Role
 from bot.scheduling.scheduler import Scheduler, build_jobs, previous_slot
+from bot.settings import Settings
 from bot.storage.uow import UnitOfWork
 from bot.testing import (
     TEST_KEY,

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-import bot.storage.opening as opening
+import bot.app.database as opening
 from adapters.http import cannot_listen
 from bot.app.cli import main
-from bot.app.config import DatabaseSettings
-from bot.app.startup_errors import (
+from bot.settings import DatabaseSettings
+from bot.startup_errors import (
     CONFIG_INVALID,
     CREDENTIALS_REJECTED,
     EXIT_STATUSES,

@@ -10,9 +10,9 @@ import secrets
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from bot.app.config import Settings
 from bot.channels.events import Address
 from bot.channels.replies import Outgoing, Removal
+from bot.settings import Settings
 from bot.storage.posted import Posted
 from bot.storage.uow import UnitOfWork
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.app.config import Settings
 from bot.channels.events import Address
 from bot.channels.replies import Reply
 from bot.conversation.cards import when
 from bot.domain.model import Network
 from bot.domain.vocabulary import OUTCOMES, SETTINGS, STATUSES, SUBJECTS, label
 from bot.i18n import N_, Translate, translator
+from bot.settings import Settings
 from bot.storage.concerns import OpenConcern
 from bot.storage.uow import UnitOfWork
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.app.config import Settings
 from bot.channels.replies import Outgoing, Reply
 from bot.i18n import N_, translator
+from bot.settings import Settings
 from bot.storage.uow import UnitOfWork
 
 ACCOUNT_DIALOG = "share_concern"

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from bot.app.config import Settings
 from bot.channels.events import Address
 from bot.channels.replies import Choice, Outgoing, Reply
 from bot.conversation.cards import alert_text, triage_choices, when
-from bot.delivery.feed import line_replies
+from bot.conversation.feed import line_replies
 from bot.delivery.notify import Compose, message_for
 from bot.domain.deadlines import feedback_due
 from bot.domain.model import Concern, Member, Status
 from bot.i18n import N_, Translate, translator
+from bot.settings import Settings
 from bot.storage.uow import UnitOfWork
 
 NOT_ACKNOWLEDGED = N_("Reminder: {reference} has not been acknowledged yet (deadline {due}).")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from bot.app.config import Settings
 from bot.channels.events import Address
 from bot.channels.replies import Outgoing, Removal
 from bot.domain.model import AccessLogEntry
+from bot.settings import Settings
 from bot.storage.uow import UnitOfWork
 
 OUTBOX_KEEP = timedelta(days=7)

@@ -19,8 +19,8 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app.config import DatabaseSettings
-from bot.app.startup_errors import ConfigError, StorageUnusable, masked_url, refusal
+from bot.settings import DatabaseSettings
+from bot.startup_errors import ConfigError, StorageUnusable, masked_url, refusal
 from bot.storage.engine import UnusedSQLiteDriver, create_engine, sqlite_url_warning
 from bot.storage.migrate import UnknownRevision, upgrade
 

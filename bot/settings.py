@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.app.startup_errors import ConfigError
+from bot.domain.deadlines import DeadlineSettings as DeadlineSettings
 from bot.domain.model import Network
+from bot.startup_errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -37,15 +38,6 @@ class CryptoSettings:
 
     keys_env: str = "CONCERNBOT_ENCRYPTION_KEYS"
     key_file: str = "var/keys.txt"
-
-
-@dataclass(frozen=True)
-class DeadlineSettings:
-    """How soon a concern must be acknowledged and the reporter hear back."""
-
-    acknowledge_working_days: int = 2
-    acute_acknowledge_minutes: int = 15
-    feedback_days: int = 14
 
 
 @dataclass(frozen=True)
