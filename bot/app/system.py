@@ -116,7 +116,7 @@ class App:
         # Before the first pass: a crashed process's claims are let go, so it sends them.
         await self.instance.start(self.deliverer.hand)
         self._worker = asyncio.create_task(self.deliverer.run())
-        phase("adapters")
+        phase("serve")  # the HTTP server, released claims, the outbox worker
         for name, runtime in self.runtimes.items():
             await runtime.start(ChannelSink(self.bot, self.deliverer, runtime.capabilities))
             phase(name)

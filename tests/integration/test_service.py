@@ -320,7 +320,7 @@ async def test_healthz_answers_503_not_ready_until_the_channels_have_started(
         await slow.stop()
 
     assert service.ready is False
-    assert set(service.start_seconds) == {"storage", "adapters", "telegram", "slack", "total"}
+    assert set(service.start_seconds) == {"compose", "serve", "telegram", "slack", "total"}
 
 
 def test_importing_the_service_loads_no_channel_library_and_not_alembic() -> None:
