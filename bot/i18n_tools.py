@@ -25,10 +25,12 @@ CORE_SOURCES: tuple[str, ...] = (CORE_PACKAGE, "dialogs")
 PLUG_INS = "adapters"
 """The folder whose packages carry catalogs of their own."""
 KEYWORD = "N_"
+PLURAL_KEYWORD = "N_plural"
 SOURCE_LANGUAGE = "en"  # message ids are English, so its catalog stays empty
 
 HEADER = "# Translations template for PROJECT.\n# Updated by `make i18n` (bot/i18n_tools.py).\n#"
-Found = tuple[str, int, str]  # (path relative to the checkout, line, message id)
+MessageId = str | tuple[str, str]  # a text, or a counted text's singular and plural
+Found = tuple[str, int, MessageId]  # (path relative to the checkout, line, message id)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class PackageCatalog:
         found: set[Found] = set()
         for path in self.files:
             found.update(_marked(path, self.root))
-        return sorted(found)
+        return sorted(found, key=lambda f: (f[0], f[1], key_of(f[2])))
 
     def extract(self) -> Catalog:
         """Build its template (the .pot) from the source, as it is right now."""
@@ -84,6 +86,17 @@ def catalogs(root: Path = ROOT) -> tuple[PackageCatalog, ...]:
     return tuple(found)
 
 
+def key_of(message_id: object) -> str:
+    """The key a catalog files ``message_id`` under: a counted text's singular."""
+    return str(message_id[0]) if isinstance(message_id, (tuple, list)) else str(message_id)
+
+
+def translated(string: object) -> bool:
+    """True when a catalog entry's ``msgstr`` (every form of a counted text) is filled in."""
+    forms = string if isinstance(string, (tuple, list)) else (string,)
+    return bool(forms) and all(forms)
+
+
 def core_catalog(root: Path = ROOT) -> PackageCatalog:
     """The catalog of ``bot/`` and ``dialogs/``."""
     return catalogs(root)[0]
@@ -95,10 +108,12 @@ def _marked(path: Path, root: Path) -> list[Found]:
     relative = path.relative_to(root).as_posix()
     found: list[Found] = []
     for lineno, message, _comments, _context in extract_from_file(
-        "python", path, keywords={KEYWORD: None}
+        "python", path, keywords={KEYWORD: None, PLURAL_KEYWORD: (1, 2)}
     ):
         if isinstance(message, str) and message:
             found.append((relative, lineno, message))
+        elif isinstance(message, tuple) and len(message) == 2 and all(message):
+            found.append((relative, lineno, (str(message[0]), str(message[1]))))
     if sys.version_info < (3, 12):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for fstring in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
@@ -130,21 +145,31 @@ def _write(path: Path, catalog: Catalog) -> None:
         write_po(handle, catalog, width=100, include_lineno=False)
 
 
-def _known(found: tuple[PackageCatalog, ...], language: str) -> dict[str, str]:
+Known = dict[str, object]  # message key -> its msgstr (a tuple of forms for a counted text)
+
+
+def _known(found: tuple[PackageCatalog, ...], language: str) -> Known:
     """Every translation into ``language`` stored in any catalog, obsolete ones included."""
-    known: dict[str, str] = {}
+    known: Known = {}
     for catalog in found:
         stored = _read(catalog.path(language), language)
         if stored is not None:
             for message in [*stored.obsolete.values(), *stored]:
-                if message.id and message.string and not message.fuzzy:
-                    known[str(message.id)] = str(message.string)
+                if message.id and translated(message.string) and not message.fuzzy:
+                    known[_identity(message.id)] = message.string
     return known
+
+
+def _identity(message_id: object) -> str:
+    """A key that tells a counted text from a plain one with the same singular."""
+    if isinstance(message_id, (tuple, list)):
+        return "\x00".join(str(part) for part in message_id)
+    return str(message_id)
 
 
 def update(
     catalog: PackageCatalog,
-    known: dict[str, dict[str, str]] | None = None,
+    known: dict[str, Known] | None = None,
     elsewhere: frozenset[str] = frozenset(),
 ) -> dict[str, list[str]]:
     """Rewrite one package's .pot and update its .po files; return untranslated ids per language.
@@ -164,15 +189,18 @@ def update(
             stored = Catalog(language, DOMAIN, HEADER, project="concernbot", fuzzy=False)
         # A copy: Babel adds the template's own message objects, filled in below.
         stored.update(copy.deepcopy(template), no_fuzzy_matching=language == SOURCE_LANGUAGE)
-        for key in [k for k, m in stored.obsolete.items() if not m.string or k in elsewhere]:
+        for key in [k for k, m in stored.obsolete.items() if not translated(m.string) or k in elsewhere]:
             del stored.obsolete[key]  # an obsolete entry without a translation keeps nothing
         translations = (known or {}).get(language, {})
         for message in stored:
-            if message.id and not message.string and str(message.id) in translations:
-                message.string = translations[str(message.id)]
+            found = translations.get(_identity(message.id))
+            if message.id and not translated(message.string) and found is not None:
+                message.string = found
                 message.flags.discard("fuzzy")
         _write(path, stored)
-        missing[language] = sorted(str(m.id) for m in stored if m.id and (m.fuzzy or not m.string))
+        missing[language] = sorted(
+            key_of(m.id) for m in stored if m.id and (m.fuzzy or not translated(m.string))
+        )
     return missing
 
 
@@ -180,7 +208,7 @@ def main() -> int:
     """Update every catalog and report what is still to be translated into Dutch."""
     found = catalogs()
     known = {language: _known(found, language) for language in LANGUAGES}
-    live = {catalog.package: {m for _, _, m in catalog.found()} for catalog in found}
+    live = {catalog.package: {key_of(m) for _, _, m in catalog.found()} for catalog in found}
     for catalog in found:
         elsewhere = frozenset().union(*(ids for p, ids in live.items() if p != catalog.package))
         missing = update(catalog, known, elsewhere)

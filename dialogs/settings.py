@@ -24,7 +24,7 @@ LANGUAGE = Flow(
         steps=(
             Step(
                 "language",
-                N_("Which language do you prefer? / Welke taal wilt u?"),
+                N_("Which language do you prefer? / Welke taal wil je?"),
                 options=(Option("nl", N_("Nederlands")), Option("en", N_("English"))),
             ),
         ),
@@ -33,11 +33,34 @@ LANGUAGE = Flow(
 )
 
 
+REMOVAL_SAVED = {
+    True: N_(
+        "Saved: after you share a concern, I remove your messages with the account from this "
+        "chat. /settings changes it."
+    ),
+    False: N_(
+        "Saved: after you share a concern, your messages with the account stay in this chat; "
+        "remove them yourself if others may see your screen. /settings changes it."
+    ),
+}
+DIGEST_SAVED = {
+    "weekly": N_(
+        "Saved: you receive the trend update about your network every week (numbers only, "
+        "small numbers hidden). /digest changes it."
+    ),
+    "monthly": N_(
+        "Saved: you receive the trend update about your network every month (numbers only, "
+        "small numbers hidden). /digest changes it."
+    ),
+    "off": N_("Saved: you no longer receive the trend update. /digest turns it back on."),
+}
+
+
 async def _complete_removal(turn: Turn, answers: dict[str, Answer]) -> None:
     remove = answers["remove_messages"] == "on"
     await turn.uow.members.set_remove_messages(turn.member_id, remove)
     turn.member.remove_messages = remove
-    turn.say(turn.t(N_("Saved.")))
+    turn.say(turn.t(REMOVAL_SAVED[remove]))
 
 
 CHAT_HYGIENE = Flow(
@@ -66,7 +89,7 @@ CHAT_HYGIENE = Flow(
 
 async def _complete_digest(turn: Turn, answers: dict[str, Answer]) -> None:
     await turn.uow.members.set_digest(turn.member_id, str(answers["digest"]))
-    turn.say(turn.t(N_("Saved.")))
+    turn.say(turn.t(DIGEST_SAVED[str(answers["digest"])]))
 
 
 DIGEST = Flow(

@@ -5,13 +5,15 @@ from __future__ import annotations
 from bot.conversation.dialog import MESSAGES, Answer
 from bot.conversation.flows import Flow
 from bot.conversation.turn import Turn
-from bot.i18n import N_
+from bot.i18n import N_plural, ngettext
 from bot.usecases.reporting import submit_concern
 from dialogs.share_concern import DIALOG
 
-REMOVED = N_(
+REMOVED = N_plural(
+    "I removed your message with the account from this chat, so it is not left on "
+    "your phone; the account itself is stored encrypted. /settings turns this off.",
     "I removed your {count} messages with the account from this chat, so it is not left on "
-    "your phone; the account itself is stored encrypted. /settings turns this off."
+    "your phone; the account itself is stored encrypted. /settings turns this off.",
 )
 
 
@@ -29,7 +31,7 @@ async def _complete(turn: Turn, answers: dict[str, Answer]) -> None:
     sent = answers.get(MESSAGES)
     if isinstance(sent, list) and sent and turn.member.remove_messages:
         turn.remove(sent)
-        turn.say(turn.t(REMOVED).format(count=len(sent)))
+        turn.say(ngettext(turn.t, REMOVED, len(sent)).format(count=len(sent)))
 
 
 FLOW = Flow(dialog=DIALOG, begin=_begin, complete=_complete, keeps_account=True)

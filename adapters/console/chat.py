@@ -16,6 +16,8 @@ from bot.channels.replies import Outgoing, Reply
 from bot.domain.numbers import small_number
 
 CHANNEL = "console"
+TEXT_CONTROLS = frozenset({"done", "skip"})
+"""The choice ids of a text step's own buttons (Done, Skip): there a typed number is text."""
 
 
 def render(reply: Reply) -> str:
@@ -26,11 +28,13 @@ def render(reply: Reply) -> str:
 
 
 def to_event(line: str, sender: Sender, last: Reply | None) -> InboundEvent:
-    """Translate a typed line: a number or exact label picks from the last choices shown."""
+    """Translate a typed line: a number or exact label picks from the last choices shown; while
+    a text is being written (only Done or Skip offered), a number is part of the text."""
     stripped = line.strip()
     if last is not None and last.choices:
         number = small_number(stripped)
-        if number is not None and 1 <= number <= len(last.choices):
+        writing = all(choice.id in TEXT_CONTROLS for choice in last.choices)
+        if number is not None and not writing and 1 <= number <= len(last.choices):
             choice = last.choices[number - 1]
             return ChoiceMade(sender, choice.id, last.nonce)
         for choice in last.choices:

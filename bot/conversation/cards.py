@@ -19,11 +19,14 @@ from bot.domain.vocabulary import (
     URGENCIES,
     label,
 )
-from bot.i18n import N_, Translate
+from bot.i18n import N_, Translate, for_people
 
 
-def when(moment: datetime, zone: str) -> str:
-    """A moment as local date and time, e.g. ``2026-11-30 14:05``."""
+def when(moment: datetime, zone: str, t: Translate | None = None) -> str:
+    """A moment as local date and time: for people (``t`` given) ``15 december, 19:44`` in
+    their language, for the operator's terminal ``2026-12-15 19:44``."""
+    if t is not None:
+        return for_people(moment, zone, t)
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
@@ -67,8 +70,8 @@ def alert_text(concern: Concern, network: Network, zone: str, t: Translate) -> s
         headline(concern, t),
         f"{t(N_('Urgency'))}: {label(URGENCIES, concern.urgency, t)}",
         f"{t(N_('Organisation'))}: {org}",
-        f"{t(N_('Acknowledge by'))}: {when(concern.acknowledge_due, zone)}",
-        f"{t(N_('Feedback to the reporter by'))}: {when(concern.feedback_due, zone)}",
+        f"{t(N_('Acknowledge by'))}: {when(concern.acknowledge_due, zone, t)}",
+        f"{t(N_('Feedback to the reporter by'))}: {when(concern.feedback_due, zone, t)}",
     ]
     return "\n".join(lines)
 
@@ -85,9 +88,9 @@ def card_text(
         f"{t(N_('Organisation'))}: {network.organisation(concern.organisation_id).name}",
     ]
     if concern.status is Status.RECEIVED:
-        lines.append(f"{t(N_('Acknowledge by'))}: {when(concern.acknowledge_due, zone)}")
+        lines.append(f"{t(N_('Acknowledge by'))}: {when(concern.acknowledge_due, zone, t)}")
     elif concern.is_open:
-        lines.append(f"{t(N_('Feedback by'))}: {when(concern.feedback_due, zone)}")
+        lines.append(f"{t(N_('Feedback by'))}: {when(concern.feedback_due, zone, t)}")
     return "\n".join(lines)
 
 
@@ -97,7 +100,7 @@ def details_text(concern: Concern, reporter: str, zone: str, t: Translate) -> st
     none = t(N_("(none)"))
     lines = [
         headline(concern, t),
-        f"{t(N_('Shared'))}: {when(concern.created_at, zone)} · {t(N_('Reporter'))}: {reporter}",
+        f"{t(N_('Shared'))}: {when(concern.created_at, zone, t)} · {t(N_('Reporter'))}: {reporter}",
         f"{t(N_('The coordinator may contact the reporter'))}: "
         f"{t(N_('yes')) if concern.contact_allowed else t(N_('no'))}",
         "",
@@ -109,12 +112,12 @@ def details_text(concern: Concern, reporter: str, zone: str, t: Translate) -> st
         "",
         f"{t(N_('History'))}:",
     ]
-    lines.append(f"• {when(concern.created_at, zone)} {label(STATUSES, Status.RECEIVED, t)}")
+    lines.append(f"• {when(concern.created_at, zone, t)} {label(STATUSES, Status.RECEIVED, t)}")
     for change in concern.history:
         outcome = f" ({label(OUTCOMES, change.outcome, t)})" if change.outcome else ""
         note = f" — {change.note}" if change.note else ""
         lines.append(
-            f"• {when(change.at, zone)} {label(STATUSES, change.status, t)}{outcome}{note}"
+            f"• {when(change.at, zone, t)} {label(STATUSES, change.status, t)}{outcome}{note}"
         )
     return "\n".join(lines)
 
@@ -122,12 +125,12 @@ def details_text(concern: Concern, reporter: str, zone: str, t: Translate) -> st
 def reporter_line(concern: Concern, zone: str, t: Translate) -> str:
     """How a reporter sees one of their concerns in /status."""
     status = label(STATUSES, concern.status, t)
-    head = f"{concern.reference} · {when(concern.created_at, zone)} · {status}"
+    head = f"{concern.reference} · {when(concern.created_at, zone, t)} · {status}"
     if concern.status is Status.CLOSED and concern.outcome is not None:
         head += f" ({label(OUTCOMES, concern.outcome, t)})"
     feedback = next((c.note for c in reversed(concern.history) if c.note), "")
     if feedback:
         head += f"\n  {t(N_('Last feedback'))}: {feedback}"
     elif concern.is_open:
-        head += f"\n  {t(N_('Next news at the latest'))}: {when(concern.feedback_due, zone)}"
+        head += f"\n  {t(N_('Next news at the latest'))}: {when(concern.feedback_due, zone, t)}"
     return head

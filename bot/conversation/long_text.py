@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.conversation.text import MAX_ACCOUNT_CHARS, MAX_MESSAGE_CHARS, clean
 from bot.conversation.text_units import utf16_len
-from bot.i18n import N_, Translate
+from bot.i18n import N_, N_plural, Translate, ngettext
 
 PASTE = "_paste"
 """The answers' key for how the last message of a long answer ended (see ``Paste``)."""
@@ -25,7 +25,10 @@ joined as it was cut."""
 WARN_AT = 0.8
 """From this share of the limit on, every answer says how much room is left."""
 
-NOTED = N_("Noted ({count} characters so far). Write more, or choose Done when complete.")
+NOTED = N_plural(
+    "Noted ({count} character so far). Write more, or choose Done when complete.",
+    "Noted ({count} characters so far). Write more, or choose Done when complete.",
+)
 ROOM = N_(
     "This answer can hold {left} more characters ({limit} in all); "
     "a message longer than that will not be added."
@@ -103,7 +106,7 @@ def add(parts: list[str], raw: str, paste: Paste | None, nonce: str, t: Translat
         return _refused(parts, kept, len(body), piece, paste, nonce, t, TOO_LONG)
     new = [*parts[:-1], parts[-1] + gap + text] if joins else [*parts, text]
     total = kept + added
-    lead = t(NOTED).format(count=total)
+    lead = ngettext(t, NOTED, total).format(count=total)
     if total >= WARN_AT * MAX_ACCOUNT_CHARS:
         lead += " " + t(ROOM).format(left=MAX_ACCOUNT_CHARS - total, limit=MAX_ACCOUNT_CHARS)
     ending = body[len(body.rstrip()) :]

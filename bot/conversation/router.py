@@ -71,6 +71,12 @@ _DIRECT_ACTIONS: dict[str, Action] = {
 }
 
 
+def registered_commands() -> frozenset[str]:
+    """Every command the router answers (``/help`` must list each one a role can use)."""
+    named = {*_SIMPLE, *_WITH_ARGS, *_NO_ARGS, *_FLOW_COMMANDS, *_FLOW_COMMANDS_WITH_ARGS}
+    return frozenset({*named, "cancel", "back"})
+
+
 class Router:
     """Sends each event of a turn to the right handler."""
 

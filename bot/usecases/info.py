@@ -18,7 +18,9 @@ REPORTER_HELP = N_(
     "/digest – how often you receive the trend update\n"
     "/mydata – a file with everything stored about you\n"
     "/forgetme – erase your account\n"
+    "/back – go back to the previous question\n"
     "/cancel – stop what you are doing\n"
+    "/help – this list\n"
     "In immediate danger, call 112."
 )
 COORDINATOR_HELP = N_(

@@ -63,9 +63,9 @@ async def invite(turn: Turn, args: str) -> None:
                 "valid until {until}:\n{link}\nShare it only with that person."
             )
         ).format(
-            role=role.value,
+            role=turn.t(ROLE_NAMES[role]),
             organisation=organisations[organisation_id].name,
-            until=when(turn.now + INVITE_VALIDITY, turn.settings.bot.timezone),
+            until=when(turn.now + INVITE_VALIDITY, turn.settings.bot.timezone, turn.t),
             link=link,
         )
     )
@@ -127,6 +127,18 @@ async def show_stats(turn: Turn) -> None:
     )
 
 
+ROLE_NAMES = {Role.REPORTER: N_("reporter"), Role.COORDINATOR: N_("coordinator")}
+"""A role as people read it (the invite names the role it is for)."""
+BACKUP_ON = N_(
+    "Saved: you are a backup coordinator now. When an acute concern is not acknowledged in "
+    "time, you are alerted too. /backup off stops it."
+)
+BACKUP_OFF = N_(
+    "Saved: you are no longer a backup coordinator; you are not alerted about late acute "
+    "concerns of others. /backup on turns it back on."
+)
+
+
 async def set_backup(turn: Turn, args: str) -> None:
     """``backup on|off``: whether this coordinator is escalated to for late acute concerns."""
     if not _is_coordinator(turn):
@@ -143,4 +155,4 @@ async def set_backup(turn: Turn, args: str) -> None:
         )
         return
     await turn.uow.members.set_backup(turn.member_id, choice == "on")
-    turn.say(turn.t(N_("Saved.")))
+    turn.say(turn.t(BACKUP_ON if choice == "on" else BACKUP_OFF))

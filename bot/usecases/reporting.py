@@ -78,8 +78,8 @@ async def submit_concern(turn: Turn, answers: dict[str, Answer]) -> Concern:
         )
     ).format(
         reference=concern.reference,
-        acknowledge=when(concern.acknowledge_due, zone),
-        feedback=when(concern.feedback_due, zone),
+        acknowledge=when(concern.acknowledge_due, zone, t),
+        feedback=when(concern.feedback_due, zone, t),
     )
     if acute:
         text = t(N_("Remember: in immediate danger, call 112.")) + "\n\n" + text

@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 
 import bot.i18n as i18n
 from bot.i18n import DOMAIN, LANGUAGES, normalise_language, translator
-from bot.i18n_tools import PackageCatalog, catalogs, core_catalog
+from bot.i18n_tools import PackageCatalog, catalogs, core_catalog, key_of, translated
 
 HINT = "Run `make i18n`, then translate in {path}:"
 COMMAND = re.compile(r"(?<![\w/])/[a-z]+\b")
@@ -38,11 +38,21 @@ def _load(catalog: PackageCatalog, language: str) -> Catalog:
 
 
 def _source_ids(catalog: PackageCatalog) -> set[str]:
-    return {str(message.id) for message in catalog.extract() if message.id}
+    return {key_of(message.id) for message in catalog.extract() if message.id}
 
 
 def _translated(catalog: Catalog) -> list[tuple[str, str]]:
-    return [(str(m.id), str(m.string)) for m in catalog if m.id and m.string]
+    """(message id, translation) pairs; a counted text gives one per form (singular, plural)."""
+    pairs: list[tuple[str, str]] = []
+    for m in catalog:
+        if not m.id or not translated(m.string):
+            continue
+        if isinstance(m.id, (tuple, list)):
+            ids = [str(m.id[0]), *[str(m.id[1])] * (len(m.string) - 1)]
+            pairs.extend(zip(ids, (str(form) for form in m.string), strict=True))
+        else:
+            pairs.append((str(m.id), str(m.string)))
+    return pairs
 
 
 def _placeholders(text: str) -> set[str]:
@@ -62,7 +72,7 @@ def test_every_marked_message_has_a_dutch_translation(catalog: PackageCatalog) -
     missing = []
     for message_id in _source_ids(catalog):
         message = dutch.get(message_id)
-        if message is None or not message.string or message.fuzzy:
+        if message is None or not translated(message.string) or message.fuzzy:
             missing.append(message_id)
     if missing:
         hint = HINT.format(path=catalog.path("nl"))
@@ -75,7 +85,7 @@ def test_every_catalog_lists_exactly_the_messages_the_source_marks(
 ) -> None:
     source = _source_ids(catalog)
     for language in LANGUAGES:
-        listed = {str(message.id) for message in _load(catalog, language) if message.id}
+        listed = {key_of(message.id) for message in _load(catalog, language) if message.id}
         if listed != source:
             pytest.fail(
                 f"{catalog.path(language)} is out of step with the source; run `make i18n`.\n"
@@ -196,7 +206,7 @@ def test_the_catalog_loads_cleanly_without_duplicate_or_stray_obsolete_entries(
     assert entries == len(loaded) + 1, "a message id appears twice (plus the header)"
     for message_id, message in loaded.obsolete.items():
         assert loaded.get(message_id) is None, f"obsolete entry shadows {message_id!r}"
-        assert message.string, f"obsolete entry without a translation: {message_id!r}"
+        assert translated(message.string), f"obsolete entry without a translation: {message_id!r}"
     buffer = BytesIO()
     write_mo(buffer, loaded)
     buffer.seek(0)

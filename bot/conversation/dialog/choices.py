@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import replace
 
 from bot.conversation import long_text
@@ -60,8 +62,39 @@ def match_option(
     # isdecimal, not isdigit: int() refuses digits such as "²"; and very long numbers.
     if text.isdecimal() and len(text) < 10 and 1 <= int(text) <= len(shown):
         return shown[int(text) - 1].id
-    folded = text.casefold().removeprefix("✓ ").strip()
+    folded = fold(text)
     for choice in shown:
-        if folded in (choice.label.casefold().removeprefix("✓ ").strip(), choice.id.casefold()):
+        if folded in (fold(choice.label), choice.id.casefold()):
             return choice.id
-    return None
+    partial = [choice.id for choice in shown if partly(folded, choice.label)]
+    return partial[0] if len(partial) == 1 else None
+
+
+def ambiguous(dialog: Dialog, state: DialogState, text: str, t: Translate) -> tuple[str, ...]:
+    """The labels of the choices shown that ``text`` names in part, when it names several."""
+    folded = fold(text)
+    labels = tuple(c.label for c in render(dialog, state, t).choices if partly(folded, c.label))
+    return labels if len(labels) > 1 else ()
+
+
+MIN_PART = 3
+"""A typed part names a label from this many letters on ("de" names nothing)."""
+
+
+def fold(text: str) -> str:
+    """``text`` for comparing: case, accents, a tick mark and extra spaces left out."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("✓", " "))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.split())
+
+
+def partly(folded: str, label: str) -> bool:
+    """True when each typed word starts a word of ``label`` (or the label starts with it)."""
+    if len(folded) < MIN_PART:
+        return False
+    target = fold(label)
+    words = re.findall(r"\w+", target)
+    typed = re.findall(r"\w+", folded)
+    return target.startswith(folded) or (
+        bool(typed) and all(any(w.startswith(part) for w in words) for part in typed)
+    )

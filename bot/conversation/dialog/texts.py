@@ -7,7 +7,7 @@ from dataclasses import replace
 from bot.channels.events import TextReceived
 from bot.channels.replies import Choice
 from bot.conversation import long_text
-from bot.conversation.dialog.choices import choose, match_option
+from bot.conversation.dialog.choices import ambiguous, choose, match_option
 from bot.conversation.dialog.navigation import again, bump, finished, go_on, render
 from bot.conversation.dialog.state import DialogState, Said, Transition
 from bot.conversation.dialog.steps import (
@@ -58,7 +58,13 @@ def typed(
         picked = match_option(dialog, state, step, text, t)
         if picked is not None:
             return choose(dialog, state, step, picked, t)
-        lead = t(N_("Please pick one of the options below (type its number or tap it)."))
+        several = ambiguous(dialog, state, text, t)
+        if several:
+            lead = t(N_("Which one do you mean: {options}? Type its number.")).format(
+                options=" / ".join(several)
+            )
+            return again(dialog, state, t, lead)
+        lead = t(N_("Please pick one of the options below: type its number or its name."))
         return again(dialog, state, t, lead)
     if not text:
         lead = t(N_("That message was empty. Please type your answer."))

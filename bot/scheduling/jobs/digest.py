@@ -126,10 +126,10 @@ def due_for(frequency: str, slot: datetime, zone: str) -> timedelta | None:
 def open_line(concern: OpenConcern, zone: str, t: Translate) -> str:
     """One of the subscriber's open concerns, worded as ``reporter_line`` words it in /status."""
     status = label(STATUSES, concern.status, t)
-    head = f"{concern.reference} · {when(concern.created_at, zone)} · {status}"
+    head = f"{concern.reference} · {when(concern.created_at, zone, t)} · {status}"
     if concern.last_feedback:
         return head + f"\n  {t(N_('Last feedback'))}: {concern.last_feedback}"
-    return head + f"\n  {t(N_('Next news at the latest'))}: {when(concern.feedback_due, zone)}"
+    return head + f"\n  {t(N_('Next news at the latest'))}: {when(concern.feedback_due, zone, t)}"
 
 
 async def run_digest(uow: UnitOfWork, settings: Settings, slot: datetime) -> list[Reply]:

@@ -75,7 +75,7 @@ def _late(concern: Concern, settings: Settings) -> Compose:
 
     def compose(t: Translate) -> tuple[str, tuple[Choice, ...]]:
         head = t(NOT_ACKNOWLEDGED).format(
-            reference=concern.reference, due=when(concern.acknowledge_due, zone)
+            reference=concern.reference, due=when(concern.acknowledge_due, zone, t)
         )
         return head + "\n\n" + alert_text(concern, network, zone, t), triage_choices(concern, t)
 
