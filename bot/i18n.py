@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Callable
-from datetime import datetime
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from io import BytesIO
@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
-from babel.units import format_unit
 from babel.messages.pofile import read_po
+from babel.units import format_unit
 
 Translate = Callable[[str], str]
 

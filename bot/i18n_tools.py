@@ -145,7 +145,8 @@ def _write(path: Path, catalog: Catalog) -> None:
         write_po(handle, catalog, width=100, include_lineno=False)
 
 
-Known = dict[str, object]  # message key -> its msgstr (a tuple of forms for a counted text)
+MessageString = str | tuple[str, ...] | list[str] | None  # a msgstr, or a counted text's forms
+Known = dict[str, MessageString]  # message key -> its msgstr
 
 
 def _known(found: tuple[PackageCatalog, ...], language: str) -> Known:
@@ -189,7 +190,10 @@ def update(
             stored = Catalog(language, DOMAIN, HEADER, project="concernbot", fuzzy=False)
         # A copy: Babel adds the template's own message objects, filled in below.
         stored.update(copy.deepcopy(template), no_fuzzy_matching=language == SOURCE_LANGUAGE)
-        for key in [k for k, m in stored.obsolete.items() if not translated(m.string) or k in elsewhere]:
+        stale = [
+            k for k, m in stored.obsolete.items() if not translated(m.string) or k in elsewhere
+        ]
+        for key in stale:
             del stored.obsolete[key]  # an obsolete entry without a translation keeps nothing
         translations = (known or {}).get(language, {})
         for message in stored:

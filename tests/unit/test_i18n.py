@@ -47,7 +47,7 @@ def _translated(catalog: Catalog) -> list[tuple[str, str]]:
     for m in catalog:
         if not m.id or not translated(m.string):
             continue
-        if isinstance(m.id, (tuple, list)):
+        if isinstance(m.id, (tuple, list)) and isinstance(m.string, (tuple, list)):
             ids = [str(m.id[0]), *[str(m.id[1])] * (len(m.string) - 1)]
             pairs.extend(zip(ids, (str(form) for form in m.string), strict=True))
         else:
