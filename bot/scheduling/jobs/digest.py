@@ -3,6 +3,7 @@ recipient's own open concerns."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,8 +12,9 @@ from bot.channels.events import Address
 from bot.channels.replies import Reply
 from bot.conversation.cards import when
 from bot.domain.model import Network
+from bot.domain.suppression import suppress
 from bot.domain.vocabulary import OUTCOMES, SETTINGS, STATUSES, SUBJECTS, label
-from bot.i18n import N_, Translate, translator
+from bot.i18n import N_, N_plural, Translate, ngettext, translator
 from bot.settings import Settings
 from bot.storage.concerns import OpenConcern
 from bot.storage.uow import UnitOfWork
@@ -71,8 +73,81 @@ async def digest_data(
     )
 
 
+CHANGE = {
+    "more": N_plural(
+        "{now} concern was shared, more than the period before ({before}).",
+        "{now} concerns were shared, more than the period before ({before}).",
+    ),
+    "fewer": N_plural(
+        "{now} concern was shared, fewer than the period before ({before}).",
+        "{now} concerns were shared, fewer than the period before ({before}).",
+    ),
+    "same": N_plural(
+        "{now} concern was shared, as many as the period before.",
+        "{now} concerns were shared, as many as the period before.",
+    ),
+    "few_before": N_plural(
+        "{now} concern was shared, more than the period before (fewer than {k}).",
+        "{now} concerns were shared, more than the period before (fewer than {k}).",
+    ),
+}
+FEW_NOW = N_("Fewer than {k} concerns were shared, against {before} the period before.")
+FEW_BOTH = N_("Fewer than {k} concerns were shared, as in the period before.")
+TOO_FEW = N_("That is too few to break them down by kind or setting.")
+OTHERS_FEW = N_("and fewer than {k} in other categories")
+OTHERS = N_("and {count} in other categories together")
+NOT_BROKEN_DOWN = N_("{count} in all, not broken down: some groups are too small to show")
+FEWER = N_("fewer than {k}")
+
+
+def what_changed(data: DigestData, t: Translate) -> str:
+    """One sentence on the period against the one before, counts below k not given."""
+    k, now, before = data.network.digest_threshold, data.total, data.previous_total
+    if now < k:
+        return t(FEW_BOTH if before < k else FEW_NOW).format(k=k, before=before)
+    key = "few_before" if before < k else "more" if now > before else "fewer"
+    text = CHANGE["same" if now == before else key]
+    return ngettext(t, text, now).format(now=now, before=before, k=k)
+
+
+def breakdown(
+    title: str, table: dict[str, str], counts: Mapping[str, int], k: int, t: Translate
+) -> list[str]:
+    """A titled breakdown: cells of k or more, then one line for all that is hidden."""
+    row = suppress(counts, list(table), k)
+    if row.total is None:
+        return [f"{t(title)}: {t(FEWER).format(k=k)}"]
+    if not row.broken_down:
+        return [f"{t(title)}: {t(NOT_BROKEN_DOWN).format(count=row.total)}"]
+    lines = [t(title) + ":"]
+    lines += [f"• {label(table, key, t)}: {count}" for key, count in row.shown]
+    if row.hidden:
+        rest = t(OTHERS_FEW).format(k=k) if row.rest < k else t(OTHERS).format(count=row.rest)
+        lines.append(f"• {rest}")
+    return lines
+
+
+def acknowledged_line(data: DigestData, t: Translate) -> str:
+    """How many were acknowledged, and within the deadline, unless a group is below k."""
+    k, late = data.network.digest_threshold, data.acknowledged - data.acknowledged_in_time
+    row = suppress({"in_time": data.acknowledged_in_time, "late": late}, ("in_time", "late"), k)
+    if row.total is None:
+        return t(N_("Acknowledged: fewer than {k}.")).format(k=k)
+    if not row.broken_down:
+        return t(
+            N_(
+                "Acknowledged: {acknowledged}; how many within the deadline is not shown, "
+                "as one of the two groups is small."
+            )
+        ).format(acknowledged=data.acknowledged)
+    return t(N_("Acknowledged within the deadline: {in_time} of {acknowledged}")).format(
+        in_time=data.acknowledged_in_time, acknowledged=data.acknowledged
+    )
+
+
 def network_part(data: DigestData, t: Translate) -> list[str]:
-    """The aggregate lines every subscriber of the network sees."""
+    """The aggregate lines every subscriber of the network sees: what changed first, then only
+    counts of k or more, each breakdown's small cells together in one line."""
     k = data.network.digest_threshold
     week = data.length == WEEK
     lines = [
@@ -82,33 +157,18 @@ def network_part(data: DigestData, t: Translate) -> list[str]:
             else t(N_("Trend update for {network}, the past four weeks"))
         ).format(network=data.network.name),
         "",
-        t(N_("Concerns shared: {now} (the period before: {before})")).format(
-            now=shown(data.total, k, t), before=shown(data.previous_total, k, t)
-        ),
+        what_changed(data, t),
     ]
-    for title, table, counts in (
-        (N_("By kind"), SUBJECTS, data.subjects),
-        (N_("By setting"), SETTINGS, data.settings),
-    ):
-        lines.append(t(title) + ":")
-        lines += [f"• {label(table, key, t)}: {shown(counts.get(key, 0), k, t)}" for key in table]
-    lines.append(
-        t(N_("Acknowledged within the deadline: {in_time} of {acknowledged}")).format(
-            in_time=shown(data.acknowledged_in_time, k, t),
-            acknowledged=shown(data.acknowledged, k, t),
-        )
-    )
+    if data.total < k:
+        lines.append(t(TOO_FEW))
+    else:
+        lines += breakdown(N_("By kind"), SUBJECTS, data.subjects, k, t)
+        lines += breakdown(N_("By setting"), SETTINGS, data.settings, k, t)
+    lines.append(acknowledged_line(data, t))
     if data.outcomes:
-        lines.append(t(N_("Closed, by outcome")) + ":")
-        lines += [
-            f"• {label(OUTCOMES, key, t)}: {shown(data.outcomes.get(key, 0), k, t)}"
-            for key in OUTCOMES
-        ]
+        lines += breakdown(N_("Closed, by outcome"), OUTCOMES, data.outcomes, k, t)
     if data.useful:
-        answers = ", ".join(
-            f"{t(text)}: {shown(data.useful.get(key, 0), k, t)}" for key, text in USEFUL.items()
-        )
-        lines.append(t(N_("Was sharing useful? {answers}")).format(answers=answers))
+        lines += breakdown(N_("Answers to “Was sharing useful?”"), USEFUL, data.useful, k, t)
     if data.notes:
         lines += ["", t(N_("From the coordinators:"))] + [f"• {note}" for note in data.notes]
     return lines
