@@ -57,8 +57,8 @@ async def test_a_reporter_shares_a_concern_gets_a_reference_and_sees_it_in_statu
     reference = reference_in(replies)
     last = replies[-1].text
     assert "Thank you. Your concern has been shared." in last
-    assert "2026-12-02 10:00" in last  # two working days, shown in Amsterdam time
-    assert "2026-12-14 10:00" in last  # feedback within 14 days
+    assert "2 December, 10:00" in last  # two working days, shown in Amsterdam time
+    assert "14 December, 10:00" in last  # feedback within 14 days
     assert "/status" in last
     status = texts(await reporter.say("/status"))
     assert reference in status
@@ -458,7 +458,7 @@ async def test_an_acute_concern_must_be_acknowledged_within_15_minutes(
     replies = await reporter.script(share_script(acute=True))
     reference = reference_in(replies)
     assert "in immediate danger, call 112" in replies[-1].text
-    assert "2026-11-30 10:15" in replies[-1].text  # 09:15 UTC, in Amsterdam time
+    assert "30 November, 10:15" in replies[-1].text  # 09:15 UTC, in Amsterdam time
     async with app.uow() as uow:
         concern = await uow.concerns.by_reference(reference)
     assert concern is not None

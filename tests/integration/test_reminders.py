@@ -214,7 +214,7 @@ async def test_a_normal_concern_gets_one_reminder_just_after_its_two_working_day
     await desk.run_at(MONDAY_DEADLINE + timedelta(minutes=5))
     assert len(reminded(desk.texts(desk.cora), reference)) == 1
     assert len(reminded(desk.texts(desk.bob), reference, "nl")) == 1
-    assert "(deadline 2026-11-30 11:00)" in reminded(desk.texts(desk.cora), reference)[0]
+    assert "(deadline 30 November, 11:00)" in reminded(desk.texts(desk.cora), reference)[0]
     for later in (timedelta(minutes=30), timedelta(days=1), timedelta(days=3)):
         assert await desk.run_at(MONDAY_DEADLINE + later) == 0
     assert len(reminded(desk.texts(desk.cora), reference)) == 1
