@@ -17,7 +17,7 @@ from bot.app.catalog import Channels
 from bot.app.composition import compose, default_scheduler
 from bot.app.system import Scheduling
 from bot.domain.model import Role
-from bot.i18n import normalise_language
+from bot.i18n import duration, normalise_language
 from bot.scheduling.scheduler import Scheduler
 from bot.settings import Settings
 from bot.usecases.enrolment import EnrolmentError, enrol_local
@@ -41,9 +41,9 @@ def tryout_notice(settings: Settings) -> str | None:
         return None
     return (
         f"Try-out deadlines ([console] in the configuration): an acute concern must be "
-        f"acknowledged within {console.tryout_acute_minutes} minute(s), and late ones are "
-        f"checked for every {console.tryout_reminder_seconds} seconds, so the reminder and "
-        f"the escalation show up here; coordinators who start here are backup coordinators."
+        f"acknowledged within {duration(str, minutes=console.tryout_acute_minutes)}, and late "
+        f"ones are checked for every {console.tryout_reminder_seconds} seconds, so the reminder "
+        f"and the escalation show up here; coordinators who start here are backup coordinators."
     )
 
 

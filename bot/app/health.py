@@ -18,7 +18,8 @@ async def health_report(app: App) -> dict[str, Any]:
         "scheduler_leader": leadership.leading and scheduler.running,
     } | storage
     dead = int(report.get("dead_letters", 0))
-    warnings = [f"{dead} message(s) could not be delivered (dead letters)"] if dead else []
+    noun = "message" if dead == 1 else "messages"
+    warnings = [f"{dead} {noun} could not be delivered (dead letters)"] if dead else []
     waiting = storage["storage"].get("waiting")
     if waiting is not None and not storage["ok"]:
         seconds = storage["storage"]["for_seconds"]

@@ -84,10 +84,15 @@ def compare(before: Snapshot, after: Snapshot) -> dict[str, Change]:
     return changes
 
 
+def _counted(count: int, noun: str) -> str:
+    """``1 message``, ``2 messages`` (the operator's terminal speaks English)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def kind(message: Outgoing) -> str:
     """What sort of message this is, without its text."""
     if isinstance(message, Removal):
-        return f"removal of {len(message.message_ids)} chat message(s)"
+        return f"removal of {_counted(len(message.message_ids), 'chat message')}"
     assert isinstance(message, Reply)
     sort = "file" if message.attachment is not None else "message"
     if message.card is not None and message.card.replaces:
@@ -117,7 +122,7 @@ def report(rehearsal: Rehearsal, shown_at: str) -> list[str]:
     head = f"{run.job} {run.period} (as of {shown_at}): dry run, nothing was sent or stored."
     if not run.ran:
         return [head, "Already done for this period: a real run would send and change nothing."]
-    lines = [head, f"Would send {run.messages} message(s):"]
+    lines = [head, f"Would send {_counted(run.messages, 'message')}:"]
     for (who, channel, sort), count in sorted(rehearsal.sends.items()):
         lines.append(f"  {count} x {sort} to {who} on {channel}")
     lines.append("Would change:" if rehearsal.changes else "Would change no stored row.")

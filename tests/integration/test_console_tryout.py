@@ -106,7 +106,7 @@ async def test_the_try_out_notice_tells_the_deadlines_the_terminal_then_keeps(
 
     notice = tryout_notice(settings)
     assert notice is not None
-    assert "acknowledged within 2 minute(s)" in notice
+    assert "acknowledged within 2 minutes" in notice
     assert "every 60 seconds" in notice
     assert acknowledge_due(now, True, settings.deadlines) == now + timedelta(minutes=2)
     assert isinstance(reminders.trigger, IntervalTrigger)

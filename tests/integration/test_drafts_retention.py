@@ -135,8 +135,8 @@ async def office(settings: Settings, clock: FakeClock) -> AsyncIterator[Office]:
     await app.close()
 
 
-REMINDER_EN = translator("en")(REMINDER).format(hours=24)
-DELETED_EN = translator("en")(DELETED).format(hours=24)
+REMINDER_EN = translator("en")(REMINDER).format(duration="24 hours")
+DELETED_EN = translator("en")(DELETED).format(duration="24 hours")
 
 
 async def start_draft(office: Office) -> None:
@@ -216,7 +216,7 @@ async def test_a_dutch_reporter_is_reminded_in_dutch(office: Office) -> None:
     await office.anna.script(["/language", "#nl"])
     await start_draft(office)
     await office.run("drafts", START + timedelta(minutes=61))
-    assert office.texts(office.anna)[-1] == translator("nl")(REMINDER).format(hours=24)
+    assert office.texts(office.anna)[-1] == translator("nl")(REMINDER).format(duration="24 uur")
     assert translator("nl")(REMINDER) != translator("en")(REMINDER)
 
 

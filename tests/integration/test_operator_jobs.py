@@ -104,7 +104,7 @@ async def test_a_dry_run_shows_recipient_channel_kind_and_count_and_changes_noth
     assert stored(overdue.settings) == before
     carl = overdue.coordinator
     assert "dry run, nothing was sent or stored" in out
-    assert "Would send 1 message(s):" in out
+    assert "Would send 1 message:" in out
     line = f"  1 x message with 5 choices to coordinator {carl.pseudonym} #{carl.id} on console"
     assert line in out.splitlines()
     assert "  outbox: 1 added" in out

@@ -181,7 +181,7 @@ async def test_health_reports_dead_letters_with_a_warning(
     report = await service.health()
     assert report["ok"] is True
     assert report["dead_letters"] == 1
-    assert report["warnings"] == ["1 message(s) could not be delivered (dead letters)"]
+    assert report["warnings"] == ["1 message could not be delivered (dead letters)"]
 
 
 # Waking

@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.channels.replies import Outgoing, Reply
-from bot.i18n import N_, translator
+from bot.i18n import N_, duration, translator
 from bot.settings import Settings
 from bot.storage.uow import UnitOfWork
 
 ACCOUNT_DIALOG = "share_concern"
 REMINDER = N_(
     "You started sharing a concern but did not finish. Continue where you were (/help shows "
-    "the question), or stop with /cancel. Unfinished answers are deleted after {hours} hours."
+    "the question), or stop with /cancel. Unfinished answers are deleted after {duration}."
 )
 DELETED = N_(
-    "Your unfinished concern was deleted after {hours} hours; nothing was shared. "
+    "Your unfinished concern was deleted after {duration}; nothing was shared. "
     "Start again with /new whenever you like."
 )
 
@@ -34,8 +34,8 @@ async def run_drafts(uow: UnitOfWork, settings: Settings, at: datetime) -> list[
         if draft.updated_at < expire_before:
             await uow.dialogs.clear(draft.member_id)
             if tell and address is not None:
-                out.append(Reply(address, t(DELETED).format(hours=hours)))
+                out.append(Reply(address, t(DELETED).format(duration=duration(t, hours=hours))))
         elif draft.reminded_at is None and tell and address is not None:
             await uow.dialogs.mark_reminded(draft.member_id, at)
-            out.append(Reply(address, t(REMINDER).format(hours=hours)))
+            out.append(Reply(address, t(REMINDER).format(duration=duration(t, hours=hours))))
     return out
