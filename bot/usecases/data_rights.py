@@ -9,16 +9,19 @@ from typing import Any
 from bot.channels.parts import Attachment
 from bot.conversation.turn import Turn
 from bot.domain.model import AccessLogEntry, Concern, Status
-from bot.i18n import N_
+from bot.i18n import N_, N_plural, ngettext
 from bot.scheduling.jobs.details import REMOVABLE_FOR, removals, unremovable
 from bot.storage.uow import UnitOfWork
 from bot.usecases.triage import load_for_coordinator
 
 ERASED_NAME = ""
-STALE_COPIES = N_(
+STALE_COPIES = N_plural(
+    "The bot could not delete the copy of the account that a coordinator opened in "
+    "their chat more than {hours} hours ago: the chat app no longer allows it. Ask them to "
+    "delete that message themselves.",
     "The bot could not delete {count} copies of the account that coordinators opened in "
     "their chat more than {hours} hours ago: the chat app no longer allows it. Ask them to "
-    "delete those messages themselves."
+    "delete those messages themselves.",
 )
 
 
@@ -164,5 +167,5 @@ async def erase_concern(turn: Turn, reference: str) -> None:
     stale = unremovable(copies, turn.now)
     if stale:
         hours = int(REMOVABLE_FOR.total_seconds() // 3600)
-        done += " " + turn.t(STALE_COPIES).format(count=stale, hours=hours)
+        done += " " + ngettext(turn.t, STALE_COPIES, stale).format(count=stale, hours=hours)
     turn.say(done)

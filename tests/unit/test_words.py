@@ -18,6 +18,7 @@ from bot.conversation.cards import when
 from bot.conversation.long_text import NOTED
 from bot.i18n import DOMAIN, N_plural, duration, for_people, ngettext, translator
 from bot.i18n_tools import PackageCatalog, catalogs, key_of
+from bot.usecases.data_rights import STALE_COPIES
 from dialogs.share_flow import REMOVED
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -171,3 +172,16 @@ def test_while_writing_the_done_label_typed_in_full_still_means_done() -> None:
 def test_a_number_still_picks_an_option_of_a_choice_question_in_the_console() -> None:
     question = Reply(ME.address, "Which?", (Choice("a", "A"), Choice("done", "Done")), "n3")
     assert to_event("1", ME, question) == ChoiceMade(ME, "a", "n3")
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "two"),
+    [
+        ("nl", "De bot kon de kopie van", "De bot kon 2 kopieën van"),
+        ("en", "The bot could not delete the copy of", "The bot could not delete 2 copies of"),
+    ],
+)
+def test_copies_left_in_a_chat_are_counted_in_words(language: str, one: str, two: str) -> None:
+    t = translator(language)
+    assert ngettext(t, STALE_COPIES, 1).format(count=1, hours=48).startswith(one)
+    assert ngettext(t, STALE_COPIES, 2).format(count=2, hours=48).startswith(two)
