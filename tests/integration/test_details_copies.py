@@ -113,8 +113,8 @@ async def test_an_erasure_after_48_hours_says_which_copies_the_bot_could_not_del
 
     assert world.texts(COORDINATOR)[-1] == (
         f"{reference} and everything stored with it have been erased. The bot could not "
-        "delete 1 copies of the account that coordinators opened in their chat more than 48 "
-        "hours ago: the chat app no longer allows it. Ask them to delete those messages "
+        "delete the copy of the account that a coordinator opened in their chat more than 48 "
+        "hours ago: the chat app no longer allows it. Ask them to delete that message "
         "themselves."
     )
     assert set(fresh) <= deleted_in(world, COORDINATOR)
