@@ -72,20 +72,25 @@ def share_path(
         ("start", ("/new",)),
         ("safety", ("#yes" if acute else "#no",)),
         ("privacy", ("#continue",)),
-        ("mode", ("#share",)),
-        ("subject", (f"#{subject}",)),
-        ("age_band", ("#16_17",)),
-        ("setting", (f"#{setting}",)),
         ("facts", (facts, "#done")),
         ("source", (f"#{source}",)),
         ("interpretation", (interpretation,)),
         ("counter_signals", (counter_signals or "#skip",)),
+        ("subject", (f"#{subject}",)),
+        ("age_band", ("#16_17",)),
+        ("setting", (f"#{setting}",)),
+        ("frequency", ("#several",)),
         ("actions_taken", ("#talked_colleague", "#done")),
+        ("informed", ("#not_yet",)),
     ]
     if not acute:
-        steps.append(("urgency", ("#week",)))  # an acute concern is not asked for its urgency
+        # An acute concern is shared, reachable, and not asked for its urgency.
+        steps += [
+            ("urgency", ("#week",)),
+            ("mode", ("#share",)),
+            ("contact", ("#yes" if contact else "#no",)),
+        ]
     steps += [
-        ("contact", ("#yes" if contact else "#no",)),
         ("identity", ("#pseudonym",)),
         ("summary", ("#confirm",)),
     ]

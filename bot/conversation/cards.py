@@ -10,6 +10,8 @@ from bot.domain.model import Concern, Member, Network, Status
 from bot.domain.vocabulary import (
     ACTIONS,
     AGE_BANDS,
+    FREQUENCIES,
+    INFORMED,
     MODES,
     OUTCOMES,
     SETTINGS,
@@ -105,7 +107,9 @@ def details_text(concern: Concern, reporter: str, zone: str, t: Translate) -> st
         f"{t(N_('Source'))}: {label(SOURCES, concern.source, t)}",
         f"{t(N_('Reporter’s interpretation'))}: {concern.interpretation or none}",
         f"{t(N_('Signals pointing the other way'))}: {concern.counter_signals or none}",
+        f"{t(N_('How often'))}: {label(FREQUENCIES, concern.frequency, t)}",
         f"{t(N_('Already done'))}: {actions}",
+        f"{t(N_('Young person or parents know'))}: {label(INFORMED, concern.informed, t)}",
         "",
         f"{t(N_('History'))}:",
     ]

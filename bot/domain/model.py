@@ -157,6 +157,10 @@ class Concern:
     last_feedback_at: datetime | None = None
     closed_at: datetime | None = None
     history: list[StatusChange] = field(default_factory=list)
+    frequency: str = "unknown"
+    """How often and since when it was noticed (a key of ``FREQUENCIES``)."""
+    informed: str = "unknown"
+    """Whether the young person or parents know it is shared (a key of ``INFORMED``)."""
 
     @property
     def is_open(self) -> bool:
