@@ -14,9 +14,8 @@ DANGER = N_(
     "be marked acute and the coordinator alerted at once."
 )
 CARD = N_(
-    "Before we start:\n"
-    "• Stored encrypted, read only by your network's coordinators; each reading is logged. "
-    "Kept until the case is closed, then {retention_days} more days.\n"
+    "• Stored encrypted, read only by your network's coordinators (each reading is logged); "
+    "kept until closed, then {retention_days} more days.\n"
     "• Your name: the coordinator sees it only if you choose; partners in a case meeting "
     "only with your consent; the young person and family never learn it from this bot.\n"
     "• Use no names of others. More: /privacy"

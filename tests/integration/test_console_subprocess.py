@@ -43,19 +43,21 @@ SHARE_LINES = (
     "/new",
     "2",  # No one is in immediate danger
     "1",  # Understood, continue
-    "Share the concern (the coordinator may follow up)",
-    "one young person",  # a label, in another case
-    "3",  # 16 or 17
-    "School",
     FACT_ALPHA,
     FACT_BETA,
     "Done",
     "1",  # I saw or heard it myself
     INTERPRETATION,
     "Skip",  # no signals pointing the other way
+    "one young person",  # a label, in another case
+    "3",  # 16 or 17
+    "School",
+    "Several times",
     "3",  # Talked with a colleague
-    "5",  # Done
+    "Done",
+    "3",  # Not yet, they will be told
     "2",  # This week
+    "Share the concern (the coordinator may follow up)",
     "1",  # the coordinator may contact me
     "Stay pseudonymous",
     "1",  # Share it
