@@ -66,6 +66,7 @@ def share_path(
     subject: str = "person",
     setting: str = "school",
     source: str = "own_observation",
+    mode: str = "share",
 ) -> SharePath:
     """A complete share conversation; the keywords change one answer each."""
     steps: list[tuple[str, tuple[str, ...]]] = [
@@ -87,11 +88,10 @@ def share_path(
         # An acute concern is shared, reachable, and not asked for its urgency.
         steps += [
             ("urgency", ("#week",)),
-            ("mode", ("#share",)),
+            ("mode", (f"#{mode}",)),
             ("contact", ("#yes" if contact else "#no",)),
         ]
-    steps += [
-        ("identity", ("#pseudonym",)),
-        ("summary", ("#confirm",)),
-    ]
+    if acute or mode != "advice":
+        steps.append(("identity", ("#pseudonym",)))  # an advice consult is anonymous
+    steps.append(("summary", ("#confirm",)))
     return SharePath(tuple(steps))

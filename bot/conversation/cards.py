@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.channels.replies import Choice
-from bot.domain.model import Concern, Member, Network, Status
+from bot.domain.model import Concern, Member, Mode, Network, Status
 from bot.domain.vocabulary import (
     ACTIONS,
     AGE_BANDS,
@@ -65,7 +65,7 @@ def alert_text(concern: Concern, network: Network, zone: str, t: Translate) -> s
     """The minimal alert: no free text, no reporter identity."""
     org = network.organisation(concern.organisation_id).name
     lines = [
-        t(N_("New concern shared")) if not concern.acute else t(N_("ACUTE concern shared")),
+        _alert_title(concern, t),
         headline(concern, t),
         f"{t(N_('Urgency'))}: {label(URGENCIES, concern.urgency, t)}",
         f"{t(N_('Organisation'))}: {org}",
@@ -73,6 +73,14 @@ def alert_text(concern: Concern, network: Network, zone: str, t: Translate) -> s
         f"{t(N_('Feedback to the reporter by'))}: {when(concern.feedback_due, zone)}",
     ]
     return "\n".join(lines)
+
+
+def _alert_title(concern: Concern, t: Translate) -> str:
+    if concern.acute:
+        return t(N_("ACUTE concern shared"))
+    if concern.mode is Mode.ADVICE:
+        return t(N_("New question for advice (anonymous consult)"))
+    return t(N_("New concern shared"))
 
 
 def card_text(

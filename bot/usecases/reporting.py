@@ -11,7 +11,7 @@ from bot.domain.deadlines import acknowledge_due, feedback_due
 from bot.domain.model import Concern
 from bot.domain.reference import new_reference
 from bot.i18n import N_, Translate
-from bot.usecases.account import concern_fields
+from bot.usecases.account import concern_fields, confirmation
 
 
 async def _fresh_reference(turn: Turn) -> str:
@@ -50,16 +50,7 @@ async def submit_concern(turn: Turn, answers: dict[str, Answer]) -> Concern:
         await turn.notify(coordinator.id, compose)
     await feed.post_alert(turn, concern)
     t = turn.t
-    text = t(
-        N_(
-            "Thank you. Your concern has been shared.\n"
-            "Reference: {reference}\n"
-            "What happens next: a coordinator of your network reads it and acknowledges it by "
-            "{acknowledge} at the latest. You hear back here, at the latest by {feedback}, and "
-            "every time its status changes.\n"
-            "Follow it with /status."
-        )
-    ).format(
+    text = t(confirmation(concern.mode)).format(
         reference=concern.reference,
         acknowledge=when(concern.acknowledge_due, zone),
         feedback=when(concern.feedback_due, zone),

@@ -128,7 +128,9 @@ def test_the_follow_ups_come_before_the_closed_questions_and_urgency_contact_ide
 # 2. "I don't know", other, and how often
 
 
-@pytest.mark.parametrize(("language", "dont_know"), [("nl", "Weet ik niet"), ("en", "I don't know")])
+@pytest.mark.parametrize(
+    ("language", "dont_know"), [("nl", "Weet ik niet"), ("en", "I don't know")]
+)
 @pytest.mark.parametrize("step", ["source", "actions_taken", "frequency", "informed"])
 def test_i_dont_know_is_offered_where_a_professional_may_not_know(
     language: str, dont_know: str, step: str
@@ -139,7 +141,10 @@ def test_i_dont_know_is_offered_where_a_professional_may_not_know(
 
 @pytest.mark.parametrize(
     ("language", "several", "ongoing"),
-    [("nl", "Verschillende bronnen", "Het speelt nog steeds"), ("en", "Different sources", "ongoing")],
+    [
+        ("nl", "Verschillende bronnen", "Het speelt nog steeds"),
+        ("en", "Different sources", "ongoing"),
+    ],
 )
 def test_sources_may_differ_per_part_and_how_often_is_asked(
     language: str, several: str, ongoing: str
@@ -254,7 +259,8 @@ def test_card_and_privacy_say_who_can_learn_who_reported(
     for words in privacy_words:
         assert words in full
     # The same retention in both: until closed, then the network's days.
-    assert "365" in card and "365" in full
+    assert "365" in card
+    assert "365" in full
 
 
 def _words(text: str) -> int:

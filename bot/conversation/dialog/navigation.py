@@ -9,9 +9,9 @@ from bot.conversation import long_text
 from bot.conversation.dialog.state import DialogState, Said, Transition
 from bot.conversation.dialog.steps import (
     CANCEL,
-    REPLACE,
     DONE,
     END,
+    REPLACE,
     SKIP,
     Answer,
     Answers,
