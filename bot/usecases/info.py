@@ -13,6 +13,7 @@ REPORTER_HELP = N_(
     "/privacy – what happens with what you share\n"
     "/network – who does what in your network\n"
     "/procedure – your organisation's working procedure\n"
+    "/routes – where else you can turn (advice lines, Veilig Thuis, the police)\n"
     "/language – Nederlands or English\n"
     "/settings – removing your messages from the chat after sharing\n"
     "/digest – how often you receive the trend update\n"

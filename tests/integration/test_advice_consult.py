@@ -9,7 +9,7 @@ from bot.i18n import translator
 from bot.share_script import share_path
 from bot.testing import Chat, FakeClock
 from bot.usecases.account import ASKED
-from tests.integration.conftest import act, reference_in
+from tests.integration.conftest import act, reference_in, texts
 
 ADVICE = share_path(mode="advice").lines()
 
@@ -17,8 +17,7 @@ ADVICE = share_path(mode="advice").lines()
 async def test_an_advice_consult_says_where_the_question_went_and_how_the_answer_comes_back(
     reporter: Chat, coordinator: Chat
 ) -> None:
-    replies = await reporter.script(ADVICE)
-    last = replies[-1].text
+    last = texts(await reporter.script(ADVICE))
     assert "has been shared" not in last
     assert "Your question went to the coordinators of your network" in last
     assert "the advice comes back here in this chat" in last
