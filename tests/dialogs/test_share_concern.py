@@ -22,7 +22,7 @@ CONTEXT = {"_retention_days": "365", "_ack_days": "2", "_feedback_days": "14"}
 FACTS = "He repeated a slogan from a banned group twice in class this week."
 ALL_STEPS = [step.key for step in DIALOG.steps]
 CHOICE_STEPS = [s.key for s in DIALOG.steps if s.kind in (Kind.CHOICE, Kind.MULTI)]
-QUESTIONS_ABOUT_THE_YOUNG_PERSON = ("How old", "What is the concern about", "What did you observe")
+QUESTIONS_ABOUT_THE_YOUNG_PERSON = ("How old", "Is it about one young person", "in your own words")
 
 
 class Walk:

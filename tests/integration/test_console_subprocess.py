@@ -273,8 +273,8 @@ def test_a_scripted_reporter_run_completes_the_dialog_and_prints_a_reference(
 ) -> None:
     assert_clean_exit(shared.run)
     out = shared.run.stdout
-    assert out.index("Before we start, what happens with what you share") < out.index(
-        "What is the concern about?"
+    assert out.index("read only by your network's coordinators") < out.index(
+        "Is it about one young person"
     )
     assert "Please check your account before it is shared" in out
     assert FACT_ALPHA in out
@@ -357,11 +357,7 @@ def test_after_sigkill_mid_dialog_the_dialog_resumes_at_the_same_step_with_its_a
     for line, prompt in [
         ("/new", "2) No"),
         ("2", "1) Understood, continue"),
-        ("1", "2) Share the concern (the coordinator may follow up)"),
-        ("2", "4) Online content"),  # Share the concern
-        ("2", "6) Not known"),  # A group of young people
-        ("4", "7) Somewhere else"),  # 18 to 23
-        ("2", "choose Done when complete.\n  1) Done"),  # Youth work or community centre
+        ("1", "choose Done when complete.\n  1) Done"),
         ("FACT-KILL-1: the group chants a slogan after training.", "Noted (54 characters"),
         ("FACT-KILL-2: a flyer of an extremist group was handed out.", "Noted (113 characters"),
     ]:
@@ -373,14 +369,20 @@ def test_after_sigkill_mid_dialog_the_dialog_resumes_at_the_same_step_with_its_a
     consoles.append(again)
     again.type("/help")
     again.expect("You are sharing a concern.")
-    again.expect("What did you observe? Stick to facts")
+    again.expect("Tell me in your own words what you saw or heard")
     for line, prompt in [
-        ("Done", "5) I saw it online"),
-        ("2", "kept apart from the facts.\n  1) Skip"),
+        ("Done", "7) I don't know"),
+        ("2", "kept apart from the facts.\n  1) Skip"),  # The young person told me
         ("Skip", "less serious)?\n  1) Skip"),
-        ("Skip", "5) Done"),
-        ("5", "3) No rush"),
-        ("3", "2) No"),
+        ("Skip", "4) Online content"),
+        ("2", "6) Not known"),  # A group of young people
+        ("4", "7) Somewhere else"),  # 18 to 23
+        ("2", "5) I don't know"),  # Youth work or community centre
+        ("3", "8) Done"),  # Several times
+        ("8", "5) I don't know"),  # nothing done yet
+        ("3", "3) No rush"),  # Not yet, they will be told
+        ("3", "2) Share the concern (the coordinator may follow up)"),
+        ("2", "2) No"),
         ("2", "2) Stay pseudonymous"),
     ]:
         again.answer(line, prompt)
@@ -431,7 +433,7 @@ def test_bad_input_gets_a_clear_answer_and_never_a_traceback(
         console.answer(line, answer)
     console.type_bytes(b"not \xff\xfe text\n")  # not UTF-8 at all
     console.expect("Noted (")
-    console.answer("Done", "Where does this information come from?")
+    console.answer("Done", "Where does this come from?")
     console.answer("/cancel", "Stopped. Nothing was stored or shared.")
 
     assert console.finish() == 0
