@@ -17,18 +17,19 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
-    """Apply this revision."""
-    with op.batch_alter_table("concerns") as batch_op:
-        batch_op.add_column(
-            sa.Column("frequency", sa.String(16), nullable=False, server_default="unknown")
-        )
-        batch_op.add_column(
-            sa.Column("informed", sa.String(16), nullable=False, server_default="unknown")
-        )
+    """Apply this revision (plain ADD COLUMN: a batch copy of concerns would cascade-delete the
+    rows that refer to it on SQLite)."""
+    op.add_column(
+        "concerns",
+        sa.Column("frequency", sa.String(16), server_default="unknown", nullable=False),
+    )
+    op.add_column(
+        "concerns",
+        sa.Column("informed", sa.String(16), server_default="unknown", nullable=False),
+    )
 
 
 def downgrade() -> None:
     """Revert this revision."""
-    with op.batch_alter_table("concerns") as batch_op:
-        batch_op.drop_column("informed")
-        batch_op.drop_column("frequency")
+    op.drop_column("concerns", "informed")
+    op.drop_column("concerns", "frequency")
