@@ -66,27 +66,32 @@ def share_path(
     subject: str = "person",
     setting: str = "school",
     source: str = "own_observation",
+    mode: str = "share",
 ) -> SharePath:
     """A complete share conversation; the keywords change one answer each."""
     steps: list[tuple[str, tuple[str, ...]]] = [
         ("start", ("/new",)),
         ("safety", ("#yes" if acute else "#no",)),
         ("privacy", ("#continue",)),
-        ("mode", ("#share",)),
-        ("subject", (f"#{subject}",)),
-        ("age_band", ("#16_17",)),
-        ("setting", (f"#{setting}",)),
         ("facts", (facts, "#done")),
         ("source", (f"#{source}",)),
         ("interpretation", (interpretation,)),
         ("counter_signals", (counter_signals or "#skip",)),
+        ("subject", (f"#{subject}",)),
+        ("age_band", ("#16_17",)),
+        ("setting", (f"#{setting}",)),
+        ("frequency", ("#several",)),
         ("actions_taken", ("#talked_colleague", "#done")),
+        ("informed", ("#not_yet",)),
     ]
     if not acute:
-        steps.append(("urgency", ("#week",)))  # an acute concern is not asked for its urgency
-    steps += [
-        ("contact", ("#yes" if contact else "#no",)),
-        ("identity", ("#pseudonym",)),
-        ("summary", ("#confirm",)),
-    ]
+        # An acute concern is shared, reachable, and not asked for its urgency.
+        steps += [
+            ("urgency", ("#week",)),
+            ("mode", (f"#{mode}",)),
+            ("contact", ("#yes" if contact else "#no",)),
+        ]
+    if acute or mode != "advice":
+        steps.append(("identity", ("#pseudonym",)))  # an advice consult is anonymous
+    steps.append(("summary", ("#confirm",)))
     return SharePath(tuple(steps))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from bot.conversation.dialog import MESSAGES, Answer
 from bot.conversation.flows import Flow
 from bot.conversation.turn import Turn
+from bot.domain.model import Mode
 from bot.i18n import N_plural, ngettext
+from bot.usecases.referrals import offer_referrals
 from bot.usecases.reporting import submit_concern
 from dialogs.share_concern import DIALOG
 
@@ -27,11 +29,13 @@ async def _begin(turn: Turn, argument: str) -> dict[str, Answer]:
 
 
 async def _complete(turn: Turn, answers: dict[str, Answer]) -> None:
-    await submit_concern(turn, answers)
+    concern = await submit_concern(turn, answers)
     sent = answers.get(MESSAGES)
     if isinstance(sent, list) and sent and turn.member.remove_messages:
         turn.remove(sent)
         turn.say(ngettext(turn.t, REMOVED, len(sent)).format(count=len(sent)))
+    if not concern.acute and (concern.mode is Mode.ADVICE or concern.setting == "home"):
+        offer_referrals(turn)  # a consult, or partly a matter of safety at home
 
 
 FLOW = Flow(dialog=DIALOG, begin=_begin, complete=_complete, keeps_account=True)

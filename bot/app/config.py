@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.app.config_rules import check_endpoints
 from bot.app.sections import is_int, section
-from bot.domain.model import Network, Organisation, RoleContact
+from bot.domain.model import Network, Organisation, Referral, RoleContact
 from bot.settings import CORE_SECTIONS
 from bot.settings import BotSettings as BotSettings
 from bot.settings import ConsoleSettings as ConsoleSettings
@@ -80,7 +80,16 @@ def _whole(item: Mapping[str, Any], key: str, default: int) -> int:
     return int(value)
 
 
-_NETWORK_KEYS = {"id", "name", "organisations", "roles", "digest_threshold", "retention_days"}
+_NETWORK_KEYS = {
+    "id",
+    "name",
+    "organisations",
+    "roles",
+    "digest_threshold",
+    "retention_days",
+    "referrals",
+}
+_REFERRAL_KEYS = {"id", "name", "what_for", "contact"}
 
 
 def _network(entry: object) -> Network:
@@ -105,11 +114,19 @@ def _network(entry: object) -> Network:
                 for r in item.get("roles", [])
             )
         )
+        referrals = tuple(
+            Referral(str(r["id"]), str(r["name"]), str(r["what_for"]), str(r["contact"]))
+            for r in (
+                _known(r, "[[networks.referrals]]", _REFERRAL_KEYS)
+                for r in item.get("referrals", [])
+            )
+        )
         return Network(
             id=str(item["id"]),
             name=str(item["name"]),
             organisations=organisations,
             roles=roles,
+            referrals=referrals,
             digest_threshold=_whole(item, "digest_threshold", 5),
             retention_days=_whole(item, "retention_days", 365),
         )

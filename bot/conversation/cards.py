@@ -6,10 +6,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.channels.replies import Choice
-from bot.domain.model import Concern, Member, Network, Status
+from bot.domain.model import Concern, Member, Mode, Network, Status
 from bot.domain.vocabulary import (
     ACTIONS,
     AGE_BANDS,
+    FREQUENCIES,
+    INFORMED,
     MODES,
     OUTCOMES,
     SETTINGS,
@@ -66,7 +68,7 @@ def alert_text(concern: Concern, network: Network, zone: str, t: Translate) -> s
     """The minimal alert: no free text, no reporter identity."""
     org = network.organisation(concern.organisation_id).name
     lines = [
-        t(N_("New concern shared")) if not concern.acute else t(N_("ACUTE concern shared")),
+        _alert_title(concern, t),
         headline(concern, t),
         f"{t(N_('Urgency'))}: {label(URGENCIES, concern.urgency, t)}",
         f"{t(N_('Organisation'))}: {org}",
@@ -74,6 +76,14 @@ def alert_text(concern: Concern, network: Network, zone: str, t: Translate) -> s
         f"{t(N_('Feedback to the reporter by'))}: {when(concern.feedback_due, zone, t)}",
     ]
     return "\n".join(lines)
+
+
+def _alert_title(concern: Concern, t: Translate) -> str:
+    if concern.acute:
+        return t(N_("ACUTE concern shared"))
+    if concern.mode is Mode.ADVICE:
+        return t(N_("New question for advice (anonymous consult)"))
+    return t(N_("New concern shared"))
 
 
 def card_text(
@@ -108,7 +118,9 @@ def details_text(concern: Concern, reporter: str, zone: str, t: Translate) -> st
         f"{t(N_('Source'))}: {label(SOURCES, concern.source, t)}",
         f"{t(N_('Reporter’s interpretation'))}: {concern.interpretation or none}",
         f"{t(N_('Signals pointing the other way'))}: {concern.counter_signals or none}",
+        f"{t(N_('How often'))}: {label(FREQUENCIES, concern.frequency, t)}",
         f"{t(N_('Already done'))}: {actions}",
+        f"{t(N_('Young person or parents know'))}: {label(INFORMED, concern.informed, t)}",
         "",
         f"{t(N_('History'))}:",
     ]

@@ -16,7 +16,7 @@ from bot.conversation.dialog import UNSUPPORTED, DialogState, Transition, advanc
 from bot.conversation.flows import Flow
 from bot.conversation.turn import Turn
 from bot.i18n import N_
-from bot.usecases import data_rights, forms, info, network, relay, reporting, triage
+from bot.usecases import data_rights, forms, info, network, referrals, relay, reporting, triage
 
 STILL_IN_DIALOG = N_("You are still in the middle of a conversation; here is where you were.")
 MID_ACCOUNT = N_(
@@ -35,6 +35,7 @@ _SIMPLE = {
     "privacy": info.show_privacy,
     "network": info.show_network,
     "procedure": info.show_procedure,
+    "routes": referrals.show_referrals,
 }
 _WITH_ARGS: dict[str, Action] = {
     "show": triage.show_card,
@@ -68,6 +69,7 @@ _DIRECT_ACTIONS: dict[str, Action] = {
     "ack": triage.acknowledge,
     "assign": triage.assign_to_self,
     "reply": relay.view_reply,
+    "route": referrals.open_referral,
 }
 
 

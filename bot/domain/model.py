@@ -68,6 +68,16 @@ class Organisation:
 
 
 @dataclass(frozen=True)
+class Referral:
+    """Somewhere else a professional can turn: a national advice line, Veilig Thuis, the police."""
+
+    id: str
+    name: str
+    what_for: str
+    contact: str
+
+
+@dataclass(frozen=True)
 class Network:
     """A local network of organisations that share concerns, with its own rules."""
 
@@ -77,6 +87,11 @@ class Network:
     roles: tuple[RoleContact, ...] = ()
     digest_threshold: int = 5
     retention_days: int = 365
+    referrals: tuple[Referral, ...] = ()
+
+    def referral(self, referral_id: str) -> Referral | None:
+        """The referral route with this id, if the network has it."""
+        return next((r for r in self.referrals if r.id == referral_id), None)
 
     def organisation(self, organisation_id: str) -> Organisation:
         """Return the organisation with this id or raise ``DomainError``."""
@@ -157,6 +172,10 @@ class Concern:
     last_feedback_at: datetime | None = None
     closed_at: datetime | None = None
     history: list[StatusChange] = field(default_factory=list)
+    frequency: str = "unknown"
+    """How often and since when it was noticed (a key of ``FREQUENCIES``)."""
+    informed: str = "unknown"
+    """Whether the young person or parents know it is shared (a key of ``INFORMED``)."""
 
     @property
     def is_open(self) -> bool:

@@ -38,12 +38,31 @@ SOURCES: dict[str, str] = {
     "colleague": N_("A colleague told me"),
     "others": N_("Others told me (parents, peers, neighbours)"),
     "online": N_("I saw it online"),
+    "several": N_("Different sources for different parts"),
+    "unknown": N_("I don't know"),
 }
 ACTIONS: dict[str, str] = {
     "talked_young_person": N_("Talked with the young person"),
     "talked_parents": N_("Talked with parents or carers"),
     "talked_colleague": N_("Talked with a colleague"),
     "informed_manager": N_("Informed my manager"),
+    "called_112": N_("112 called / police informed"),
+    "other": N_("Something else"),
+    "unknown": N_("I don't know"),
+}
+FREQUENCIES: dict[str, str] = {
+    "once_recent": N_("Once, in the last few days"),
+    "once_earlier": N_("Once, longer ago"),
+    "several": N_("Several times"),
+    "ongoing": N_("It is ongoing"),
+    "unknown": N_("I don't know"),
+}
+INFORMED: dict[str, str] = {
+    "yes": N_("Yes, they know"),
+    "no": N_("No"),
+    "not_yet": N_("Not yet, they will be told"),
+    "unsafe": N_("No, telling them would endanger someone's safety"),
+    "unknown": N_("I don't know"),
 }
 URGENCIES: dict[str, str] = {
     "acute": N_("Acute: someone is in danger"),

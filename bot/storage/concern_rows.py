@@ -34,6 +34,8 @@ def new_concern_values(concern: Concern, cipher: Cipher) -> dict[str, object]:
         contact_allowed=concern.contact_allowed,
         identity_shown=concern.identity_shown,
         actions_taken=",".join(concern.actions_taken),
+        frequency=concern.frequency,
+        informed=concern.informed,
         created_at=concern.created_at,
         **{f"{k}_enc": cipher.seal(getattr(concern, k), f"concerns.{k}") for k in SEALED},
     )
@@ -107,6 +109,8 @@ def concern(row: RowMapping, history: list[StatusChange], cipher: Cipher) -> Con
         last_feedback_at=_maybe(row["last_feedback_at"]),
         closed_at=_maybe(row["closed_at"]),
         history=history,
+        frequency=row["frequency"],
+        informed=row["informed"],
         **{k: cipher.open(row[f"{k}_enc"], f"concerns.{k}") for k in SEALED},
     )
 

@@ -39,6 +39,8 @@ def _concern_record(concern: Concern) -> dict[str, Any]:
         "interpretation": concern.interpretation,
         "signals_other_way": concern.counter_signals,
         "already_done": list(concern.actions_taken),
+        "how_often": concern.frequency,
+        "young_person_or_parents_know": concern.informed,
         "contact_allowed": concern.contact_allowed,
         "name_shown": concern.identity_shown,
         "status": concern.status.value,

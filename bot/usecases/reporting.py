@@ -8,14 +8,10 @@ from bot.conversation.cards import alert_text, reporter_line, triage_choices, wh
 from bot.conversation.dialog import Answer
 from bot.conversation.turn import Turn
 from bot.domain.deadlines import acknowledge_due, feedback_due
-from bot.domain.model import Concern, Mode
+from bot.domain.model import Concern
 from bot.domain.reference import new_reference
 from bot.i18n import N_, Translate
-
-
-def _text(answers: dict[str, Answer], key: str) -> str:
-    value = answers.get(key, "")
-    return "\n".join(value) if isinstance(value, list) else value
+from bot.usecases.account import concern_fields, confirmation
 
 
 async def _fresh_reference(turn: Turn) -> str:
@@ -28,7 +24,6 @@ async def _fresh_reference(turn: Turn) -> str:
 async def submit_concern(turn: Turn, answers: dict[str, Answer]) -> Concern:
     """Store a confirmed account, alert the network's coordinators and tell the reporter."""
     acute = answers.get("safety") == "yes"
-    actions = answers.get("actions_taken") or []
     now = turn.now
     deadlines = turn.settings.deadlines
     concern = Concern(
@@ -37,19 +32,7 @@ async def submit_concern(turn: Turn, answers: dict[str, Answer]) -> Concern:
         network_id=turn.member.network_id,
         organisation_id=turn.member.organisation_id,
         reporter_id=turn.member_id,
-        mode=Mode(str(answers["mode"])),
-        subject=str(answers["subject"]),
-        age_band=str(answers["age_band"]),
-        setting=str(answers["setting"]),
-        source=str(answers["source"]),
-        urgency="acute" if acute else str(answers.get("urgency", "no_rush")),
-        acute=acute,
-        contact_allowed=answers.get("contact") == "yes",
-        identity_shown=answers.get("identity") == "name" and answers.get("mode") != "advice",
-        actions_taken=tuple(str(a) for a in actions),
-        facts=_text(answers, "facts"),
-        interpretation=_text(answers, "interpretation"),
-        counter_signals=_text(answers, "counter_signals"),
+        **concern_fields(answers),
         created_at=now,
         acknowledge_due=acknowledge_due(now, acute, deadlines),
         feedback_due=feedback_due(now, deadlines),
@@ -67,16 +50,7 @@ async def submit_concern(turn: Turn, answers: dict[str, Answer]) -> Concern:
         await turn.notify(coordinator.id, compose)
     await feed.post_alert(turn, concern)
     t = turn.t
-    text = t(
-        N_(
-            "Thank you. Your concern has been shared.\n"
-            "Reference: {reference}\n"
-            "What happens next: a coordinator of your network reads it and acknowledges it by "
-            "{acknowledge} at the latest. You hear back here, at the latest by {feedback}, and "
-            "every time its status changes.\n"
-            "Follow it with /status."
-        )
-    ).format(
+    text = t(confirmation(concern.mode)).format(
         reference=concern.reference,
         acknowledge=when(concern.acknowledge_due, zone, t),
         feedback=when(concern.feedback_due, zone, t),

@@ -8,11 +8,12 @@ from bot.conversation import feed
 from bot.conversation.cards import action, card_text, details_text, headline, triage_choices
 from bot.conversation.turn import Turn
 from bot.domain.deadlines import feedback_due
-from bot.domain.model import Concern, DomainError, Outcome, Role, Status
+from bot.domain.model import Concern, DomainError, Mode, Outcome, Role, Status
 from bot.domain.reference import normalise_reference
 from bot.domain.vocabulary import OUTCOMES, STATUS_MEANINGS, STATUSES, label
 from bot.i18n import N_, Translate
 from bot.scheduling.jobs.details import details_copy
+from bot.usecases.account import consult_pseudonym
 
 DETAILS_REMOVED = N_(
     "Where the chat app allows it, the bot deletes this message from the chat after {hours} "
@@ -83,6 +84,8 @@ async def view_details(turn: Turn, reference: str) -> None:
     reporter = await turn.uow.members.get(concern.reporter_id)
     if reporter is None:
         who = turn.t(N_("(erased)"))
+    elif concern.mode is Mode.ADVICE:
+        who = consult_pseudonym(concern)  # not the member's pseudonym: no link to their shares
     elif concern.identity_shown:
         who = (
             f"{reporter.display_name} ({turn.network.organisation(reporter.organisation_id).name})"

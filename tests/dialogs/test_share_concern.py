@@ -22,7 +22,7 @@ CONTEXT = {"_retention_days": "365", "_ack_days": "2", "_feedback_days": "14"}
 FACTS = "He repeated a slogan from a banned group twice in class this week."
 ALL_STEPS = [step.key for step in DIALOG.steps]
 CHOICE_STEPS = [s.key for s in DIALOG.steps if s.kind in (Kind.CHOICE, Kind.MULTI)]
-QUESTIONS_ABOUT_THE_YOUNG_PERSON = ("How old", "What is the concern about", "What did you observe")
+QUESTIONS_ABOUT_THE_YOUNG_PERSON = ("How old", "Is it about one young person", "in your own words")
 
 
 class Walk:
@@ -75,10 +75,13 @@ def _answer(walk: Walk, key: str, danger: bool, mode: str) -> None:
         "subject": "person",
         "age_band": "16_17",
         "setting": "school",
+        "frequency": "several",
+        "informed": "not_yet",
         "source": "own_observation",
         "urgency": "week",
         "contact": "yes",
         "identity": "pseudonym",
+        "edit_pick": "facts_edit",
     }
     if key == "safety":
         walk.choose("yes" if danger else "no")
@@ -114,6 +117,7 @@ def walk_to(key: str, danger: bool = False, mode: str = "share") -> Walk:
 
 def test_every_step_can_be_reached_by_the_default_walk() -> None:
     walk = walk_to("edit_pick")
+    walk.choose("facts_edit")
     assert walk.visited == ALL_STEPS
 
 
@@ -126,11 +130,7 @@ def test_the_first_message_states_purpose_and_privacy_and_asks_about_danger() ->
     assert begun.state.step == "safety"
     (first,) = begun.said
     text = first.text
-    assert "sharing a worry about a young person" in text
-    assert "stored encrypted" in text
-    assert "read only by your network's coordinators" in text
-    assert "deleted after 365 days" in text
-    assert "no names" in text
+    assert "share a worry about a young person" in text
     assert text.endswith("is anyone in immediate danger right now?")
     assert [c.id for c in first.choices] == ["yes", "no"]
     assert first.nonce == begun.state.nonce
@@ -143,15 +143,12 @@ def test_the_privacy_terms_come_before_any_question_about_the_young_person() -> 
     walk.choose("no")
     text = walk.said.text
     assert walk.state.step == "privacy"
-    assert "encrypted" in text
-    assert "coordinators of your network only" in text
+    assert "Stored encrypted" in text
+    assert "read only by your network's coordinators" in text
     assert "logged" in text
-    assert "then 365 more days, then deleted" in text
-    assert "not end-to-end encrypted" in text
-    assert "without names" in text
-    assert "within 2 working days" in text
-    assert "every 14 days" in text
-    assert "/status" in text
+    assert "then 365 more days" in text
+    assert "Use no names" in text
+    assert "/privacy" in text
     assert "Call 112" not in text
     for question in QUESTIONS_ABOUT_THE_YOUNG_PERSON:
         assert question not in text
@@ -176,11 +173,10 @@ def test_danger_makes_the_next_message_tell_the_reporter_to_call_112() -> None:
 
 
 def test_danger_skips_the_urgency_question_and_makes_the_concern_acute() -> None:
-    walk = walk_to("actions_taken", danger=True)
-    walk.choose(DONE)
-    assert walk.state.step == "contact"
+    walk = walk_to("informed", danger=True)
+    walk.choose("not_yet")
+    assert walk.state.step == "identity"
     assert "urgency" not in walk.visited
-    walk.choose("yes")
     walk.choose("name")
     assert "Urgency: Acute: someone is in danger" in walk.said.text
     done = walk.choose("confirm")
@@ -239,16 +235,18 @@ def test_confirming_the_summary_completes_with_the_answers_on_the_path() -> None
         **CONTEXT,
         "safety": "no",
         "privacy": "continue",
-        "mode": "share",
-        "subject": "person",
-        "age_band": "16_17",
-        "setting": "school",
         "facts": [FACTS, "He also shared a propaganda video in the class chat."],
         "source": "own_observation",
         "interpretation": "I think he is looking for belonging.",
         "counter_signals": "",
+        "subject": "person",
+        "age_band": "16_17",
+        "setting": "school",
+        "frequency": "several",
         "actions_taken": ["talked_colleague", "talked_young_person"],
+        "informed": "not_yet",
         "urgency": "week",
+        "mode": "share",
         "contact": "yes",
         "identity": "pseudonym",
         "summary": "confirm",
@@ -268,17 +266,21 @@ def test_the_parts_offered_for_change_follow_the_path_taken() -> None:
     share = walk_to("edit_pick")
     assert "urgency" in [c.id for c in share.said.choices]
     assert "identity" in [c.id for c in share.said.choices]
-    danger_advice = walk_to("edit_pick", danger=True, mode="advice")
-    ids = [c.id for c in danger_advice.said.choices]
+    advice = walk_to("edit_pick", mode="advice")
+    assert "identity" not in [c.id for c in advice.said.choices]
+    danger = walk_to("edit_pick", danger=True)
+    ids = [c.id for c in danger.said.choices]
     assert "urgency" not in ids
-    assert "identity" not in ids
+    assert "mode" not in ids
+    assert "contact" not in ids
     assert "safety" not in ids
     assert "privacy" not in ids
 
 
-def test_changing_the_facts_replaces_the_old_facts_and_returns_to_the_summary() -> None:
+def test_replacing_the_facts_drops_the_old_facts_and_returns_to_the_summary() -> None:
     walk = walk_to("edit_pick")
-    walk.choose("facts")
+    walk.choose("facts_edit")
+    walk.choose("replace")
     assert walk.state.step == "facts"
     walk.text("She drew a symbol of a banned group on her notebook.")
     walk.choose(DONE)
@@ -293,7 +295,8 @@ def test_changing_the_facts_replaces_the_old_facts_and_returns_to_the_summary() 
 
 def test_going_back_from_changing_the_facts_keeps_the_old_facts() -> None:
     walk = walk_to("edit_pick")
-    walk.choose("facts")
+    walk.choose("facts_edit")
+    walk.choose("replace")
     walk.command("back")
     assert walk.state.step == "summary"
     assert FACTS in walk.said.text
@@ -304,7 +307,8 @@ def test_going_back_from_changing_the_facts_keeps_the_old_facts() -> None:
 
 def test_done_without_writing_new_facts_keeps_the_old_facts() -> None:
     walk = walk_to("edit_pick")
-    walk.choose("facts")
+    walk.choose("facts_edit")
+    walk.choose("replace")
     walk.choose(DONE)
     assert walk.state.step == "summary"
     assert FACTS in walk.said.text
@@ -381,6 +385,8 @@ def test_back_works_at_every_step(key: str) -> None:
 
 
 def _previous(key: str) -> str:
+    if key == "facts_edit":
+        return "summary"  # /back in a change returns to the summary
     return ALL_STEPS[ALL_STEPS.index(key) - 1]
 
 

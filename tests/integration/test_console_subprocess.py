@@ -43,19 +43,21 @@ SHARE_LINES = (
     "/new",
     "2",  # No one is in immediate danger
     "1",  # Understood, continue
-    "Share the concern (the coordinator may follow up)",
-    "one young person",  # a label, in another case
-    "3",  # 16 or 17
-    "School",
     FACT_ALPHA,
     FACT_BETA,
     "Done",
     "1",  # I saw or heard it myself
     INTERPRETATION,
     "Skip",  # no signals pointing the other way
+    "one young person",  # a label, in another case
+    "3",  # 16 or 17
+    "School",
+    "Several times",
     "3",  # Talked with a colleague
-    "5",  # Done
+    "Done",
+    "3",  # Not yet, they will be told
     "2",  # This week
+    "Share the concern (the coordinator may follow up)",
     "1",  # the coordinator may contact me
     "Stay pseudonymous",
     "1",  # Share it
@@ -271,8 +273,8 @@ def test_a_scripted_reporter_run_completes_the_dialog_and_prints_a_reference(
 ) -> None:
     assert_clean_exit(shared.run)
     out = shared.run.stdout
-    assert out.index("Before we start, what happens with what you share") < out.index(
-        "What is the concern about?"
+    assert out.index("read only by your network's coordinators") < out.index(
+        "Is it about one young person"
     )
     assert "Please check your account before it is shared" in out
     assert FACT_ALPHA in out
@@ -355,11 +357,7 @@ def test_after_sigkill_mid_dialog_the_dialog_resumes_at_the_same_step_with_its_a
     for line, prompt in [
         ("/new", "2) No"),
         ("2", "1) Understood, continue"),
-        ("1", "2) Share the concern (the coordinator may follow up)"),
-        ("2", "4) Online content"),  # Share the concern
-        ("2", "6) Not known"),  # A group of young people
-        ("4", "7) Somewhere else"),  # 18 to 23
-        ("2", "choose Done when complete.\n  1) Done"),  # Youth work or community centre
+        ("1", "choose Done when complete.\n  1) Done"),
         ("FACT-KILL-1: the group chants a slogan after training.", "Noted (54 characters"),
         ("FACT-KILL-2: a flyer of an extremist group was handed out.", "Noted (113 characters"),
     ]:
@@ -371,14 +369,20 @@ def test_after_sigkill_mid_dialog_the_dialog_resumes_at_the_same_step_with_its_a
     consoles.append(again)
     again.type("/help")
     again.expect("You are sharing a concern.")
-    again.expect("What did you observe? Stick to facts")
+    again.expect("Tell me in your own words what you saw or heard")
     for line, prompt in [
-        ("Done", "5) I saw it online"),
-        ("2", "kept apart from the facts.\n  1) Skip"),
+        ("Done", "7) I don't know"),
+        ("2", "kept apart from the facts.\n  1) Skip"),  # The young person told me
         ("Skip", "less serious)?\n  1) Skip"),
-        ("Skip", "5) Done"),
-        ("5", "3) No rush"),
-        ("3", "2) No"),
+        ("Skip", "4) Online content"),
+        ("2", "6) Not known"),  # A group of young people
+        ("4", "7) Somewhere else"),  # 18 to 23
+        ("2", "5) I don't know"),  # Youth work or community centre
+        ("3", "8) Done"),  # Several times
+        ("8", "5) I don't know"),  # nothing done yet
+        ("3", "3) No rush"),  # Not yet, they will be told
+        ("3", "2) Share the concern (the coordinator may follow up)"),
+        ("2", "2) No"),
         ("2", "2) Stay pseudonymous"),
     ]:
         again.answer(line, prompt)
@@ -413,11 +417,7 @@ BAD_LINES = [
     ("\x07\u202e", "Please pick one of the options below"),
     ("/xyz", "I do not know the command /xyz."),
     ("2", "1) Understood, continue"),
-    ("1", "Do you want advice"),
-    ("1", "What is the concern about?"),
-    ("1", "How old is"),
-    ("1", "Where did you notice it?"),
-    ("1", "What did you observe?"),
+    ("1", "in your own words"),
     ("", "That message was empty. Please type your answer."),
     ("\x07\u202e\u200b", "That message was empty. Please type your answer."),
     ("x" * 50_000, "Not added: that message (50000 characters) would take this answer past"),
@@ -433,7 +433,7 @@ def test_bad_input_gets_a_clear_answer_and_never_a_traceback(
         console.answer(line, answer)
     console.type_bytes(b"not \xff\xfe text\n")  # not UTF-8 at all
     console.expect("Noted (")
-    console.answer("Done", "Where does this information come from?")
+    console.answer("Done", "Where does this come from?")
     console.answer("/cancel", "Stopped. Nothing was stored or shared.")
 
     assert console.finish() == 0

@@ -12,7 +12,8 @@ from bot.app.composition import App
 from bot.app.config import ConfigError, load_settings
 from bot.domain.model import Role
 from bot.scheduling.scheduler import Scheduler
-from bot.testing import SHARE_SCRIPT, RecordingOutlet, join
+from bot.share_script import share_path
+from bot.testing import RecordingOutlet, join
 from tests.integration.conftest import EXAMPLE, act, share
 from tests.integration.test_telegram import (
     COORDINATOR,
@@ -36,10 +37,10 @@ async def shared_long(world: World) -> str:
     """A coordinator and a reporter enrolled; an account of three messages' length shared."""
     await world.enrol(COORDINATOR, Role.COORDINATOR)
     await world.enrol(REPORTER)
-    await world.run_script(REPORTER, SHARE_SCRIPT[:7])
+    await world.run_script(REPORTER, share_path().before("facts"))
     for part in LONG_FACTS:
         await world.say(REPORTER, part)
-    return await world.share(REPORTER, ("#done", *SHARE_SCRIPT[9:]))
+    return await world.share(REPORTER, ("#done", *share_path().after("facts")))
 
 
 async def open_details(world: World, reference: str) -> list[int]:

@@ -140,7 +140,7 @@ DELETED_EN = translator("en")(DELETED).format(duration="24 hours")
 
 
 async def start_draft(office: Office) -> None:
-    """Anna starts sharing and answers the first three questions, then walks away."""
+    """Anna starts sharing and writes what she saw, then walks away."""
     await office.anna.script(SHARE_SCRIPT[:4])
     async with office.app.uow() as uow:
         assert office.anna.member.id is not None
@@ -202,7 +202,7 @@ async def test_a_draft_that_was_continued_is_not_expired_from_its_start_time(
     await start_draft(office)
     await office.run("drafts", START + timedelta(minutes=61))
     office.clock.set(START + timedelta(hours=23))
-    await office.anna.pick("person")  # continues: the next question is asked
+    await office.anna.pick("done")  # continues: the next question is asked
     assert await office.run("drafts", START + timedelta(hours=24, minutes=5)) == 0
     assert await draft_of(office) is not None
     assert DELETED_EN not in office.texts(office.anna)

@@ -77,19 +77,21 @@ T = TypeVar("T")
 PRESS, SAY = "press", "say"
 STEPS: tuple[tuple[str, str, str], ...] = (
     ("Please check your account", PRESS, "confirm"),
-    ("This conversation is for sharing", PRESS, "no"),  # anyone in immediate danger?
-    ("Before we start", PRESS, "continue"),
-    ("Do you want advice", SAY, "advice"),  # an option typed: its id, label or number
-    ("What is the concern about?", SAY, "group"),
-    ("How old is", SAY, "16_17"),
-    ("Where did you notice it?", SAY, "school"),
-    ("What did you observe?", SAY, "LOAD-FACT: slogans shouted in the canteen after an attack."),
+    ("Here you can share a worry", PRESS, "no"),  # anyone in immediate danger?
+    ("Stored encrypted", PRESS, "continue"),
+    ("in your own words", SAY, "LOAD-FACT: slogans shouted in the canteen after an attack."),
     ("Noted (", PRESS, "done"),
-    ("Where does this information come from?", SAY, "own_observation"),
+    ("Where does this come from?", SAY, "own_observation"),
     ("What do you make of it yourself?", PRESS, "skip"),
     ("points the other way", PRESS, "skip"),
+    ("Is it about one young person", SAY, "group"),
+    ("How old is", SAY, "16_17"),
+    ("Where did you notice it?", SAY, "school"),
+    ("How often, and since when?", SAY, "several"),
     ("What has already been done?", PRESS, "done"),
+    ("Do the young person or the parents know", SAY, "not_yet"),
     ("How urgent is it?", SAY, "week"),
+    ("Do you want advice", SAY, "advice"),  # an option typed: its id, label or number
     ("May the coordinator contact you", SAY, "no"),
 )
 

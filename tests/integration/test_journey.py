@@ -69,9 +69,12 @@ async def test_the_reporter_is_told_what_happens_next_before_anything_about_the_
     reporter: Chat,
 ) -> None:
     first = (await reporter.say("/new"))[0].text
-    assert "stored encrypted" in first
-    assert "no names" in first.lower()
-    assert "How old" not in first
+    assert "share a worry" in first
+    assert "immediate danger" in first
+    card = (await reporter.script(["#no"]))[0].text
+    assert "Stored encrypted" in card
+    assert "no names" in card.lower()
+    assert "How old" not in first + card
 
 
 async def test_the_coordinator_is_alerted_with_actions_and_without_any_free_text(

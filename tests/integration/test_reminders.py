@@ -27,6 +27,7 @@ from bot.scheduling.jobs.reminders import (
 )
 from bot.scheduling.scheduler import Scheduler
 from bot.settings import Settings
+from bot.share_script import share_path
 from bot.testing import (
     SHARE_SCRIPT,
     Chat,
@@ -39,9 +40,7 @@ from bot.testing import (
 
 THURSDAY = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 MONDAY_DEADLINE = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # two working days later
-ACUTE_SCRIPT = tuple(
-    "#yes" if i == 1 else line for i, line in enumerate(SHARE_SCRIPT) if line != "#week"
-)
+ACUTE_SCRIPT = share_path(acute=True).lines()
 ROOT = Path(__file__).resolve().parents[2]
 FEED = Address("slack", "C0000000000")  # the demo network's alert channel in the example config
 

@@ -19,7 +19,7 @@ from bot.storage.tables import concerns, dialog_states, metadata
 from bot.testing import Chat, FakeClock, RecordingOutlet, join, start_app
 from tests.integration.conftest import act, share, share_script, texts
 
-HEAD = "0009"
+HEAD = "0010_dialog"
 
 
 async def table_names(engine: AsyncEngine) -> set[str]:
@@ -252,7 +252,7 @@ async def test_a_dialog_resumes_after_a_restart_at_the_same_step_with_earlier_an
         assert state is not None
         assert (state.dialog, state.step) == ("share_concern", "facts")
         assert state.answers["facts"] == [FACTS]
-        assert state.answers["age_band"] == "16_17"
+        assert state.answers["privacy"] == "continue"
         nudged = texts(await again.say("/help"))
         assert "You are sharing a concern." in nudged
         assert nudged.endswith("choose Done when complete.")
@@ -277,7 +277,7 @@ async def test_the_stored_dialog_state_follows_every_turn(app: App, reporter: Ch
             steps.append(
                 (await connection.execute(select(dialog_states.c.step))).scalar_one_or_none()
             )
-    assert steps == ["safety", "privacy", "mode", "subject", "age_band", "setting"]
+    assert steps == ["safety", "privacy", "facts", "facts", "source", "interpretation"]
     await reporter.say("/cancel")
     async with app.engine.connect() as connection:
         assert (await connection.execute(select(dialog_states))).first() is None

@@ -4,7 +4,7 @@ cleaned before anyone sees it, and a long paste reaches the coordinator whole, u
 from __future__ import annotations
 
 from bot.domain.model import Role
-from bot.testing import SHARE_SCRIPT
+from bot.share_script import share_path
 from tests.integration import test_telegram
 from tests.integration.test_telegram import COORDINATOR, POLLING, REPORTER, World, reference_in
 
@@ -12,7 +12,7 @@ world = test_telegram.world  # the running bot and fake Bot API of the Telegram 
 
 SPOOF = "Eve\u202egnp.exe\u200b"
 WORDS = "a youth worker noticed something worrying at the club tonight "
-NAMED = (*SHARE_SCRIPT[:16], "#name", "#confirm")
+NAMED = (*share_path().before("identity"), "#name", "#confirm")
 
 
 async def _enrol_as(world: World, user: int, first_name: str) -> None:
@@ -47,14 +47,14 @@ async def test_a_paste_of_50000_characters_is_kept_whole_up_to_the_limit_and_sho
 ) -> None:
     await world.enrol(COORDINATOR, Role.COORDINATOR)
     await world.enrol(REPORTER)
-    await world.run_script(REPORTER, SHARE_SCRIPT[:7])
+    await world.run_script(REPORTER, share_path().before("facts"))
     account = (WORDS * (50_000 // len(WORDS) + 1))[:50_000]
     pieces = [account[at : at + 4096] for at in range(0, len(account), 4096)]
     for piece in pieces:
         await world.say(REPORTER, piece)
     told = world.texts(REPORTER)[-1]
     await world.press(REPORTER, "done")
-    await world.run_script(REPORTER, SHARE_SCRIPT[9:])
+    await world.run_script(REPORTER, share_path().after("facts"))
     reference = reference_in(world.texts(REPORTER))
 
     assert len(pieces) == 13

@@ -64,6 +64,8 @@ _ROUTE = {
     "subject": "group",
     "age_band": "12_15",
     "setting": "online",
+    "frequency": "once_recent",
+    "informed": "unsafe",
     "source": "colleague",
     "interpretation": SKIP,
     "counter_signals": SKIP,

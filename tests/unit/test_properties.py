@@ -316,6 +316,8 @@ _FORWARD = {
     "subject": "person",
     "age_band": "16_17",
     "setting": "school",
+    "frequency": "ongoing",
+    "informed": "yes",
     "facts": DONE,
     "source": "own_observation",
     "interpretation": SKIP,

@@ -8,8 +8,8 @@ import pytest
 from bot.share_script import share_path
 from dialogs.share_concern import DIALOG
 
-OPTIONAL = {"urgency"}  # not asked for an acute concern
-NOT_ON_THE_PATH = {"edit_pick"}  # reached only by changing a part at the summary
+OPTIONAL = {"urgency", "mode", "contact"}  # not asked for an acute concern
+NOT_ON_THE_PATH = {"edit_pick", "facts_edit"}  # reached only by changing a part at the summary
 
 
 def test_the_path_answers_every_step_of_the_dialog_in_the_dialogs_order() -> None:
@@ -19,7 +19,7 @@ def test_the_path_answers_every_step_of_the_dialog_in_the_dialogs_order() -> Non
     assert scripted == dialog_steps
 
 
-def test_an_acute_path_skips_only_the_urgency() -> None:
+def test_an_acute_path_skips_the_urgency_the_mode_and_the_contact() -> None:
     calm = [name for name, _ in share_path().steps]
     acute = [name for name, _ in share_path(acute=True).steps]
 

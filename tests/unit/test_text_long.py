@@ -125,7 +125,7 @@ def test_a_short_answer_that_ends_on_a_whole_piece_goes_on_with_done() -> None:
     walk.choose(DONE)
 
     assert walk.state.answers["counter_signals"] == "z" * MAX_MESSAGE_CHARS
-    assert walk.state.step == "actions_taken"
+    assert walk.state.step == "subject"
 
 
 def test_a_paste_into_a_short_answer_past_the_limit_is_refused_whole_and_said() -> None:

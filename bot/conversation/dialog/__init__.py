@@ -9,6 +9,7 @@ from bot.conversation.dialog.engine import UNSUPPORTED, advance, start
 from bot.conversation.dialog.navigation import render
 from bot.conversation.dialog.state import DialogState, Said, Transition
 from bot.conversation.dialog.steps import (
+    ADD,
     CANCEL,
     DONE,
     END,
@@ -16,6 +17,7 @@ from bot.conversation.dialog.steps import (
     FORWARDED_NOTICE,
     FORWARDED_TOLD,
     MESSAGES,
+    REPLACE,
     SKIP,
     Answer,
     Answers,
@@ -26,6 +28,7 @@ from bot.conversation.dialog.steps import (
 )
 
 __all__ = [
+    "ADD",
     "CANCEL",
     "DONE",
     "END",
@@ -33,6 +36,7 @@ __all__ = [
     "FORWARDED_NOTICE",
     "FORWARDED_TOLD",
     "MESSAGES",
+    "REPLACE",
     "SKIP",
     "UNSUPPORTED",
     "Answer",

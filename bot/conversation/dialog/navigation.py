@@ -11,6 +11,7 @@ from bot.conversation.dialog.steps import (
     CANCEL,
     DONE,
     END,
+    REPLACE,
     SKIP,
     Answer,
     Answers,
@@ -48,6 +49,9 @@ def again(dialog: Dialog, state: DialogState, t: Translate, lead: str) -> Transi
 def go_on(dialog: Dialog, state: DialogState, step: Step, t: Translate) -> Transition:
     """Leave ``step`` (answered) for the step it leads to, the summary, or the end."""
     target = step.next_for(state.answers)
+    if step.adds_or_replaces:
+        afresh = state.answers.get(step.key) == REPLACE
+        return goto(dialog, replace(state, replacing=afresh), target, t)
     if state.editing and dialog.summary:
         while target not in (END, CANCEL, dialog.summary) and target in state.answers:
             target = dialog.step(target).next_for(state.answers)

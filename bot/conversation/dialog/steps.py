@@ -24,6 +24,8 @@ END = "__end__"
 CANCEL = "__cancel__"
 DONE = "done"
 SKIP = "skip"
+ADD = "add"
+REPLACE = "replace"
 
 
 class Kind(StrEnum):
@@ -60,6 +62,9 @@ class Step:
     label: str = ""
     skippable: bool = False
     picks_step_to_edit: bool = False
+    adds_or_replaces: bool = False
+    """Answered ``ADD`` or ``REPLACE``: its next step (a long text) is asked again, even in an
+    edit, and either keeps the old text to add to or starts it afresh."""
 
     def options_for(self, answers: Answers) -> tuple[Option, ...]:
         """The options offered, given the answers so far."""

@@ -39,6 +39,8 @@ concerns = Table(
     Column("feedback_due", Stamp, nullable=False),
     Column("last_feedback_at", Stamp, nullable=True),
     Column("closed_at", Stamp, nullable=True),
+    Column("frequency", String(16), nullable=False, server_default="unknown"),
+    Column("informed", String(16), nullable=False, server_default="unknown"),
     Index("ix_concerns_network_status", "network_id", "status"),
     Index("ix_concerns_reporter", "reporter_id"),
     Index("ix_concerns_network_created", "network_id", "created_at"),

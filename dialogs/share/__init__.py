@@ -1,0 +1,1 @@
+"""The share-a-concern dialog in parts: its texts, its summary and the steps themselves."""
