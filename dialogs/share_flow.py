@@ -6,6 +6,7 @@ from bot.conversation.dialog import MESSAGES, Answer
 from bot.conversation.flows import Flow
 from bot.conversation.turn import Turn
 from bot.i18n import N_
+from bot.usecases import acute
 from bot.usecases.reporting import submit_concern
 from dialogs.share_concern import DIALOG
 
@@ -32,4 +33,11 @@ async def _complete(turn: Turn, answers: dict[str, Answer]) -> None:
         turn.say(turn.t(REMOVED).format(count=len(sent)))
 
 
-FLOW = Flow(dialog=DIALOG, begin=_begin, complete=_complete, keeps_account=True)
+FLOW = Flow(
+    dialog=DIALOG,
+    begin=_begin,
+    complete=_complete,
+    keeps_account=True,
+    on_answer=acute.on_answer,
+    on_cancel=acute.on_cancel,
+)

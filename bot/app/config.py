@@ -5,6 +5,7 @@ channel, whose own settings type reads and checks it (``bot.app.catalog``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.app.config_rules import check_endpoints
+from bot.app.config_rules import check_deadlines, check_endpoints
 from bot.app.sections import is_int, section
 from bot.domain.model import Network, Organisation, RoleContact
 from bot.settings import CORE_SECTIONS
@@ -55,7 +56,8 @@ def load_settings(
     sections = {
         name: section(name, kind, raw.get(name, {}), env) for name, kind in CORE_SECTIONS.items()
     }
-    networks = tuple(_network(item) for item in raw.get("networks", []))
+    deadlines = sections["deadlines"]
+    networks = tuple(_network(item, deadlines) for item in raw.get("networks", []))
     settings = Settings(networks=networks, channels=read, **sections)
     _check(settings)
     if channels is not None:
@@ -80,10 +82,27 @@ def _whole(item: Mapping[str, Any], key: str, default: int) -> int:
     return int(value)
 
 
-_NETWORK_KEYS = {"id", "name", "organisations", "roles", "digest_threshold", "retention_days"}
+_NETWORK_KEYS = {
+    "id",
+    "name",
+    "organisations",
+    "roles",
+    "digest_threshold",
+    "retention_days",
+    "deadlines",
+}
 
 
-def _network(entry: object) -> Network:
+def _network_deadlines(item: Mapping[str, Any], bot: DeadlineSettings) -> DeadlineSettings | None:
+    """The network's ``[networks.deadlines]`` over the bot's ``[deadlines]``, or None."""
+    table = item.get("deadlines")
+    if table is None:
+        return None
+    own = section("networks.deadlines", DeadlineSettings, table, {})
+    return dataclasses.replace(bot, **{key: getattr(own, key) for key in table})
+
+
+def _network(entry: object, deadlines: DeadlineSettings) -> Network:
     item = _known(entry, "[[networks]]", _NETWORK_KEYS)
     try:
         organisations = tuple(
@@ -112,6 +131,7 @@ def _network(entry: object) -> Network:
             roles=roles,
             digest_threshold=_whole(item, "digest_threshold", 5),
             retention_days=_whole(item, "retention_days", 365),
+            deadlines=_network_deadlines(item, deadlines),
         )
     except KeyError as exc:
         raise ConfigError(f"a [[networks]] entry lacks the key {exc.args[0]!r}") from exc
@@ -128,6 +148,9 @@ def _check(settings: Settings) -> None:
             raise ConfigError(f"network {network.id!r}: digest_threshold must be at least 1")
         if network.retention_days < 1:
             raise ConfigError(f"network {network.id!r}: retention_days must be at least 1")
+        if network.deadlines is not None:
+            check_deadlines(network.deadlines, f"network {network.id!r}: [networks.deadlines]")
+    check_deadlines(settings.deadlines, "[deadlines]")
     try:
         ZoneInfo(settings.bot.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:

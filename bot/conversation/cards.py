@@ -48,23 +48,39 @@ def triage_choices(concern: Concern, t: Translate) -> tuple[Choice, ...]:
 
 
 def headline(concern: Concern, t: Translate) -> str:
-    """One line: reference, acute marker, kind, subject, age band, setting."""
-    parts = [
-        label(MODES, concern.mode, t).split(" (")[0],
-        label(SUBJECTS, concern.subject, t),
-        label(AGE_BANDS, concern.age_band, t),
-        label(SETTINGS, concern.setting, t),
+    """One line: reference, acute marker, kind, subject, age band, setting (those known)."""
+    parts = [label(MODES, concern.mode, t).split(" (")[0]] + [
+        label(table, key, t)
+        for table, key in (
+            (SUBJECTS, concern.subject),
+            (AGE_BANDS, concern.age_band),
+            (SETTINGS, concern.setting),
+        )
+        if key
     ]
     acute = t(N_("ACUTE")) + " · " if concern.acute else ""
     return f"{concern.reference} · {acute}" + " · ".join(parts)
 
 
-def alert_text(concern: Concern, network: Network, zone: str, t: Translate) -> str:
-    """The minimal alert: no free text, no reporter identity."""
+CALLED_112 = "called_112"
+"""The action key for "112 called / police informed", shown first on a card."""
+
+
+def alert_text(
+    concern: Concern, network: Network, zone: str, t: Translate, running: bool = False
+) -> str:
+    """The minimal alert: no free text, no reporter identity (``running``: the reporter is
+    still answering, and the alert is updated as answers arrive)."""
     org = network.organisation(concern.organisation_id).name
     lines = [
         t(N_("New concern shared")) if not concern.acute else t(N_("ACUTE concern shared")),
         headline(concern, t),
+    ]
+    if CALLED_112 in concern.actions_taken:
+        lines.insert(1, "‼ " + t(N_("112 called / police informed")))
+    if running:
+        lines.append(t(N_("Intake still running: this alert is updated as answers arrive.")))
+    lines += [
         f"{t(N_('Urgency'))}: {label(URGENCIES, concern.urgency, t)}",
         f"{t(N_('Organisation'))}: {org}",
         f"{t(N_('Acknowledge by'))}: {when(concern.acknowledge_due, zone)}",

@@ -77,6 +77,8 @@ class Network:
     roles: tuple[RoleContact, ...] = ()
     digest_threshold: int = 5
     retention_days: int = 365
+    deadlines: DeadlineSettings | None = None
+    """This network's own deadlines (``[networks.deadlines]``), or None for the bot's."""
 
     def organisation(self, organisation_id: str) -> Organisation:
         """Return the organisation with this id or raise ``DomainError``."""

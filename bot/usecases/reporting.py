@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+
 from bot.channels.replies import Choice
 from bot.conversation import feed
 from bot.conversation.cards import alert_text, reporter_line, triage_choices, when
@@ -13,60 +16,98 @@ from bot.domain.reference import new_reference
 from bot.i18n import N_, Translate
 
 
+ACUTE_REFERENCE = "_acute_reference"
+"""The dialog answer that holds the reference of the concern alerted at the safety answer."""
+UPDATE = N_("Update on {reference}:")
+
+
 def _text(answers: dict[str, Answer], key: str) -> str:
     value = answers.get(key, "")
     return "\n".join(value) if isinstance(value, list) else value
 
 
-async def _fresh_reference(turn: Turn) -> str:
+async def fresh_reference(turn: Turn) -> str:
+    """A reference code no concern has yet."""
     while True:
         reference = new_reference()
         if not await turn.uow.concerns.reference_taken(reference):
             return reference
 
 
-async def submit_concern(turn: Turn, answers: dict[str, Answer]) -> Concern:
-    """Store a confirmed account, alert the network's coordinators and tell the reporter."""
-    acute = answers.get("safety") == "yes"
+def concern_from(
+    turn: Turn, answers: dict[str, Answer], reference: str, created: datetime
+) -> Concern:
+    """The concern the answers so far describe (an acute one is always shared, with contact)."""
+    acute = answers.get("safety") == "yes" or bool(answers.get(ACUTE_REFERENCE))
+    mode = Mode.SHARE if acute else Mode(str(answers["mode"]))
     actions = answers.get("actions_taken") or []
-    now = turn.now
-    deadlines = turn.settings.deadlines
-    concern = Concern(
+    urgency = "acute" if acute else str(answers.get("urgency", "no_rush"))
+    deadlines = turn.network.deadlines or turn.settings.deadlines
+    return Concern(
         id=None,
-        reference=await _fresh_reference(turn),
+        reference=reference,
         network_id=turn.member.network_id,
         organisation_id=turn.member.organisation_id,
         reporter_id=turn.member_id,
-        mode=Mode(str(answers["mode"])),
-        subject=str(answers["subject"]),
-        age_band=str(answers["age_band"]),
-        setting=str(answers["setting"]),
-        source=str(answers["source"]),
-        urgency="acute" if acute else str(answers.get("urgency", "no_rush")),
+        mode=mode,
+        subject=str(answers.get("subject", "")),
+        age_band=str(answers.get("age_band", "")),
+        setting=str(answers.get("setting", "")),
+        source=str(answers.get("source", "")),
+        urgency=urgency,
         acute=acute,
-        contact_allowed=answers.get("contact") == "yes",
-        identity_shown=answers.get("identity") == "name" and answers.get("mode") != "advice",
+        contact_allowed=acute or answers.get("contact") == "yes",
+        identity_shown=answers.get("identity") == "name" and mode is not Mode.ADVICE,
         actions_taken=tuple(str(a) for a in actions),
         facts=_text(answers, "facts"),
         interpretation=_text(answers, "interpretation"),
         counter_signals=_text(answers, "counter_signals"),
-        created_at=now,
-        acknowledge_due=acknowledge_due(now, acute, deadlines),
-        feedback_due=feedback_due(now, deadlines),
+        created_at=created,
+        acknowledge_due=acknowledge_due(created, urgency, deadlines),
+        feedback_due=feedback_due(created, deadlines),
     )
-    await turn.uow.concerns.add(concern)
-    await turn.log("share", "ok", concern.reference)
+
+
+async def alert_coordinators(
+    turn: Turn, concern: Concern, head: str | None = None, running: bool = False
+) -> int:
+    """Send every coordinator of the network the minimal alert (``head`` first, for an update);
+    return how many were reached, by message or through the network's feed."""
     network = turn.network
     zone = turn.settings.bot.timezone
+    reached = 0
     for coordinator in await turn.uow.members.coordinators(network.id):
         assert coordinator.id is not None
 
         def compose(t: Translate) -> tuple[str, tuple[Choice, ...]]:
-            return alert_text(concern, network, zone, t), triage_choices(concern, t)
+            text = alert_text(concern, network, zone, t, running)
+            if head is not None:
+                text = t(head).format(reference=concern.reference) + "\n" + text
+            return text, triage_choices(concern, t)
 
-        await turn.notify(coordinator.id, compose)
-    await feed.post_alert(turn, concern)
+        if await turn.notify(coordinator.id, compose):
+            reached += 1
+        else:
+            address = await turn.uow.members.address_of(coordinator.id)
+            reached += address is not None and address.channel in turn.feed_channels
+    await feed.post_alert(turn, concern, replace=head is not None)
+    return reached
+
+
+async def submit_concern(turn: Turn, answers: dict[str, Answer]) -> Concern:
+    """Store a confirmed account, alert the network's coordinators and tell the reporter (an
+    acute concern, already alerted at the safety answer, is completed instead)."""
+    reference = str(answers.get(ACUTE_REFERENCE) or "")
+    existing = await turn.uow.concerns.by_reference(reference) if reference else None
+    if existing is not None:
+        concern = await enrich(turn, existing, answers, final=True)
+    else:
+        concern = concern_from(turn, answers, await fresh_reference(turn), turn.now)
+        await turn.uow.concerns.add(concern)
+        await turn.log("share", "ok", concern.reference)
+        await alert_coordinators(turn, concern)
     t = turn.t
+    zone = turn.settings.bot.timezone
     text = t(
         N_(
             "Thank you. Your concern has been shared.\n"
@@ -81,10 +122,36 @@ async def submit_concern(turn: Turn, answers: dict[str, Answer]) -> Concern:
         acknowledge=when(concern.acknowledge_due, zone),
         feedback=when(concern.feedback_due, zone),
     )
-    if acute:
+    if concern.acute:
         text = t(N_("Remember: in immediate danger, call 112.")) + "\n\n" + text
     turn.say(text)
     return concern
+
+
+async def enrich(turn: Turn, stored: Concern, answers: dict[str, Answer], final: bool) -> Concern:
+    """Write the answers given since an acute alert into its concern; when what the alert shows
+    changed (or the intake is complete), update the alert."""
+    fresh = concern_from(turn, answers, stored.reference, stored.created_at)
+    concern = replace(
+        stored,
+        subject=fresh.subject or stored.subject,
+        age_band=fresh.age_band or stored.age_band,
+        setting=fresh.setting or stored.setting,
+        source=fresh.source,
+        actions_taken=fresh.actions_taken,
+        identity_shown=fresh.identity_shown,
+        facts=fresh.facts,
+        interpretation=fresh.interpretation,
+        counter_signals=fresh.counter_signals,
+    )
+    await turn.uow.concerns.save_account(concern)
+    if final or _shown(stored) != _shown(concern):
+        await alert_coordinators(turn, concern, UPDATE, running=not final)
+    return concern
+
+
+def _shown(concern: Concern) -> tuple[object, ...]:
+    return (concern.subject, concern.age_band, concern.setting, concern.actions_taken)
 
 
 async def show_status(turn: Turn) -> None:
