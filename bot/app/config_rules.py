@@ -45,7 +45,11 @@ def check_deadlines(deadlines: DeadlineSettings, where: str) -> None:
             raise ConfigError(
                 refusal(f"{where} {field.name}", "must be at least 1", "give a whole number >= 1")
             )
-    days = (deadlines.soon_working_days, deadlines.week_working_days, deadlines.no_rush_working_days)
+    days = (
+        deadlines.soon_working_days,
+        deadlines.week_working_days,
+        deadlines.no_rush_working_days,
+    )
     if list(days) != sorted(days):
         raise ConfigError(
             refusal(

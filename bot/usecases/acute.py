@@ -47,9 +47,7 @@ async def raise_alert(turn: Turn, answers: dict[str, Answer]) -> dict[str, Answe
     return {ACUTE_REFERENCE: concern.reference}
 
 
-async def on_answer(
-    turn: Turn, step: str, answers: dict[str, Answer]
-) -> dict[str, Answer] | None:
+async def on_answer(turn: Turn, step: str, answers: dict[str, Answer]) -> dict[str, Answer] | None:
     """At "someone is in danger now", alert at once; after it, keep the concern up to date."""
     reference = answers.get(ACUTE_REFERENCE)
     if not reference:
