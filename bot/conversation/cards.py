@@ -66,6 +66,13 @@ CALLED_112 = "called_112"
 """The action key for "112 called / police informed", shown first on a card."""
 
 
+def called_112(concern: Concern, t: Translate) -> list[str]:
+    """The line that says 112 was called (or the police informed), when the reporter said so."""
+    if CALLED_112 not in concern.actions_taken:
+        return []
+    return ["‼ " + t(N_("112 called / police informed"))]
+
+
 def alert_text(
     concern: Concern, network: Network, zone: str, t: Translate, running: bool = False
 ) -> str:
@@ -76,8 +83,7 @@ def alert_text(
         t(N_("New concern shared")) if not concern.acute else t(N_("ACUTE concern shared")),
         headline(concern, t),
     ]
-    if CALLED_112 in concern.actions_taken:
-        lines.insert(1, "‼ " + t(N_("112 called / police informed")))
+    lines[1:1] = called_112(concern, t)
     if running:
         lines.append(t(N_("Intake still running: this alert is updated as answers arrive.")))
     lines += [
@@ -95,6 +101,7 @@ def card_text(
     """The card a coordinator sees in a list: status and deadlines, still no free text."""
     lines = [
         headline(concern, t),
+        *called_112(concern, t),
         f"{t(N_('Status'))}: {label(STATUSES, concern.status, t)}",
         f"{t(N_('Assigned to'))}: {assignee.display_name if assignee else t(N_('nobody yet'))}",
         f"{t(N_('Urgency'))}: {label(URGENCIES, concern.urgency, t)}",

@@ -1,0 +1,75 @@
+"""The reporter of an acute concern hears, once, that it is still unacknowledged; the Slack feed's
+alert is updated in place while the intake runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.scheduling.scheduler import Scheduler
+from bot.testing import join
+from tests.integration.test_reminders import (  # noqa: F401  (fixtures)
+    ACUTE_SCRIPT,
+    FEED,
+    THURSDAY,
+    Desk,
+    clock,
+    desk,
+    desk_with_feed,
+    settings,
+)
+
+NOTICE = "has not been acknowledged yet by a coordinator of Netwerk Polarisatie Demostad"
+
+
+async def run_notices(desk: Desk, minutes: int) -> int:
+    """Run the acute job ``minutes`` after the share, as the scheduler would."""
+    desk.clock.set(THURSDAY + timedelta(minutes=minutes))
+    run = await Scheduler(desk.app.uow, desk.app.settings, desk.clock, desk.app.feeds).run("acute")
+    assert run.ran
+    await desk.deliverer.deliver_due()
+    return run.messages
+
+
+def notices(desk: Desk, user: str, head: str = NOTICE) -> list[str]:
+    """The unacknowledged-acute notices delivered to ``user``."""
+    return [r.text for r in desk.outlet.to(user) if head in r.text]
+
+
+async def test_the_reporter_is_told_once_that_no_one_acknowledged_yet(desk: Desk) -> None:
+    reference = await desk.share(ACUTE_SCRIPT)
+    assert await run_notices(desk, 14) == 0
+    assert await run_notices(desk, 16) == 1
+    (notice,) = notices(desk, "anna")
+    assert reference in notice and "call 112 now" in notice
+    assert "(reached: 2)" in notice and "backup coordinators alerted (reached: 1)" in notice
+    for later in (21, 60, 60 * 24):
+        assert await run_notices(desk, later) == 0
+    assert len(notices(desk, "anna")) == 1
+    assert notices(desk, "cora") == [] and notices(desk, "bob") == []
+
+
+async def test_no_notice_when_acknowledged_in_time(desk: Desk) -> None:
+    reference = await desk.share(ACUTE_SCRIPT)
+    await desk.acknowledge(reference)
+    assert await run_notices(desk, 16) == 0
+    assert notices(desk, "anna") == []
+
+
+async def test_a_dutch_reporter_reads_the_notice_in_dutch(desk: Desk) -> None:
+    roos = await join(desk.app, desk.outlet, "roos", language="nl")
+    roos.deliverer = desk.deliverer
+    await roos.script(ACUTE_SCRIPT)
+    await run_notices(desk, 16)
+    (notice,) = notices(desk, "roos", "is nog door geen coördinator van Netwerk Polarisatie")
+    assert "bel dan nu 112" in notice
+
+
+async def test_the_feed_alert_is_updated_in_place_with_no_free_text(desk_with_feed: Desk) -> None:
+    desk = desk_with_feed
+    await desk.anna.script(ACUTE_SCRIPT[:2])  # /new, "someone is in danger now"
+    first = [r for r in desk.slack.sent if r.to == FEED]
+    assert len(first) == 1 and first[0].card is not None and not first[0].card.replaces
+    await desk.anna.script(ACUTE_SCRIPT[2:])
+    updates = [r for r in desk.slack.sent if r.to == FEED][1:]
+    assert updates and all(r.card is not None and r.card.replaces for r in updates)
+    assert all("CANARY" not in r.text for r in desk.slack.sent)
