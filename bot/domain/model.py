@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.deadlines import DeadlineSettings
+
 
 class Role(StrEnum):
     """What a member does in the network."""

@@ -15,7 +15,6 @@ from bot.domain.model import Concern, Mode
 from bot.domain.reference import new_reference
 from bot.i18n import N_, Translate
 
-
 ACUTE_REFERENCE = "_acute_reference"
 """The dialog answer that holds the reference of the concern alerted at the safety answer."""
 UPDATE = N_("Update on {reference}:")

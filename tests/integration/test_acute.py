@@ -23,11 +23,14 @@ async def test_the_alert_is_delivered_before_the_reporter_answers_again(
     before = len(outlet.to(coordinator.address.user_id))
     replies = await reporter.script(ACUTE.until("safety"))
     alerts = outlet.to(coordinator.address.user_id)[before:]
-    assert len(alerts) == 1 and "ACUTE concern shared" in alerts[0].text
+    assert len(alerts) == 1
+    assert "ACUTE concern shared" in alerts[0].text
     stored = await _concerns(app, reporter)
     assert len(stored) == 1
     concern = stored[0]
-    assert concern.acute and concern.mode is Mode.SHARE and concern.contact_allowed
+    assert concern.acute
+    assert concern.mode is Mode.SHARE
+    assert concern.contact_allowed
     assert concern.reference in alerts[0].text
     said = texts(replies)
     assert "The acute alert has gone out to 1 coordinator of Netwerk Polarisatie Demostad" in said
@@ -46,12 +49,16 @@ async def test_the_rest_of_the_intake_enriches_the_same_concern(
     stored = await _concerns(app, reporter)
     assert len(stored) == 1, "no second concern"
     concern = stored[0]
-    assert concern.reference == reference and reference in texts(last)
-    assert concern.facts.startswith("CANARY-FACT-7f3a") and concern.subject == "person"
+    assert concern.reference == reference
+    assert reference in texts(last)
+    assert concern.facts.startswith("CANARY-FACT-7f3a")
+    assert concern.subject == "person"
     # Acute means share with contact allowed, whatever was answered (the script said no).
-    assert concern.contact_allowed and concern.mode is Mode.SHARE
+    assert concern.contact_allowed
+    assert concern.mode is Mode.SHARE
     updates = outlet.to(coordinator.address.user_id)[before:]
-    assert updates and all(f"Update on {reference}" in u.text for u in updates)
+    assert updates
+    assert all(f"Update on {reference}" in u.text for u in updates)
     assert all("CANARY" not in u.text for u in updates)
     assert first
 
@@ -89,4 +96,6 @@ async def test_an_acute_concern_is_never_advice_nor_without_contact(
     await reporter.script(lines[: lines.index("#confirm")])
     await reporter.pick("confirm")
     concern = (await _concerns(app, reporter))[0]
-    assert concern.mode is Mode.SHARE and concern.contact_allowed and concern.acute
+    assert concern.mode is Mode.SHARE
+    assert concern.contact_allowed
+    assert concern.acute

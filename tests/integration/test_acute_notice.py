@@ -3,20 +3,45 @@ alert is updated in place while the intake runs."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from bot.scheduling.scheduler import Scheduler
-from bot.testing import join
-from tests.integration.test_reminders import (  # noqa: F401  (fixtures)
-    ACUTE_SCRIPT,
-    FEED,
-    THURSDAY,
-    Desk,
-    clock,
-    desk,
-    desk_with_feed,
-    settings,
-)
+from bot.settings import Settings
+from bot.testing import FakeClock, example_settings, join
+from tests.integration.test_reminders import ACUTE_SCRIPT, FEED, THURSDAY, Desk, open_desk
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The example configuration on this test's database."""
+    return example_settings(tmp_path / "acute.db")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Thursday 26 November 2026, 10:00 UTC."""
+    return FakeClock(THURSDAY)
+
+
+@pytest.fixture
+async def desk(settings: Settings, clock: FakeClock) -> AsyncIterator[Desk]:
+    """A reporter, a coordinator and a backup coordinator (see test_reminders)."""
+    opened = await open_desk(settings, clock, {})
+    yield opened
+    await opened.app.close()
+
+
+@pytest.fixture
+async def desk_with_feed(settings: Settings, clock: FakeClock) -> AsyncIterator[Desk]:
+    """The same, with the demo network's Slack alert feed."""
+    opened = await open_desk(settings, clock, {"SLACK_BOT_TOKEN": "xoxb-made-up"})
+    yield opened
+    await opened.app.close()
+
 
 NOTICE = "has not been acknowledged yet by a coordinator of Netwerk Polarisatie Demostad"
 
@@ -40,12 +65,15 @@ async def test_the_reporter_is_told_once_that_no_one_acknowledged_yet(desk: Desk
     assert await run_notices(desk, 14) == 0
     assert await run_notices(desk, 16) == 1
     (notice,) = notices(desk, "anna")
-    assert reference in notice and "call 112 now" in notice
-    assert "(reached: 2)" in notice and "backup coordinators alerted (reached: 1)" in notice
+    assert reference in notice
+    assert "call 112 now" in notice
+    assert "(reached: 2)" in notice
+    assert "backup coordinators alerted (reached: 1)" in notice
     for later in (21, 60, 60 * 24):
         assert await run_notices(desk, later) == 0
     assert len(notices(desk, "anna")) == 1
-    assert notices(desk, "cora") == [] and notices(desk, "bob") == []
+    assert notices(desk, "cora") == []
+    assert notices(desk, "bob") == []
 
 
 async def test_no_notice_when_acknowledged_in_time(desk: Desk) -> None:
@@ -68,8 +96,11 @@ async def test_the_feed_alert_is_updated_in_place_with_no_free_text(desk_with_fe
     desk = desk_with_feed
     await desk.anna.script(ACUTE_SCRIPT[:2])  # /new, "someone is in danger now"
     first = [r for r in desk.slack.sent if r.to == FEED]
-    assert len(first) == 1 and first[0].card is not None and not first[0].card.replaces
+    assert len(first) == 1
+    assert first[0].card is not None
+    assert not first[0].card.replaces
     await desk.anna.script(ACUTE_SCRIPT[2:])
     updates = [r for r in desk.slack.sent if r.to == FEED][1:]
-    assert updates and all(r.card is not None and r.card.replaces for r in updates)
+    assert updates
+    assert all(r.card is not None and r.card.replaces for r in updates)
     assert all("CANARY" not in r.text for r in desk.slack.sent)

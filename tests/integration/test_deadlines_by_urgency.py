@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 import pytest
 
@@ -57,7 +56,8 @@ async def test_the_confirmation_shows_the_deadline_that_is_stored(
     reference = found.group(2)
     async with app.uow() as uow:
         concern = await uow.concerns.by_reference(reference)
-    assert concern is not None and concern.urgency == urgency
+    assert concern is not None
+    assert concern.urgency == urgency
     assert when(concern.acknowledge_due, app.settings.bot.timezone) == shown
     confirmation = next(r.text for r in reversed(replies) if reference in r.text)
     assert shown in confirmation

@@ -1,4 +1,4 @@
-"""The [deadlines] section and a network's own [networks.deadlines]: defaults, overrides, refusals."""
+"""[deadlines] and a network's own [networks.deadlines]: defaults, overrides, refusals."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ def load(tmp_path: Path, text: str) -> Settings:
 def test_each_urgency_has_a_default_deadline(tmp_path: Path) -> None:
     deadlines = load(tmp_path, NETWORK.format(extra="")).deadlines
     assert (deadlines.soon_working_days, deadlines.week_working_days) == (1, 3)
-    assert deadlines.no_rush_working_days == 5 and deadlines.acute_acknowledge_minutes == 15
+    assert deadlines.no_rush_working_days == 5
+    assert deadlines.acute_acknowledge_minutes == 15
 
 
 def test_a_network_overrides_some_deadlines_and_keeps_the_rest(tmp_path: Path) -> None:
