@@ -57,8 +57,14 @@ def load_settings(
         name: section(name, kind, raw.get(name, {}), env) for name, kind in CORE_SECTIONS.items()
     }
     deadlines = sections["deadlines"]
-    networks = tuple(_network(item, deadlines) for item in raw.get("networks", []))
-    settings = Settings(networks=networks, channels=read, **sections)
+    entries = raw.get("networks", [])
+    networks = tuple(_network(item) for item in entries)
+    own = {
+        str(item["id"]): found
+        for item in entries
+        if (found := _network_deadlines(item, deadlines)) is not None
+    }
+    settings = Settings(networks=networks, network_deadlines=own, channels=read, **sections)
     _check(settings)
     if channels is not None:
         channels.check(settings)
@@ -102,7 +108,7 @@ def _network_deadlines(item: Mapping[str, Any], bot: DeadlineSettings) -> Deadli
     return dataclasses.replace(bot, **{key: getattr(own, key) for key in table})
 
 
-def _network(entry: object, deadlines: DeadlineSettings) -> Network:
+def _network(entry: object) -> Network:
     item = _known(entry, "[[networks]]", _NETWORK_KEYS)
     try:
         organisations = tuple(
@@ -131,7 +137,6 @@ def _network(entry: object, deadlines: DeadlineSettings) -> Network:
             roles=roles,
             digest_threshold=_whole(item, "digest_threshold", 5),
             retention_days=_whole(item, "retention_days", 365),
-            deadlines=_network_deadlines(item, deadlines),
         )
     except KeyError as exc:
         raise ConfigError(f"a [[networks]] entry lacks the key {exc.args[0]!r}") from exc
@@ -148,8 +153,9 @@ def _check(settings: Settings) -> None:
             raise ConfigError(f"network {network.id!r}: digest_threshold must be at least 1")
         if network.retention_days < 1:
             raise ConfigError(f"network {network.id!r}: retention_days must be at least 1")
-        if network.deadlines is not None:
-            check_deadlines(network.deadlines, f"network {network.id!r}: [networks.deadlines]")
+        if network.id in settings.network_deadlines:
+            where = f"network {network.id!r}: [networks.deadlines]"
+            check_deadlines(settings.network_deadlines[network.id], where)
     check_deadlines(settings.deadlines, "[deadlines]")
     try:
         ZoneInfo(settings.bot.timezone)

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from bot.domain.deadlines import DeadlineSettings
 
 
 class Role(StrEnum):
@@ -79,8 +78,6 @@ class Network:
     roles: tuple[RoleContact, ...] = ()
     digest_threshold: int = 5
     retention_days: int = 365
-    deadlines: DeadlineSettings | None = None
-    """This network's own deadlines (``[networks.deadlines]``), or None for the bot's."""
 
     def organisation(self, organisation_id: str) -> Organisation:
         """Return the organisation with this id or raise ``DomainError``."""

@@ -41,7 +41,7 @@ def concern_from(
     mode = Mode.SHARE if acute else Mode(str(answers["mode"]))
     actions = answers.get("actions_taken") or []
     urgency = "acute" if acute else str(answers.get("urgency", "no_rush"))
-    deadlines = turn.network.deadlines or turn.settings.deadlines
+    deadlines = turn.settings.deadlines_of(turn.member.network_id)
     return Concern(
         id=None,
         reference=reference,

@@ -42,14 +42,15 @@ def test_a_network_overrides_some_deadlines_and_keeps_the_rest(tmp_path: Path) -
         extra="[networks.deadlines]\nacute_acknowledge_minutes = 10\nweek_working_days = 2\n"
     )
     settings = load(tmp_path, text)
-    own = settings.network("demo").deadlines
+    own = settings.deadlines_of("demo")
     assert own == DeadlineSettings(
         acute_acknowledge_minutes=10, week_working_days=2, no_rush_working_days=4
     )
 
 
 def test_a_network_without_its_own_deadlines_uses_the_bots(tmp_path: Path) -> None:
-    assert load(tmp_path, NETWORK.format(extra="")).network("demo").deadlines is None
+    settings = load(tmp_path, NETWORK.format(extra=""))
+    assert settings.deadlines_of("demo") is settings.deadlines
 
 
 @pytest.mark.parametrize(
