@@ -7,7 +7,6 @@ from datetime import datetime
 from enum import StrEnum
 
 
-
 class Role(StrEnum):
     """What a member does in the network."""
 

@@ -61,3 +61,15 @@ async def test_the_confirmation_shows_the_deadline_that_is_stored(
     assert when(concern.acknowledge_due, app.settings.bot.timezone) == shown
     confirmation = next(r.text for r in reversed(replies) if reference in r.text)
     assert shown in confirmation
+
+
+@pytest.mark.parametrize(
+    ("language", "promise"),
+    [("en", "acknowledges within 7 working days"), ("nl", "binnen 7 werkdagen")],
+)
+async def test_the_privacy_text_promises_the_longest_deadline_that_applies(
+    app: App, outlet: RecordingOutlet, language: str, promise: str
+) -> None:
+    reporter = await join(app, outlet, f"Pim-{language}", language=language)
+    replies = await reporter.script(share_path().until("safety"))
+    assert promise in replies[-1].text
