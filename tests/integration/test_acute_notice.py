@@ -104,3 +104,29 @@ async def test_the_feed_alert_is_updated_in_place_with_no_free_text(desk_with_fe
     assert updates
     assert all(r.card is not None and r.card.replaces for r in updates)
     assert all("CANARY" not in r.text for r in desk.slack.sent)
+
+
+async def test_an_abandoned_acute_draft_is_not_called_unshared(desk: Desk) -> None:
+    await desk.anna.script(ACUTE_SCRIPT[:3])  # alerted, then walks away
+    scheduler = Scheduler(desk.app.uow, desk.app.settings, desk.clock, desk.app.feeds)
+    for hours in (2, 25):
+        desk.clock.set(THURSDAY + timedelta(hours=hours))
+        assert (await scheduler.run("drafts")).ran
+        await desk.deliverer.deliver_due()
+    reminder, deleted = [r.text for r in desk.outlet.to("anna")][-2:]
+    for text in (reminder, deleted):
+        assert "nothing was shared" not in text
+        assert "the acute alert was sent" in text
+    assert "what you answered until then stays with the coordinator" in deleted
+
+
+async def test_a_dutch_abandoned_acute_draft_says_the_alert_was_sent(desk: Desk) -> None:
+    roos = await join(desk.app, desk.outlet, "roos", language="nl")
+    roos.deliverer = desk.deliverer
+    await roos.script(ACUTE_SCRIPT[:3])
+    desk.clock.set(THURSDAY + timedelta(hours=2))
+    await Scheduler(desk.app.uow, desk.app.settings, desk.clock, desk.app.feeds).run("drafts")
+    await desk.deliverer.deliver_due()
+    reminder = desk.outlet.to("roos")[-1].text
+    assert "het ACUUT-alarm is verstuurd" in reminder
+    assert "niets gedeeld" not in reminder
