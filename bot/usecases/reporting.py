@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.channels.replies import Choice
 from bot.conversation import feed
-from bot.conversation.cards import alert_text, reporter_line, triage_choices, when
+from bot.conversation.cards import CALLED_112, alert_text, reporter_line, triage_choices, when
 from bot.conversation.dialog import Answer
 from bot.conversation.turn import Turn
 from bot.domain.deadlines import acknowledge_due, feedback_due
@@ -68,14 +68,19 @@ def concern_from(
 
 
 async def alert_coordinators(
-    turn: Turn, concern: Concern, head: str | None = None, running: bool = False
+    turn: Turn,
+    concern: Concern,
+    head: str | None = None,
+    running: bool = False,
+    direct: bool = True,
 ) -> int:
-    """Send every coordinator of the network the minimal alert (``head`` first, for an update);
-    return how many were reached, by message or through the network's feed."""
+    """Send every coordinator of the network the minimal alert (``head`` first, for an update;
+    without ``direct``, only the feed's card is updated in place); return how many were
+    reached, by message or through the network's feed."""
     network = turn.network
     zone = turn.settings.bot.timezone
     reached = 0
-    for coordinator in await turn.uow.members.coordinators(network.id):
+    for coordinator in await turn.uow.members.coordinators(network.id) if direct else []:
         assert coordinator.id is not None
 
         def compose(t: Translate) -> tuple[str, tuple[Choice, ...]]:
@@ -145,12 +150,24 @@ async def enrich(turn: Turn, stored: Concern, answers: dict[str, Answer], final:
     )
     await turn.uow.concerns.save_account(concern)
     if final or _shown(stored) != _shown(concern):
-        await alert_coordinators(turn, concern, UPDATE, running=not final)
+        # The feed's card changes in place at every step; a message only when it matters.
+        direct = final or _news(stored, concern)
+        await alert_coordinators(turn, concern, UPDATE, running=not final, direct=direct)
     return concern
 
 
 def _shown(concern: Concern) -> tuple[object, ...]:
     return (concern.subject, concern.age_band, concern.setting, concern.actions_taken)
+
+
+def _news(before: Concern, after: Concern) -> bool:
+    """Worth a message to each coordinator: 112 was called, or whom and where became known."""
+    called = CALLED_112 in after.actions_taken and CALLED_112 not in before.actions_taken
+    return called or (_known(after) and not _known(before))
+
+
+def _known(concern: Concern) -> bool:
+    return bool(concern.subject and concern.age_band and concern.setting)
 
 
 async def show_status(turn: Turn) -> None:

@@ -57,6 +57,8 @@ async def test_the_rest_of_the_intake_enriches_the_same_concern(
     assert concern.contact_allowed
     assert concern.mode is Mode.SHARE
     updates = outlet.to(coordinator.address.user_id)[before:]
+    # One message when whom and where are known, one when the intake is complete.
+    assert len(updates) == 2
     assert updates
     assert all(f"Update on {reference}" in u.text for u in updates)
     assert all("CANARY" not in u.text for u in updates)
