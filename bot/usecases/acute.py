@@ -28,6 +28,7 @@ ALERTED_NONE = N_(
     "someone is in danger. Your concern is stored as acute and reaches the coordinators as "
     "soon as they can be reached.\nReference: {reference}"
 )
+CALL_112 = N_("Remember: in immediate danger, call 112.")
 STOPPED = N_(
     "Stopped. The acute alert was sent; what you answered so far is with the coordinator "
     "(reference {reference}). In immediate danger, call 112."
@@ -41,9 +42,10 @@ async def raise_alert(turn: Turn, answers: dict[str, Answer]) -> dict[str, Answe
     await turn.log("share", "acute", concern.reference)
     reached = await alert_coordinators(turn, concern, running=True)
     text = ALERTED_NONE if reached == 0 else ALERTED_ONE if reached == 1 else ALERTED_MANY
-    turn.say(
-        turn.t(text).format(count=reached, network=turn.network.name, reference=concern.reference)
-    )
+    t = turn.t
+    said = t(text).format(count=reached, network=turn.network.name, reference=concern.reference)
+    # 112 comes first: the reporter reads it before anything about this bot.
+    turn.say(t(CALL_112) + "\n\n" + said)
     return {ACUTE_REFERENCE: concern.reference}
 
 
