@@ -110,6 +110,8 @@ class Settings:
     limits: LimitSettings = field(default_factory=LimitSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
     networks: tuple[Network, ...] = ()
+    network_deadlines: Mapping[str, DeadlineSettings] = field(default_factory=dict)
+    """A network's own ``[networks.deadlines]`` over ``[deadlines]``, by network id."""
     channels: Mapping[str, Any] = field(default_factory=dict)
     """Each channel's own settings by channel name: its settings type's value once a channel
     registry has read it, its raw table until then (see ``bot.app.catalog``)."""
@@ -120,6 +122,10 @@ class Settings:
             if network.id == network_id:
                 return network
         raise ConfigError(f"no network with id {network_id!r} in the configuration")
+
+    def deadlines_of(self, network_id: str) -> DeadlineSettings:
+        """The deadlines that apply in a network: its own, else the bot's."""
+        return self.network_deadlines.get(network_id, self.deadlines)
 
     def with_channel(self, name: str, channel_settings: Any) -> Settings:
         """These settings with ``channel_settings`` for the channel ``name``."""

@@ -7,6 +7,7 @@ from bot.conversation.flows import Flow
 from bot.conversation.turn import Turn
 from bot.domain.model import Mode
 from bot.i18n import N_plural, ngettext
+from bot.usecases import acute
 from bot.usecases.referrals import offer_referrals
 from bot.usecases.reporting import submit_concern
 from dialogs.share_concern import DIALOG
@@ -20,10 +21,12 @@ REMOVED = N_plural(
 
 
 async def _begin(turn: Turn, argument: str) -> dict[str, Answer]:
-    deadlines = turn.settings.deadlines
+    deadlines = turn.settings.deadlines_of(turn.member.network_id)
+    # The privacy text promises acknowledgement within this: the longest any urgency gets.
+    longest = max(deadlines.working_days(u) for u in ("", "soon", "week", "no_rush"))
     return {
         "_retention_days": str(turn.network.retention_days),
-        "_ack_days": str(deadlines.acknowledge_working_days),
+        "_ack_days": str(longest),
         "_feedback_days": str(deadlines.feedback_days),
     }
 
@@ -38,4 +41,11 @@ async def _complete(turn: Turn, answers: dict[str, Answer]) -> None:
         offer_referrals(turn)  # a consult, or partly a matter of safety at home
 
 
-FLOW = Flow(dialog=DIALOG, begin=_begin, complete=_complete, keeps_account=True)
+FLOW = Flow(
+    dialog=DIALOG,
+    begin=_begin,
+    complete=_complete,
+    keeps_account=True,
+    on_answer=acute.on_answer,
+    on_cancel=acute.on_cancel,
+)

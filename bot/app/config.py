@@ -5,6 +5,7 @@ channel, whose own settings type reads and checks it (``bot.app.catalog``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.app.config_rules import check_endpoints
+from bot.app.config_rules import check_deadlines, check_endpoints
 from bot.app.sections import is_int, section
 from bot.domain.model import Network, Organisation, Referral, RoleContact
 from bot.settings import CORE_SECTIONS
@@ -55,8 +56,15 @@ def load_settings(
     sections = {
         name: section(name, kind, raw.get(name, {}), env) for name, kind in CORE_SECTIONS.items()
     }
-    networks = tuple(_network(item) for item in raw.get("networks", []))
-    settings = Settings(networks=networks, channels=read, **sections)
+    deadlines = sections["deadlines"]
+    entries = raw.get("networks", [])
+    networks = tuple(_network(item) for item in entries)
+    own = {
+        str(item["id"]): found
+        for item in entries
+        if (found := _network_deadlines(item, deadlines)) is not None
+    }
+    settings = Settings(networks=networks, network_deadlines=own, channels=read, **sections)
     _check(settings)
     if channels is not None:
         channels.check(settings)
@@ -88,8 +96,18 @@ _NETWORK_KEYS = {
     "digest_threshold",
     "retention_days",
     "referrals",
+    "deadlines",
 }
 _REFERRAL_KEYS = {"id", "name", "what_for", "contact"}
+
+
+def _network_deadlines(item: Mapping[str, Any], bot: DeadlineSettings) -> DeadlineSettings | None:
+    """The network's ``[networks.deadlines]`` over the bot's ``[deadlines]``, or None."""
+    table = item.get("deadlines")
+    if table is None:
+        return None
+    own = section("networks.deadlines", DeadlineSettings, table, {})
+    return dataclasses.replace(bot, **{key: getattr(own, key) for key in table})
 
 
 def _network(entry: object) -> Network:
@@ -145,6 +163,10 @@ def _check(settings: Settings) -> None:
             raise ConfigError(f"network {network.id!r}: digest_threshold must be at least 1")
         if network.retention_days < 1:
             raise ConfigError(f"network {network.id!r}: retention_days must be at least 1")
+        if network.id in settings.network_deadlines:
+            where = f"network {network.id!r}: [networks.deadlines]"
+            check_deadlines(settings.network_deadlines[network.id], where)
+    check_deadlines(settings.deadlines, "[deadlines]")
     try:
         ZoneInfo(settings.bot.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:

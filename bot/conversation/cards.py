@@ -53,23 +53,45 @@ def triage_choices(concern: Concern, t: Translate) -> tuple[Choice, ...]:
 
 
 def headline(concern: Concern, t: Translate) -> str:
-    """One line: reference, acute marker, kind, subject, age band, setting."""
-    parts = [
-        label(MODES, concern.mode, t).split(" (")[0],
-        label(SUBJECTS, concern.subject, t),
-        label(AGE_BANDS, concern.age_band, t),
-        label(SETTINGS, concern.setting, t),
+    """One line: reference, acute marker, kind, subject, age band, setting (those known)."""
+    parts = [label(MODES, concern.mode, t).split(" (")[0]] + [
+        label(table, key, t)
+        for table, key in (
+            (SUBJECTS, concern.subject),
+            (AGE_BANDS, concern.age_band),
+            (SETTINGS, concern.setting),
+        )
+        if key
     ]
     acute = t(N_("ACUTE")) + " · " if concern.acute else ""
     return f"{concern.reference} · {acute}" + " · ".join(parts)
 
 
-def alert_text(concern: Concern, network: Network, zone: str, t: Translate) -> str:
-    """The minimal alert: no free text, no reporter identity."""
+CALLED_112 = "called_112"
+"""The action key for "112 called / police informed", shown first on a card."""
+
+
+def called_112(concern: Concern, t: Translate) -> list[str]:
+    """The line that says 112 was called (or the police informed), when the reporter said so."""
+    if CALLED_112 not in concern.actions_taken:
+        return []
+    return ["‼ " + t(N_("112 called / police informed"))]
+
+
+def alert_text(
+    concern: Concern, network: Network, zone: str, t: Translate, running: bool = False
+) -> str:
+    """The minimal alert: no free text, no reporter identity (``running``: the reporter is
+    still answering, and the alert is updated as answers arrive)."""
     org = network.organisation(concern.organisation_id).name
     lines = [
         _alert_title(concern, t),
         headline(concern, t),
+    ]
+    lines[1:1] = called_112(concern, t)
+    if running:
+        lines.append(t(N_("Intake still running: this alert is updated as answers arrive.")))
+    lines += [
         f"{t(N_('Urgency'))}: {label(URGENCIES, concern.urgency, t)}",
         f"{t(N_('Organisation'))}: {org}",
         f"{t(N_('Acknowledge by'))}: {when(concern.acknowledge_due, zone, t)}",
@@ -92,6 +114,7 @@ def card_text(
     """The card a coordinator sees in a list: status and deadlines, still no free text."""
     lines = [
         headline(concern, t),
+        *called_112(concern, t),
         f"{t(N_('Status'))}: {label(STATUSES, concern.status, t)}",
         f"{t(N_('Assigned to'))}: {assignee.display_name if assignee else t(N_('nobody yet'))}",
         f"{t(N_('Urgency'))}: {label(URGENCIES, concern.urgency, t)}",

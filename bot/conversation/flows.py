@@ -11,6 +11,10 @@ from bot.domain.model import Role
 
 Begin = Callable[[Turn, str], Awaitable[dict[str, Answer] | None]]
 Complete = Callable[[Turn, dict[str, Answer]], Awaitable[None]]
+OnAnswer = Callable[[Turn, str, dict[str, Answer]], Awaitable[dict[str, Answer] | None]]
+"""Called after an answer to the step named is recorded; returns answers to add, or None."""
+OnCancel = Callable[[Turn, dict[str, Answer]], Awaitable[bool]]
+"""Called when the member stops; True when it told the member itself what that means."""
 
 
 async def no_context(turn: Turn, argument: str) -> dict[str, Answer] | None:
@@ -27,3 +31,5 @@ class Flow:
     begin: Begin = no_context
     roles: tuple[Role, ...] = (Role.REPORTER, Role.COORDINATOR)
     keeps_account: bool = False
+    on_answer: OnAnswer | None = None
+    on_cancel: OnCancel | None = None

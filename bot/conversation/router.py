@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 
 from bot.channels.events import (
     ChoiceMade,
@@ -79,6 +80,23 @@ def registered_commands() -> frozenset[str]:
     return frozenset({*named, "cancel", "back"})
 
 
+async def _hooked(
+    turn: Turn, flow: Flow, before: DialogState, transition: Transition
+) -> Transition:
+    """Let the flow act on a recorded answer or on a stop, before the dialog's reply is said."""
+    if transition.cancelled and flow.on_cancel is not None:
+        if await flow.on_cancel(turn, before.answers):
+            return replace(transition, said=())
+        return transition
+    after = transition.state
+    if flow.on_answer is None or after is None or after.answers == before.answers:
+        return transition
+    extra = await flow.on_answer(turn, before.step, after.answers)
+    if not extra:
+        return transition
+    return replace(transition, state=replace(after, answers={**after.answers, **extra}))
+
+
 class Router:
     """Sends each event of a turn to the right handler."""
 
@@ -97,7 +115,7 @@ class Router:
         if state is not None and flow is not None:
             transition = advance(flow.dialog, state, event, turn.t)
             if not transition.unhandled:
-                await self._apply(turn, flow, transition)
+                await self._apply(turn, flow, await _hooked(turn, flow, state, transition))
                 return
         elif state is not None:
             await turn.uow.dialogs.clear(turn.member_id)

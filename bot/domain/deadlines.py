@@ -11,8 +11,23 @@ class DeadlineSettings:
     """How soon a concern must be acknowledged and the reporter hear back."""
 
     acknowledge_working_days: int = 2
+    """For a concern without a known urgency (and what the privacy text promises at most)."""
     acute_acknowledge_minutes: int = 15
     feedback_days: int = 14
+    soon_working_days: int = 1
+    """Urgency "within a day or two"."""
+    week_working_days: int = 3
+    """Urgency "this week"."""
+    no_rush_working_days: int = 5
+    """Urgency "no rush"."""
+
+    def working_days(self, urgency: str) -> int:
+        """The working days a coordinator has to acknowledge a concern of this urgency."""
+        return {
+            "soon": self.soon_working_days,
+            "week": self.week_working_days,
+            "no_rush": self.no_rush_working_days,
+        }.get(urgency, self.acknowledge_working_days)
 
 
 def add_working_days(start: datetime, days: int) -> datetime:
@@ -26,11 +41,12 @@ def add_working_days(start: datetime, days: int) -> datetime:
     return moment
 
 
-def acknowledge_due(created: datetime, acute: bool, settings: DeadlineSettings) -> datetime:
-    """The moment by which a coordinator must acknowledge a new concern."""
-    if acute:
+def acknowledge_due(created: datetime, urgency: str | bool, settings: DeadlineSettings) -> datetime:
+    """The moment by which a coordinator must acknowledge a new concern of ``urgency`` (an
+    urgency key such as ``"week"``; True means acute, False an urgency not known)."""
+    if urgency is True or urgency == "acute":
         return created + timedelta(minutes=settings.acute_acknowledge_minutes)
-    return add_working_days(created, settings.acknowledge_working_days)
+    return add_working_days(created, settings.working_days(str(urgency) if urgency else ""))
 
 
 def feedback_due(since: datetime, settings: DeadlineSettings) -> datetime:

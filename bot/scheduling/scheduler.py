@@ -16,6 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.channels.events import Address
 from bot.channels.replies import Outgoing
 from bot.domain.clock import Clock
+from bot.scheduling.jobs.acute import run_acute_notices
 from bot.scheduling.jobs.details import run_details_removal
 from bot.scheduling.jobs.digest import run_digest
 from bot.scheduling.jobs.drafts import run_drafts
@@ -78,6 +79,9 @@ def build_jobs(settings: Settings, feeds: Mapping[str, tuple[Address, ...]]) -> 
     async def drafts(uow: UnitOfWork, at: datetime) -> list[Outgoing]:
         return await run_drafts(uow, settings, at)
 
+    async def acute(uow: UnitOfWork, at: datetime) -> list[Outgoing]:
+        return await run_acute_notices(uow, settings, at)
+
     async def retention(uow: UnitOfWork, at: datetime) -> list[Outgoing]:
         return await run_retention(uow, settings, at)
 
@@ -95,6 +99,7 @@ def build_jobs(settings: Settings, feeds: Mapping[str, tuple[Address, ...]]) -> 
         Job("drafts", every_draft, drafts, _minute),
         Job("retention", retention_trigger, retention, _slot_of(retention_trigger)),
         Job("details", every_details, details, _minute),
+        Job("acute", every_reminder, acute, _minute),
     ]
     return {job.name: job for job in jobs}
 

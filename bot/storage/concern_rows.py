@@ -24,13 +24,22 @@ def new_concern_values(concern: Concern, cipher: Cipher) -> dict[str, object]:
         network_id=concern.network_id,
         organisation_id=concern.organisation_id,
         reporter_id=concern.reporter_id,
+        urgency=concern.urgency,
+        acute=concern.acute,
+        created_at=concern.created_at,
+        **account_values(concern, cipher),
+    )
+    return values
+
+
+def account_values(concern: Concern, cipher: Cipher) -> dict[str, object]:
+    """The columns of the reporter's account, free text sealed."""
+    return dict(
         mode=concern.mode.value,
         subject=concern.subject,
         age_band=concern.age_band,
         setting=concern.setting,
         source=concern.source,
-        urgency=concern.urgency,
-        acute=concern.acute,
         contact_allowed=concern.contact_allowed,
         identity_shown=concern.identity_shown,
         actions_taken=",".join(concern.actions_taken),
@@ -39,7 +48,6 @@ def new_concern_values(concern: Concern, cipher: Cipher) -> dict[str, object]:
         created_at=concern.created_at,
         **{f"{k}_enc": cipher.seal(getattr(concern, k), f"concerns.{k}") for k in SEALED},
     )
-    return values
 
 
 def changing_values(concern: Concern) -> dict[str, object]:

@@ -66,6 +66,15 @@ class ConcernRepository:
             .values(identity_shown=concern.identity_shown, contact_allowed=concern.contact_allowed)
         )
 
+    async def save_account(self, concern: Concern) -> None:
+        """Write back the account of a concern stored before its intake ended (acute)."""
+        assert concern.id is not None
+        await self._c.execute(
+            update(concerns)
+            .where(concerns.c.id == concern.id)
+            .values(**rows.account_values(concern, self._cipher))
+        )
+
     async def by_reference(self, reference: str) -> Concern | None:
         """Return the concern with this reference code."""
         query = select(concerns).where(concerns.c.reference == reference.strip().upper())

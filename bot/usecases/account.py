@@ -8,6 +8,9 @@ from bot.conversation.dialog import Answer
 from bot.domain.model import Concern, Mode
 from bot.i18n import N_
 
+ACUTE_REFERENCE = "_acute_reference"
+"""The dialog answer that holds the reference of the concern alerted at the safety answer."""
+
 SHARED = N_(
     "Thank you. Your concern has been shared.\n"
     "Reference: {reference}\n"
@@ -34,14 +37,14 @@ def _text(answers: dict[str, Answer], key: str) -> str:
 
 def concern_fields(answers: dict[str, Answer]) -> dict[str, Any]:
     """The concern's fields the account decides; an acute concern is shared and reachable."""
-    acute = answers.get("safety") == "yes"
+    acute = answers.get("safety") == "yes" or bool(answers.get(ACUTE_REFERENCE))
     mode = Mode.SHARE if acute else Mode(str(answers["mode"]))
     return {
         "mode": mode,
-        "subject": str(answers["subject"]),
-        "age_band": str(answers["age_band"]),
-        "setting": str(answers["setting"]),
-        "source": str(answers["source"]),
+        "subject": str(answers.get("subject", "")),
+        "age_band": str(answers.get("age_band", "")),
+        "setting": str(answers.get("setting", "")),
+        "source": str(answers.get("source", "")),
         "urgency": "acute" if acute else str(answers.get("urgency", "no_rush")),
         "acute": acute,
         "contact_allowed": acute or answers.get("contact") == "yes",

@@ -120,6 +120,10 @@ CASES = (
          {"CONCERNBOT_SCHEDULER_DETAILS_REMOVAL_HOURS": "48"}),
     Case("no message in flight allowed", 2, "max_in_flight",
          {"CONCERNBOT_OUTBOX_MAX_IN_FLIGHT": "0"}),
+    Case("deadline of no working days", 2, "soon_working_days",
+         {"CONCERNBOT_DEADLINES_SOON_WORKING_DAYS": "0"}),
+    Case("a less urgent concern due sooner", 2, "a more urgent concern would be due later",
+         {"CONCERNBOT_DEADLINES_WEEK_WORKING_DAYS": "9"}),
     # Telegram's and Slack's settings and secrets.
     Case("unknown Telegram mode", 2, "[telegram] mode", {"CONCERNBOT_TELEGRAM_MODE": "pull"}),
     Case("webhook mode without a URL", 2, "webhook_url", {"CONCERNBOT_TELEGRAM_MODE": "webhook"}),

@@ -57,7 +57,7 @@ async def test_a_reporter_shares_a_concern_gets_a_reference_and_sees_it_in_statu
     reference = reference_in(replies)
     last = replies[-1].text
     assert "Thank you. Your concern has been shared." in last
-    assert "2 December, 10:00" in last  # two working days, shown in Amsterdam time
+    assert "3 December, 10:00" in last  # "this week": three working days, in Amsterdam time
     assert "14 December, 10:00" in last  # feedback within 14 days
     assert "/status" in last
     status = texts(await reporter.say("/status"))
@@ -469,7 +469,8 @@ async def test_an_acute_concern_must_be_acknowledged_within_15_minutes(
     assert concern.urgency == "acute"
     assert concern.acknowledge_due == concern.created_at + timedelta(minutes=15)
     alert = coordinator.outlet.to(coordinator.address.user_id)[-1]
-    assert alert.text.startswith("ACUTE concern shared")
+    # The alert went out at the safety answer; the last message completes it.
+    assert alert.text.startswith(f"Update on {reference}:\nACUTE concern shared")
     listing = (await coordinator.say("/list"))[-1].text.splitlines()
     assert listing[1].startswith(f"• {reference} · ACUTE")
     assert calm in listing[2]

@@ -39,7 +39,7 @@ from bot.testing import (
 )
 
 THURSDAY = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-MONDAY_DEADLINE = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # two working days later
+MONDAY_DEADLINE = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # "this week": 3 working days later
 ACUTE_SCRIPT = share_path(acute=True).lines()
 ROOT = Path(__file__).resolve().parents[2]
 FEED = Address("slack", "C0000000000")  # the demo network's alert channel in the example config
@@ -206,14 +206,14 @@ async def test_a_normal_concern_is_not_chased_over_the_weekend_before_its_deadli
     assert reminded(desk.texts(desk.cora), reference) == []
 
 
-async def test_a_normal_concern_gets_one_reminder_just_after_its_two_working_day_deadline(
+async def test_a_normal_concern_gets_one_reminder_just_after_its_working_day_deadline(
     desk: Desk,
 ) -> None:
     reference = await desk.share()
     await desk.run_at(MONDAY_DEADLINE + timedelta(minutes=5))
     assert len(reminded(desk.texts(desk.cora), reference)) == 1
     assert len(reminded(desk.texts(desk.bob), reference, "nl")) == 1
-    assert "(deadline 30 November, 11:00)" in reminded(desk.texts(desk.cora), reference)[0]
+    assert "(deadline 1 December, 11:00)" in reminded(desk.texts(desk.cora), reference)[0]
     for later in (timedelta(minutes=30), timedelta(days=1), timedelta(days=3)):
         assert await desk.run_at(MONDAY_DEADLINE + later) == 0
     assert len(reminded(desk.texts(desk.cora), reference)) == 1

@@ -904,3 +904,21 @@ async def test_the_bot_token_never_appears_in_the_logs_and_the_account_not_above
     assert "telegram.ext.ExtBot" in {r.name for r in caplog.records}
     above_debug = [r for r in caplog.records if r.levelno > logging.DEBUG]
     assert not [r for r in above_debug if "CANARY" in r.getMessage() + (r.exc_text or "")]
+
+
+async def test_an_acute_alert_reaches_the_coordinator_before_the_reporter_answers_again(
+    world: World,
+) -> None:
+    await world.enrol(COORDINATOR, Role.COORDINATOR)
+    await world.enrol(REPORTER)
+    acute = share_path(acute=True)
+    await world.run_script(REPORTER, acute.until("safety"))
+    alerts = [m for m in world.fake.sent if m["chat"]["id"] == COORDINATOR and "ACUTE" in m["text"]]
+    assert len(alerts) == 1
+    assert alerts[0]["text"].startswith("ACUTE concern shared")
+    # Delivered (each recipient has a lane of their own) before the reporter's next turn.
+    told = next(m for m in world.fake.sent if "The acute alert has gone out" in m["text"])
+    assert "1 coordinator of" in told["text"]
+    await world.run_script(REPORTER, acute.after("safety"))
+    assert reference_in(world.texts(REPORTER)) in alerts[0]["text"]
+    assert all("CANARY" not in text for text in world.texts(COORDINATOR))

@@ -53,26 +53,42 @@ def test_no_working_days_is_the_start_itself() -> None:
 
 @pytest.mark.parametrize("offset", range(7))
 def test_a_normal_concern_is_due_on_a_weekday(offset: int) -> None:
-    due = acknowledge_due(day(offset), acute=False, settings=SETTINGS)
+    due = acknowledge_due(day(offset), urgency=False, settings=SETTINGS)
     assert due.weekday() < 5
     assert due > day(offset)
 
 
 def test_a_normal_concern_shared_on_thursday_is_due_on_monday() -> None:
-    assert acknowledge_due(day(3), acute=False, settings=SETTINGS) == day(7)
+    assert acknowledge_due(day(3), urgency=False, settings=SETTINGS) == day(7)
 
 
 def test_an_acute_concern_must_be_acknowledged_within_minutes_even_at_the_weekend() -> None:
     saturday_night = datetime(2026, 12, 5, 23, 50, tzinfo=UTC)
-    due = acknowledge_due(saturday_night, acute=True, settings=SETTINGS)
+    due = acknowledge_due(saturday_night, urgency=True, settings=SETTINGS)
     assert due == saturday_night + timedelta(minutes=15)
 
 
 def test_the_acute_deadline_follows_the_configuration() -> None:
     settings = DeadlineSettings(acute_acknowledge_minutes=5)
-    assert acknowledge_due(MONDAY, acute=True, settings=settings) == MONDAY + timedelta(minutes=5)
+    assert acknowledge_due(MONDAY, urgency=True, settings=settings) == MONDAY + timedelta(minutes=5)
 
 
 def test_feedback_is_due_in_calendar_days() -> None:
     assert feedback_due(MONDAY, SETTINGS) == day(14)
     assert feedback_due(day(5), DeadlineSettings(feedback_days=3)) == day(8)
+
+
+@pytest.mark.parametrize(
+    ("urgency", "due"), [("soon", day(1)), ("week", day(3)), ("no_rush", day(7))]
+)
+def test_urgency_drives_the_acknowledgement_deadline(urgency: str, due: datetime) -> None:
+    # Monday: a day or two is due Tuesday, this week Thursday, no rush the next Monday.
+    assert acknowledge_due(MONDAY, urgency, DeadlineSettings()) == due
+
+
+def test_each_urgency_has_its_own_setting() -> None:
+    settings = DeadlineSettings(soon_working_days=2, week_working_days=4, no_rush_working_days=9)
+    assert acknowledge_due(MONDAY, "soon", settings) == day(2)
+    assert acknowledge_due(MONDAY, "week", settings) == day(4)
+    assert acknowledge_due(MONDAY, "no_rush", settings) == day(11)
+    assert acknowledge_due(MONDAY, "acute", settings) == MONDAY + timedelta(minutes=15)

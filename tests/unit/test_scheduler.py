@@ -126,7 +126,7 @@ def test_interval_jobs_have_a_period_per_minute(settings: Settings) -> None:
 
 def test_the_jobs_and_their_triggers_come_from_the_configuration(settings: Settings) -> None:
     jobs = build_jobs(settings, {})
-    assert set(jobs) == {"digest", "reminders", "drafts", "retention", "details"}
+    assert set(jobs) == {"digest", "reminders", "drafts", "retention", "details", "acute"}
     assert isinstance(jobs["digest"].trigger, CronTrigger)
     assert isinstance(jobs["retention"].trigger, CronTrigger)
     assert isinstance(jobs["reminders"].trigger, IntervalTrigger)
@@ -163,7 +163,7 @@ def test_next_runs_lists_every_job_after_now(
 ) -> None:
     scheduler = Scheduler(app.uow, settings, clock)
     upcoming = scheduler.next_runs()
-    assert set(upcoming) == {"digest", "reminders", "drafts", "retention", "details"}
+    assert set(upcoming) == {"digest", "reminders", "drafts", "retention", "details", "acute"}
     assert upcoming["digest"] == local(7, 8, month=12)
     assert upcoming["retention"] == local(3, 3, 30, month=12)
 
@@ -180,7 +180,7 @@ async def test_job_arguments_carry_only_the_job_name(
         assert scheduler.running
         assert scheduler._aps is not None
         jobs = {job.id: job for job in scheduler._aps.get_jobs()}
-        assert set(jobs) == {"digest", "reminders", "drafts", "retention", "details"}
+        assert set(jobs) == {"digest", "reminders", "drafts", "retention", "details", "acute"}
         for name, job in jobs.items():
             assert tuple(job.args) == (name,)
             assert dict(job.kwargs) == {}
@@ -241,7 +241,7 @@ def test_jobs_list_shows_every_job_with_its_next_run(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     names = [line.split()[0] for line in lines]
-    assert names == ["digest", "reminders", "drafts", "retention", "details"]
+    assert names == ["digest", "reminders", "drafts", "retention", "details", "acute"]
     for line in lines:
         assert " next run 20" in line
     digest = lines[0].split("next run ")[1]

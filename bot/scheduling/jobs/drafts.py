@@ -19,6 +19,24 @@ DELETED = N_(
     "Start again with /new whenever you like."
 )
 
+REMINDER_ACUTE = N_(
+    "You started sharing an acute concern ({reference}) and did not finish; the acute alert was "
+    "sent. Continue where you were to add what you know (/help shows the question), or stop "
+    "with /cancel. Unanswered questions are dropped after {duration}."
+)
+DELETED_ACUTE = N_(
+    "Your unfinished conversation was closed after {duration}; the acute alert was sent "
+    "({reference}), and what you answered until then stays with the coordinator."
+)
+ACUTE_REFERENCE = "_acute_reference"
+"""Set in the answers once an acute alert went out at the safety answer (see the share flow)."""
+
+
+async def _alerted(uow: UnitOfWork, member_id: int) -> str:
+    """The reference of the acute alert this member's unfinished account already raised."""
+    state = await uow.dialogs.load(member_id)
+    return str(state.answers.get(ACUTE_REFERENCE) or "") if state is not None else ""
+
 
 async def run_drafts(uow: UnitOfWork, settings: Settings, at: datetime) -> list[Outgoing]:
     """Remind members with a stale draft once; delete drafts past the expiry, telling them."""
@@ -31,11 +49,15 @@ async def run_drafts(uow: UnitOfWork, settings: Settings, at: datetime) -> list[
         address = await uow.members.address_of(draft.member_id)
         t = translator(member.language if member else settings.bot.default_language)
         tell = draft.dialog == ACCOUNT_DIALOG and address is not None
+        reference = await _alerted(uow, draft.member_id) if tell else ""
+        span = duration(t, hours=hours)
         if draft.updated_at < expire_before:
             await uow.dialogs.clear(draft.member_id)
             if tell and address is not None:
-                out.append(Reply(address, t(DELETED).format(duration=duration(t, hours=hours))))
+                text = t(DELETED_ACUTE if reference else DELETED)
+                out.append(Reply(address, text.format(duration=span, reference=reference)))
         elif draft.reminded_at is None and tell and address is not None:
             await uow.dialogs.mark_reminded(draft.member_id, at)
-            out.append(Reply(address, t(REMINDER).format(duration=duration(t, hours=hours))))
+            text = t(REMINDER_ACUTE if reference else REMINDER)
+            out.append(Reply(address, text.format(duration=span, reference=reference)))
     return out
