@@ -45,7 +45,6 @@ def account_values(concern: Concern, cipher: Cipher) -> dict[str, object]:
         actions_taken=",".join(concern.actions_taken),
         frequency=concern.frequency,
         informed=concern.informed,
-        created_at=concern.created_at,
         **{f"{k}_enc": cipher.seal(getattr(concern, k), f"concerns.{k}") for k in SEALED},
     )
 
