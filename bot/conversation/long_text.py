@@ -41,15 +41,20 @@ CUT_OFF = N_(
     "Not added: that message ({count} characters) continues one that was not added, "
     "so it would be a fragment."
 )
-KEPT = N_(
+KEPT = N_plural(  # counted by the messages not added
+    "Kept: {kept} characters, ending with “{tail}”. Not added since then: {dropped} characters "
+    "in {messages} message. You can still add {left} characters, or choose Done to go on "
+    "with what is kept.",
     "Kept: {kept} characters, ending with “{tail}”. Not added since then: {dropped} characters "
     "in {messages} messages. You can still add {left} characters, or choose Done to go on "
-    "with what is kept."
+    "with what is kept.",
 )
 
-NOTHING_KEPT = N_(
+NOTHING_KEPT = N_plural(  # counted by the messages not added
     "Nothing of this answer is kept yet. Not added: {dropped} characters in {messages} "
-    "messages. You can add up to {left} characters."
+    "message. You can add up to {left} characters.",
+    "Nothing of this answer is kept yet. Not added: {dropped} characters in {messages} "
+    "messages. You can add up to {left} characters.",
 )
 
 
@@ -132,11 +137,13 @@ def _refused(
     lead = t(why).format(count=count, limit=MAX_ACCOUNT_CHARS)
     if parts:
         tail = _tail("\n".join(parts))
-        lead += " " + t(KEPT).format(
+        lead += " " + ngettext(t, KEPT, messages).format(
             kept=kept, tail=tail, dropped=dropped, messages=messages, left=room
         )
     else:
-        lead += " " + t(NOTHING_KEPT).format(dropped=dropped, messages=messages, left=room)
+        lead += " " + ngettext(t, NOTHING_KEPT, messages).format(
+            dropped=dropped, messages=messages, left=room
+        )
     return Outcome(None, after, lead)
 
 

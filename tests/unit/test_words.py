@@ -15,7 +15,7 @@ from adapters.console.chat import to_event
 from bot.channels.events import Address, ChoiceMade, Sender, TextReceived
 from bot.channels.replies import Choice, Reply
 from bot.conversation.cards import when
-from bot.conversation.long_text import NOTED
+from bot.conversation.long_text import KEPT, NOTED, NOTHING_KEPT
 from bot.i18n import DOMAIN, N_plural, duration, for_people, ngettext, translator
 from bot.i18n_tools import PackageCatalog, catalogs, key_of
 from bot.usecases.data_rights import STALE_COPIES
@@ -185,3 +185,17 @@ def test_copies_left_in_a_chat_are_counted_in_words(language: str, one: str, two
     t = translator(language)
     assert ngettext(t, STALE_COPIES, 1).format(count=1, hours=48).startswith(one)
     assert ngettext(t, STALE_COPIES, 2).format(count=2, hours=48).startswith(two)
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "nine"),
+    [("nl", "in 1 bericht.", "in 9 berichten."), ("en", "in 1 message.", "in 9 messages.")],
+)
+def test_the_messages_not_added_are_counted_in_words(language: str, one: str, nine: str) -> None:
+    t = translator(language)
+    for text in (KEPT, NOTHING_KEPT):
+        for count, expected in ((1, one), (9, nine)):
+            said = ngettext(t, text, count).format(
+                kept=10, tail="…", dropped=5000, messages=count, left=0
+            )
+            assert expected in said
