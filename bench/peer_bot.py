@@ -53,9 +53,35 @@ QUESTIONS = (
         (("continue", "Understood, continue"), ("stop", "Stop")),
     ),
     Question(
-        "kind",
-        "Do you want advice, or do you want to share the concern?",
-        (("advice", "Ask for advice (anonymous consultation)"), ("share", "Share the concern")),
+        "facts",
+        "Tell me in your own words what you saw or heard. You may use several messages; "
+        "choose Done when complete.",
+        (("done", "Done"),),
+        typed=True,
+        several=True,
+    ),
+    Question(
+        "source",
+        "Where does this information come from?",
+        (
+            ("own_observation", "I saw or heard it myself"),
+            ("young_person", "The young person told me"),
+            ("colleague", "A colleague told me"),
+            ("others", "Others told me (parents, peers, neighbours)"),
+            ("online", "I saw it online"),
+        ),
+    ),
+    Question(
+        "interpretation",
+        "What do you make of it yourself?",
+        (("skip", "Skip"),),
+        typed=True,
+    ),
+    Question(
+        "counter_signals",
+        "Did you notice anything that points the other way?",
+        (("skip", "Skip"),),
+        typed=True,
     ),
     Question(
         "subject",
@@ -93,35 +119,15 @@ QUESTIONS = (
         ),
     ),
     Question(
-        "facts",
-        "What did you observe? Stick to facts. You may use several messages; choose Done "
-        "when complete.",
-        (("done", "Done"),),
-        typed=True,
-        several=True,
-    ),
-    Question(
-        "source",
-        "Where does this information come from?",
+        "frequency",
+        "How often, and since when?",
         (
-            ("own_observation", "I saw or heard it myself"),
-            ("young_person", "The young person told me"),
-            ("colleague", "A colleague told me"),
-            ("others", "Others told me (parents, peers, neighbours)"),
-            ("online", "I saw it online"),
+            ("once_recent", "Once, in the last few days"),
+            ("once_earlier", "Once, longer ago"),
+            ("several", "Several times"),
+            ("ongoing", "It is ongoing"),
+            ("unknown", "I don't know"),
         ),
-    ),
-    Question(
-        "interpretation",
-        "What do you make of it yourself?",
-        (("skip", "Skip"),),
-        typed=True,
-    ),
-    Question(
-        "counter_signals",
-        "Did you notice anything that points the other way?",
-        (("skip", "Skip"),),
-        typed=True,
     ),
     Question(
         "actions",
@@ -136,9 +142,25 @@ QUESTIONS = (
         several=True,
     ),
     Question(
+        "informed",
+        "Do the young person or the parents know, or were they told, that you share this?",
+        (
+            ("yes", "Yes, they know"),
+            ("no", "No"),
+            ("not_yet", "Not yet, they will be told"),
+            ("unsafe", "No, telling them would endanger someone's safety"),
+            ("unknown", "I don't know"),
+        ),
+    ),
+    Question(
         "urgency",
         "How urgent is it?",
         (("soon", "Within a day or two"), ("week", "This week"), ("no_rush", "No rush")),
+    ),
+    Question(
+        "kind",
+        "Do you want advice, or do you want to share the concern?",
+        (("advice", "Ask for advice (anonymous consultation)"), ("share", "Share the concern")),
     ),
     Question(
         "contact",

@@ -81,7 +81,7 @@ def share_path(
         ("age_band", ("#16_17",)),
         ("setting", (f"#{setting}",)),
         ("frequency", ("#several",)),
-        ("actions_taken", ("#talked_colleague", "#done")),
+        ("actions_taken", ("#done",)),  # nothing done yet: two shares stay within a burst
         ("informed", ("#not_yet",)),
     ]
     if not acute:

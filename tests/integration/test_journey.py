@@ -160,7 +160,8 @@ async def test_view_details_shows_the_facts_and_logs_who_and_which_without_conte
     assert FACTS in details.text
     assert INTERPRETATION in details.text
     assert "I saw or heard it myself" in details.text
-    assert "Talked with a colleague" in details.text
+    assert "How often: Several times" in details.text
+    assert "Young person or parents know: Not yet, they will be told" in details.text
     assert reporter.member.pseudonym in details.text  # pseudonymous: no name
     assert "Rita" not in details.text
     assert details.view is not None

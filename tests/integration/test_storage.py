@@ -171,7 +171,8 @@ async def test_a_concern_reads_back_as_it_was_written_with_its_history(
     assert concern.reporter_id == reporter.member.id
     assert concern.acknowledged_by == coordinator.member.id
     assert concern.assignee_id == coordinator.member.id
-    assert concern.actions_taken == ("talked_colleague",)
+    assert concern.actions_taken == ()
+    assert (concern.frequency, concern.informed) == ("several", "not_yet")
     assert concern.created_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     assert concern.created_at.tzinfo is not None
     assert concern.acknowledged_at == concern.created_at + timedelta(minutes=5)

@@ -515,7 +515,7 @@ async def test_the_same_update_delivered_twice_has_effect_once(world: World) -> 
     await world.settle(start)
     await world.say(REPORTER, "/new")
     await world.press(REPORTER, "no")
-    await world.run_script(REPORTER, SHARE_PATH.span("privacy", "setting"))
+    await world.run_script(REPORTER, SHARE_PATH.answer("privacy"))
     fact = world.fake.message(REPORTER, "Twice delivered, once noted.")
     await world.fake.push_all(fact, fact)
     await world.settle(fact)
