@@ -22,11 +22,9 @@ REMOVED = N_plural(
 
 async def _begin(turn: Turn, argument: str) -> dict[str, Answer]:
     deadlines = turn.settings.deadlines_of(turn.member.network_id)
-    # The privacy text promises acknowledgement within this: the longest any urgency gets.
-    longest = max(deadlines.working_days(u) for u in ("", "soon", "week", "no_rush"))
     return {
         "_retention_days": str(turn.network.retention_days),
-        "_ack_days": str(longest),
+        "_ack_days": str(deadlines.longest_working_days()),
         "_feedback_days": str(deadlines.feedback_days),
     }
 

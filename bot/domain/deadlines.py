@@ -29,6 +29,10 @@ class DeadlineSettings:
             "no_rush": self.no_rush_working_days,
         }.get(urgency, self.acknowledge_working_days)
 
+    def longest_working_days(self) -> int:
+        """The most working days any urgency gets: what a promise "at the latest" may say."""
+        return max(self.working_days(u) for u in ("", "soon", "week", "no_rush"))
+
 
 def add_working_days(start: datetime, days: int) -> datetime:
     """Return ``start`` plus ``days`` working days (Saturdays and Sundays skipped)."""

@@ -46,6 +46,8 @@ PRIVACY = N_(
     "• Use no names: an age band and setting are enough.\n"
     "• This chat is not end-to-end encrypted.\n"
     "• A concern is kept until it is closed, then {retention_days} more days, then deleted.\n"
+    "• A coordinator acknowledges your concern within {ack_days} working days at the latest, "
+    "sooner when it is urgent, and within {acute_minutes} minutes when someone is in danger.\n"
     "• You hear back in this chat whenever the status changes, and at least every "
     "{feedback_days} days.\n"
     "• With 'advice' you stay anonymous; with 'share' you choose whether your name is shown."
@@ -63,11 +65,14 @@ def show_help(turn: Turn) -> None:
 
 def show_privacy(turn: Turn) -> None:
     """Explain, in plain words, what is stored, who reads it and for how long."""
+    deadlines = turn.settings.deadlines_of(turn.member.network_id)
     turn.say(
         turn.t(PRIVACY).format(
             network=turn.network.name,
             retention_days=turn.network.retention_days,
-            feedback_days=turn.settings.deadlines.feedback_days,
+            ack_days=deadlines.longest_working_days(),
+            acute_minutes=deadlines.acute_acknowledge_minutes,
+            feedback_days=deadlines.feedback_days,
         )
     )
 

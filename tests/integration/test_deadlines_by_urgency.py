@@ -9,6 +9,7 @@ import pytest
 
 from bot.app.composition import App
 from bot.conversation.cards import when
+from bot.i18n import translator
 from bot.share_script import share_path
 from bot.testing import Chat, RecordingOutlet, join
 from tests.integration.conftest import EXAMPLE, SECOND_NETWORK
@@ -39,11 +40,11 @@ def _lines(urgency: str) -> list[str]:
 @pytest.mark.parametrize(
     ("urgency", "language", "shown"),
     [
-        ("soon", "en", "2026-12-01 10:00"),  # Monday 09:00 UTC + 1 working day, Amsterdam time
-        ("week", "en", "2026-12-03 10:00"),  # + 3
-        ("no_rush", "en", "2026-12-09 10:00"),  # + 7: the network's own setting
-        ("soon", "nl", "2026-12-01 10:00"),
-        ("no_rush", "nl", "2026-12-09 10:00"),
+        ("soon", "en", "1 December, 10:00"),  # Monday 09:00 UTC + 1 working day, Amsterdam
+        ("week", "en", "3 December, 10:00"),  # + 3
+        ("no_rush", "en", "9 December, 10:00"),  # + 7: the network's own setting
+        ("soon", "nl", "1 december, 10:00"),
+        ("no_rush", "nl", "9 december, 10:00"),
     ],
 )
 async def test_the_confirmation_shows_the_deadline_that_is_stored(
@@ -58,18 +59,18 @@ async def test_the_confirmation_shows_the_deadline_that_is_stored(
         concern = await uow.concerns.by_reference(reference)
     assert concern is not None
     assert concern.urgency == urgency
-    assert when(concern.acknowledge_due, app.settings.bot.timezone) == shown
+    assert when(concern.acknowledge_due, app.settings.bot.timezone, translator(language)) == shown
     confirmation = next(r.text for r in reversed(replies) if reference in r.text)
     assert shown in confirmation
 
 
 @pytest.mark.parametrize(
     ("language", "promise"),
-    [("en", "acknowledges within 7 working days"), ("nl", "binnen 7 werkdagen")],
+    [("en", "within 7 working days at the latest"), ("nl", "uiterlijk binnen 7 werkdagen")],
 )
 async def test_the_privacy_text_promises_the_longest_deadline_that_applies(
     app: App, outlet: RecordingOutlet, language: str, promise: str
 ) -> None:
     reporter = await join(app, outlet, f"Pim-{language}", language=language)
-    replies = await reporter.script(share_path().until("safety"))
+    replies = await reporter.script(["/privacy"])
     assert promise in replies[-1].text
