@@ -95,7 +95,8 @@ async def test_an_acute_concern_is_never_advice_nor_without_contact(
     app: App, reporter: Chat, coordinator: Chat
 ) -> None:
     lines = list(ACUTE.lines())
-    assert "#advice" not in lines and "#share" not in lines  # the acute path does not ask
+    assert "#advice" not in lines
+    assert "#share" not in lines
     await reporter.script(lines[: lines.index("#confirm")])
     await reporter.pick("confirm")
     concern = (await _concerns(app, reporter))[0]
@@ -104,4 +105,5 @@ async def test_an_acute_concern_is_never_advice_nor_without_contact(
     assert concern.acute
     # Whatever a stale or edited answer says, the account of an acute concern is shared.
     forced = concern_fields({"safety": "yes", "mode": "advice", "contact": "no"})
-    assert forced["mode"] is Mode.SHARE and forced["contact_allowed"]
+    assert forced["mode"] is Mode.SHARE
+    assert forced["contact_allowed"]
