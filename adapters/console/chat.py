@@ -21,10 +21,18 @@ TEXT_CONTROLS = frozenset({"done", "skip"})
 
 
 def render(reply: Reply) -> str:
-    """The reply as terminal text: the message, then ``  1) Label`` lines."""
+    """The reply as terminal text: the message, then ``  1) Label`` lines (while a text is
+    being written, ``  [Label]``: there a number is text, so none is shown to type)."""
     lines = [reply.text]
-    lines += [f"  {number}) {choice.label}" for number, choice in enumerate(reply.choices, 1)]
+    if _writing(reply):
+        lines += [f"  [{choice.label}]" for choice in reply.choices]
+    else:
+        lines += [f"  {number}) {choice.label}" for number, choice in enumerate(reply.choices, 1)]
     return "\n".join(lines)
+
+
+def _writing(reply: Reply) -> bool:
+    return bool(reply.choices) and all(choice.id in TEXT_CONTROLS for choice in reply.choices)
 
 
 def to_event(line: str, sender: Sender, last: Reply | None) -> InboundEvent:
@@ -33,8 +41,7 @@ def to_event(line: str, sender: Sender, last: Reply | None) -> InboundEvent:
     stripped = line.strip()
     if last is not None and last.choices:
         number = small_number(stripped)
-        writing = all(choice.id in TEXT_CONTROLS for choice in last.choices)
-        if number is not None and not writing and 1 <= number <= len(last.choices):
+        if number is not None and not _writing(last) and 1 <= number <= len(last.choices):
             choice = last.choices[number - 1]
             return ChoiceMade(sender, choice.id, last.nonce)
         for choice in last.choices:

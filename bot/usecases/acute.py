@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.conversation.dialog import Answer
 from bot.conversation.turn import Turn
-from bot.i18n import N_
+from bot.i18n import N_, N_plural, ngettext
 from bot.usecases.account import ACUTE_REFERENCE
 from bot.usecases.reporting import (
     alert_coordinators,
@@ -13,22 +13,20 @@ from bot.usecases.reporting import (
     fresh_reference,
 )
 
-ALERTED_ONE = N_(
+ALERTED = N_plural(
     "The acute alert has gone out to {count} coordinator of {network}, with what is known "
     "now: your organisation, acute, the time.\nReference: {reference}\n"
-    "Everything you answer from here on is added to it."
-)
-ALERTED_MANY = N_(
+    "Everything you answer from here on is added to it.",
     "The acute alert has gone out to {count} coordinators of {network}, with what is known "
     "now: your organisation, acute, the time.\nReference: {reference}\n"
-    "Everything you answer from here on is added to it."
+    "Everything you answer from here on is added to it.",
 )
 ALERTED_NONE = N_(
     "No coordinator of {network} can be reached through this bot right now. Call 112 if "
     "someone is in danger. Your concern is stored as acute and reaches the coordinators as "
     "soon as they can be reached.\nReference: {reference}"
 )
-CALL_112 = N_("Remember: in immediate danger, call 112.")
+CALL_112 = N_("Call 112 now if you have not done so yet.")
 STOPPED = N_(
     "Stopped. The acute alert was sent; what you answered so far is with the coordinator "
     "(reference {reference}). In immediate danger, call 112."
@@ -41,9 +39,9 @@ async def raise_alert(turn: Turn, answers: dict[str, Answer]) -> dict[str, Answe
     await turn.uow.concerns.add(concern)
     await turn.log("share", "acute", concern.reference)
     reached = await alert_coordinators(turn, concern, running=True)
-    text = ALERTED_NONE if reached == 0 else ALERTED_ONE if reached == 1 else ALERTED_MANY
     t = turn.t
-    said = t(text).format(count=reached, network=turn.network.name, reference=concern.reference)
+    text = t(ALERTED_NONE) if reached == 0 else ngettext(t, ALERTED, reached)
+    said = text.format(count=reached, network=turn.network.name, reference=concern.reference)
     # 112 comes first: the reporter reads it before anything about this bot.
     turn.say(t(CALL_112) + "\n\n" + said)
     return {ACUTE_REFERENCE: concern.reference}

@@ -16,7 +16,7 @@ from bot.domain.vocabulary import (
     label,
 )
 from bot.i18n import N_, Translate
-from dialogs.share.texts import SUMMARY_HEAD, danger
+from dialogs.share.texts import ACUTE_SUMMARY_HEAD, SUMMARY_HEAD, danger
 
 
 def summary_lines(answers: Answers, t: Translate) -> list[str]:
@@ -44,7 +44,8 @@ def summary_lines(answers: Answers, t: Translate) -> list[str]:
 
 def summary(answers: Answers, t: Translate) -> str:
     """The summary step's text: a heading and the lines."""
-    return t(SUMMARY_HEAD) + "\n\n" + "\n".join(summary_lines(answers, t))
+    head = ACUTE_SUMMARY_HEAD if danger(answers) else SUMMARY_HEAD
+    return t(head) + "\n\n" + "\n".join(summary_lines(answers, t))
 
 
 def mode(answers: Answers) -> str:

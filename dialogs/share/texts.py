@@ -10,8 +10,7 @@ SAFETY = N_(
     "coordinators. First: is anyone in immediate danger right now?"
 )
 DANGER = N_(
-    "Call 112 now if you have not done so yet. After that, continue here: your concern will "
-    "be marked acute and the coordinator alerted at once."
+    "Continue here when you can: every answer you give is added to the acute alert straight away."
 )
 CARD = N_(
     "• Stored encrypted, read only by your network's coordinators (each reading is logged); "
@@ -25,6 +24,10 @@ ACUTE_CONTACT = N_(
     "so they may contact you through this chat."
 )
 SUMMARY_HEAD = N_("Please check your account before it is shared:")
+ACUTE_SUMMARY_HEAD = N_(
+    "The coordinator already has this account: each answer went to the acute alert as you gave "
+    "it. Check it; Share it marks it complete, and a change is passed on too:"
+)
 FACTS_SO_FAR = N_(
     "This is what you wrote so far:\n\n{facts}\n\nDo you want to add to it or replace it?"
 )

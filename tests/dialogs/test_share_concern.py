@@ -164,12 +164,14 @@ def test_stopping_at_the_privacy_terms_cancels_and_stores_nothing() -> None:
     assert "Nothing was stored or shared" in ended.said[0].text
 
 
-def test_danger_makes_the_next_message_tell_the_reporter_to_call_112() -> None:
+def test_danger_makes_the_next_message_say_answers_are_added_to_the_alert() -> None:
+    # The acute flow says "call 112" and that the alert went out before this (test_acute.py);
+    # the dialog's own text must not promise the alert again as something still to come.
     walk = Walk()
     walk.choose("yes")
     assert walk.state.step == "privacy"
-    assert walk.said.text.startswith("Call 112 now")
-    assert "marked acute" in walk.said.text
+    assert walk.said.text.startswith("Continue here when you can")
+    assert "will be" not in walk.said.text
 
 
 def test_danger_skips_the_urgency_question_and_makes_the_concern_acute() -> None:
@@ -203,6 +205,13 @@ def test_advice_mode_skips_the_identity_question() -> None:
 
 
 # The summary
+
+
+def test_an_acute_summary_does_not_claim_the_account_is_not_shared_yet() -> None:
+    # Each answer of an acute intake already went to the alert (bot/usecases/acute.py).
+    walk = walk_to("summary", danger=True)
+    assert "before it is shared" not in walk.said.text
+    assert walk.said.text.startswith("The coordinator already has this account")
 
 
 def test_the_summary_lists_every_answer() -> None:

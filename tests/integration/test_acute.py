@@ -34,7 +34,8 @@ async def test_the_alert_is_delivered_before_the_reporter_answers_again(
     assert concern.contact_allowed
     assert concern.reference in alerts[0].text
     said = texts(replies)
-    assert said.index("call 112") < said.index("The acute alert has gone out")
+    assert said.index("Call 112 now") < said.index("The acute alert has gone out")
+    assert "alerted at once" not in said  # said before, as a promise of what was to come
     assert "The acute alert has gone out to 1 coordinator of Netwerk Polarisatie Demostad" in said
     assert concern.reference in said
     # The alert was queued in the same unit of work as the reply that says so.

@@ -357,7 +357,7 @@ def test_after_sigkill_mid_dialog_the_dialog_resumes_at_the_same_step_with_its_a
     for line, prompt in [
         ("/new", "2) No"),
         ("2", "1) Understood, continue"),
-        ("1", "choose Done when complete.\n  1) Done"),
+        ("1", "choose Done when complete.\n  [Done]"),
         ("FACT-KILL-1: the group chants a slogan after training.", "Noted (54 characters"),
         ("FACT-KILL-2: a flyer of an extremist group was handed out.", "Noted (113 characters"),
     ]:
@@ -372,8 +372,8 @@ def test_after_sigkill_mid_dialog_the_dialog_resumes_at_the_same_step_with_its_a
     again.expect("Tell me in your own words what you saw or heard")
     for line, prompt in [
         ("Done", "7) I don't know"),
-        ("2", "kept apart from the facts.\n  1) Skip"),  # The young person told me
-        ("Skip", "less serious)?\n  1) Skip"),
+        ("2", "kept apart from the facts.\n  [Skip]"),  # The young person told me
+        ("Skip", "less serious)?\n  [Skip]"),
         ("Skip", "4) Online content"),
         ("2", "6) Not known"),  # A group of young people
         ("4", "7) Somewhere else"),  # 18 to 23

@@ -11,7 +11,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from adapters.console.chat import to_event
+from adapters.console.chat import render, to_event
 from bot.channels.events import Address, ChoiceMade, Sender, TextReceived
 from bot.channels.replies import Choice, Reply
 from bot.conversation.cards import when
@@ -162,6 +162,13 @@ def test_while_writing_a_typed_number_in_the_console_is_text_not_done() -> None:
     assert to_event("1", ME, noted) == TextReceived(ME, "1")
     skippable = Reply(ME.address, "Anything else?", (Choice("skip", "Skip"),), "n2")
     assert isinstance(to_event("1", ME, skippable), TextReceived)
+
+
+def test_while_writing_the_console_shows_done_without_a_number_to_type() -> None:
+    noted = Reply(ME.address, "Noted.", (Choice("done", "Done"),), "n1")
+    assert render(noted) == "Noted.\n  [Done]"  # "1) Done" would invite the "1" that is text
+    question = Reply(ME.address, "Which?", (Choice("a", "A"), Choice("done", "Done")), "n3")
+    assert render(question) == "Which?\n  1) A\n  2) Done"
 
 
 def test_while_writing_the_done_label_typed_in_full_still_means_done() -> None:
