@@ -11,10 +11,10 @@ from bot.settings import Settings
 from bot.storage.uow import UnitOfWork
 
 UNACKNOWLEDGED = N_(
+    "If the danger persists, call 112 now.\n"
     "Your acute concern {reference} has not been acknowledged yet by a coordinator of "
     "{network}. The coordinators are being reminded now (reached: {count}), and the backup "
-    "coordinators alerted (reached: {backups}).\n"
-    "If the danger persists, call 112 now."
+    "coordinators alerted (reached: {backups})."
 )
 
 JOB = "acute_reporter"
