@@ -10,6 +10,7 @@ from bot.channels.events import (
     CommandReceived,
     FormSubmitted,
     InboundEvent,
+    TextReceived,
     UnsupportedReceived,
 )
 from bot.conversation.dialog import UNSUPPORTED, DialogState, Transition, advance, render, start
@@ -98,10 +99,21 @@ class Router:
             await self._command(turn, state, event)
         elif isinstance(event, ChoiceMade):
             turn.say(turn.t(N_("That question has expired. /help shows what you can do.")))
+        elif isinstance(event, TextReceived) and state is None and await self._answers(turn, event):
+            return
         elif isinstance(event, UnsupportedReceived):
             turn.say(turn.t(UNSUPPORTED))
         else:
             turn.say(turn.t(IDLE))
+
+    async def _answers(self, turn: Turn, event: TextReceived) -> bool:
+        """Free text with no dialog running answers the member's open question, if any."""
+        waiting = await relay.waiting_questions(turn)
+        if len(waiting) == 1:
+            await relay.answer_question(turn, str(waiting[0][0].id), event.text, typed=True)
+        elif waiting:
+            await self.start_flow(turn, None, "which_question", event.text)
+        return bool(waiting)
 
     async def _apply(self, turn: Turn, flow: Flow, transition: Transition) -> None:
         for said in transition.said:

@@ -10,6 +10,7 @@ from bot.conversation.turn import Turn
 from bot.domain.numbers import small_number
 from bot.domain.reference import normalise_reference
 from bot.i18n import N_, Translate
+from bot.storage.questions import Question
 from bot.usecases.triage import load_for_coordinator
 
 
@@ -84,8 +85,25 @@ async def question_for_reporter(turn: Turn, question_id: str) -> str | None:
     return concern.reference
 
 
-async def answer_question(turn: Turn, question_id: str, answer: str) -> None:
-    """Store the reporter's answer and relay it to the coordinator who asked."""
+async def waiting_questions(turn: Turn) -> list[tuple[Question, str]]:
+    """The actor's unanswered questions with their concern's reference, oldest first."""
+    found = []
+    for question in await turn.uow.questions.waiting_for(turn.member_id):
+        concern = await turn.uow.concerns.by_id(question.concern_id)
+        if concern is not None:
+            found.append((question, concern.reference))
+    return found
+
+
+def preview(text: str, limit: int = 80) -> str:
+    """The first words of a question, to say which one is meant."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+async def answer_question(turn: Turn, question_id: str, answer: str, typed: bool = False) -> None:
+    """Store the reporter's answer and relay it to the coordinator who asked (``typed``: the
+    reporter wrote it without pressing "Answer"; the reply then says what it was attached to)."""
     reference = await question_for_reporter(turn, question_id)
     if reference is None:
         return
@@ -115,6 +133,16 @@ async def answer_question(turn: Turn, question_id: str, answer: str) -> None:
             ft(N_("Reply received from the reporter.")),
             (Choice(action("reply", str(question.id)), ft(N_("View reply"))),),
         )
+    if typed:
+        turn.say(
+            turn.t(
+                N_(
+                    "I passed that on as your answer to the coordinator's question about "
+                    "{reference}: “{question}”. Thank you."
+                )
+            ).format(reference=reference, question=preview(question.question))
+        )
+        return
     turn.say(turn.t(N_("Your answer was passed on. Thank you.")))
 
 

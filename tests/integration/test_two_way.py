@@ -1,0 +1,93 @@
+"""Two-way without friction: a typed message answers the coordinator's open question."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.app.composition import App
+from bot.i18n import translator
+from bot.testing import Chat, RecordingOutlet, join
+from tests.integration.conftest import access_log, act, share_script, texts
+
+REFERENCE = re.compile(r"(?:Reference|Referentie): ([A-Z2-9]{3}-[A-Z2-9]{3})")
+
+
+async def share(chat: Chat) -> str:
+    """Share a concern in the reporter's language; return its reference."""
+    found = REFERENCE.search(texts(await chat.script(share_script())))
+    assert found is not None
+    return found.group(1)
+
+
+async def ask(coordinator: Chat, reference: str, question: str) -> None:
+    """Relay a question to the reporter of ``reference``."""
+    await act(coordinator, "ask", reference)
+    await coordinator.say(question)
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+async def test_free_text_without_pressing_answer_answers_the_one_open_question(
+    app: App, outlet: RecordingOutlet, coordinator: Chat, language: str
+) -> None:
+    reporter = await join(app, outlet, "Rita-Reporter-q9", language=language)
+    reference = await share(reporter)
+    await ask(coordinator, reference, "Is this the first time you noticed it?")
+    button = reporter.outlet.to(reporter.address.user_id)[-1].choices[0].id
+    said = texts(await reporter.say("No, it happened twice before."))
+    t = translator(language)
+    expected = t(
+        "I passed that on as your answer to the coordinator's question about "
+        "{reference}: “{question}”. Thank you."
+    ).format(reference=reference, question="Is this the first time you noticed it?")
+    assert said == expected
+    if language == "nl":
+        assert "vraag van de coördinator" in said
+    answer = coordinator.outlet.to(coordinator.address.user_id)[-1]
+    assert f"The reporter answered your question about {reference}" in answer.text
+    assert "No, it happened twice before." in answer.text
+    assert ("relay_answer", "ok") in [(e.action, e.outcome) for e in await access_log(app)]
+    again = texts(await reporter.pick(button))
+    assert again == t("You already answered that question. Thank you.")
+
+
+async def test_without_an_open_question_free_text_is_not_taken_as_an_answer(
+    reporter: Chat, coordinator: Chat
+) -> None:
+    reference = await share(reporter)
+    await ask(coordinator, reference, "When?")
+    await reporter.say("Monday.")
+    said = texts(await reporter.say("Something else."))
+    assert "I am not asking you anything right now" in said
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+async def test_with_two_open_questions_the_bot_asks_which_and_keeps_the_text(
+    app: App, outlet: RecordingOutlet, coordinator: Chat, language: str
+) -> None:
+    reporter = await join(app, outlet, "Rita-Reporter-q9", language=language)
+    first = await share(reporter)
+    second = await share(reporter)
+    await ask(coordinator, first, "Which class?")
+    await ask(coordinator, second, "Which day?")
+    replies = await reporter.say("On Monday, class 3B.")
+    t = translator(language)
+    assert replies[-1].text.startswith(
+        t(
+            "A coordinator asked you more than one question. Which one does your message "
+            "answer? I keep your message until you choose."
+        )
+    )
+    labels = [c.label for c in replies[-1].choices]
+    assert labels == [f"{first}: Which class?", f"{second}: Which day?"]
+    before = len(coordinator.outlet.to(coordinator.address.user_id))
+    said = texts(await reporter.pick(f"{second}: Which day?"))
+    assert second in said and "Which day?" in said
+    heard = coordinator.outlet.to(coordinator.address.user_id)[before:]
+    assert len(heard) == 1
+    assert f"about {second}" in heard[0].text
+    assert "On Monday, class 3B." in heard[0].text
+    # The other question is still open: the next typed message answers it.
+    said = texts(await reporter.say("Class 3B."))
+    assert first in said and "Which class?" in said
