@@ -86,6 +86,12 @@ class Router:
         if isinstance(event, FormSubmitted):
             await forms.submit(turn, event.form, event.values)
             return
+        if isinstance(event, TextReceived) and event.reply_to is not None:
+            replied = await relay.replied_question(turn, event.reply_to)
+            if replied is not None:  # a reply to the question's own message answers it
+                await relay.answer_question(turn, replied, event.text, typed=True)
+                self._remind(turn, state)
+                return
         flow = self._flows.get(state.dialog) if state is not None else None
         if state is not None and flow is not None:
             transition = advance(flow.dialog, state, event, turn.t)

@@ -39,6 +39,18 @@ class PostedMessages:
         row = (await self._c.execute(query)).first()
         return None if row is None else str(row.message_id)
 
+    async def at(self, address: Address, message_id: str) -> Posted | None:
+        """The recorded message with this platform id in ``address``'s chat, if any."""
+        query = select(posted_messages).where(
+            posted_messages.c.channel == address.channel,
+            posted_messages.c.address == address.user_id,
+            posted_messages.c.message_id == message_id,
+        )
+        row = (await self._c.execute(query)).first()
+        if row is None:
+            return None
+        return Posted(address, row.slot, row.message_id, as_utc(row.at))
+
     async def record(
         self, address: Address, slot: str, message_id: str, reference: str | None, at: datetime
     ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels.parts import View
+from bot.channels.parts import Copy, View
 from bot.channels.replies import Choice
 from bot.conversation import feed
 from bot.conversation.cards import action
@@ -12,6 +12,8 @@ from bot.domain.reference import normalise_reference
 from bot.i18n import N_, Translate
 from bot.storage.questions import Question
 from bot.usecases.triage import load_for_coordinator
+
+QUESTION_SLOT = "question:"
 
 
 async def may_ask(turn: Turn, reference: str) -> bool:
@@ -52,7 +54,9 @@ async def ask_reporter(turn: Turn, reference: str, question: str) -> None:
         )
         return text, (Choice(action("answer", str(question_id)), t(N_("Answer"))),)
 
-    await turn.notify(concern.reporter_id, compose)
+    # Where the question lands is recorded, so that a swipe-reply to it answers it.
+    copy = Copy(f"{QUESTION_SLOT}{question_id}")
+    await turn.notify(concern.reporter_id, compose, copy, concern.reference)
     await turn.log("relay_question", "ok", concern.reference)
     feed.post_line(
         turn,
@@ -83,6 +87,18 @@ async def question_for_reporter(turn: Turn, question_id: str) -> str | None:
         turn.say(turn.t(N_("You already answered that question. Thank you.")))
         return None
     return concern.reference
+
+
+async def replied_question(turn: Turn, message_id: str) -> str | None:
+    """The id of the actor's unanswered question posted as this message, if it is one."""
+    posted = await turn.uow.posted.at(turn.address, message_id)
+    if posted is None or not posted.slot.startswith(QUESTION_SLOT):
+        return None
+    number = small_number(posted.slot.removeprefix(QUESTION_SLOT).split(":", 1)[0])
+    question = None if number is None else await turn.uow.questions.get(number)
+    if question is None or question.answer is not None:
+        return None
+    return str(question.id)
 
 
 async def waiting_questions(turn: Turn) -> list[tuple[Question, str]]:

@@ -875,6 +875,33 @@ async def test_a_coordinator_on_telegram_handles_a_concern_with_buttons(world: W
     assert "We discuss it in the case meeting on Thursday." in world.texts(REPORTER)[-1]
 
 
+async def test_a_swipe_reply_to_the_question_answers_it_even_in_the_middle_of_a_new_share(
+    world: World,
+) -> None:
+    await world.enrol(COORDINATOR, Role.COORDINATOR)
+    await world.enrol(REPORTER)
+    reference = await world.share(REPORTER)
+    await world.press(COORDINATOR, "Ask reporter")
+    await world.say(COORDINATOR, "Which class is it?")
+    question = [m for m in world.fake.sent if m["chat"]["id"] == REPORTER][-1]
+    assert question["text"].endswith("Which class is it?")
+    await world.say(REPORTER, "/new")  # something else is under way
+    replied = world.fake.replying_to(REPORTER, question["message_id"])
+    await world.say(REPORTER, "Class 3B.", reply_to_message=replied)
+    said = world.texts(REPORTER)[-2:]
+    assert said[0] == (
+        f"I passed that on as your answer to the coordinator's question about {reference}: "
+        "“Which class is it?”. Thank you."
+    )
+    assert said[1].startswith("You are still in the middle of a conversation")
+    relayed = world.texts(COORDINATOR)[-1]
+    assert relayed.startswith(f"The reporter answered your question about {reference}")
+    assert relayed.endswith("Class 3B.")
+    dialog = await world.dialog(REPORTER)
+    assert dialog is not None
+    assert dialog.dialog == "share_concern"
+
+
 # --- secrets ------------------------------------------------------------------------------
 
 
