@@ -17,7 +17,7 @@ from bot.conversation.dialog import UNSUPPORTED, DialogState, Transition, advanc
 from bot.conversation.flows import Flow
 from bot.conversation.turn import Turn
 from bot.i18n import N_
-from bot.usecases import data_rights, forms, info, network, relay, reporting, triage
+from bot.usecases import data_rights, forms, info, network, relay, status, triage
 
 STILL_IN_DIALOG = N_("You are still in the middle of a conversation; here is where you were.")
 MID_ACCOUNT = N_(
@@ -44,7 +44,7 @@ _WITH_ARGS: dict[str, Action] = {
     "backup": network.set_backup,
 }
 _NO_ARGS: dict[str, Callable[[Turn], Awaitable[None]]] = {
-    "status": reporting.show_status,
+    "status": status.show_status,
     "mydata": data_rights.send_export,
     "list": triage.list_open,
     "stats": network.show_stats,

@@ -1,10 +1,10 @@
-"""Reporter use cases: share a concern, see its status."""
+"""Reporter use cases: share a concern (its status: ``bot.usecases.status``)."""
 
 from __future__ import annotations
 
 from bot.channels.replies import Choice
 from bot.conversation import feed
-from bot.conversation.cards import alert_text, reporter_line, triage_choices, when
+from bot.conversation.cards import alert_text, triage_choices, when
 from bot.conversation.dialog import Answer
 from bot.conversation.turn import Turn
 from bot.domain.deadlines import acknowledge_due, feedback_due
@@ -85,15 +85,3 @@ async def submit_concern(turn: Turn, answers: dict[str, Answer]) -> Concern:
         text = t(N_("Remember: in immediate danger, call 112.")) + "\n\n" + text
     turn.say(text)
     return concern
-
-
-async def show_status(turn: Turn) -> None:
-    """List the reporter's own concerns with status and last feedback."""
-    t = turn.t
-    concerns = await turn.uow.concerns.of_reporter(turn.member_id)
-    if not concerns:
-        turn.say(t(N_("You have not shared any concerns yet. Start with /new.")))
-        return
-    zone = turn.settings.bot.timezone
-    lines = [t(N_("Your concerns:"))] + [reporter_line(c, zone, t) for c in concerns]
-    turn.say("\n".join(lines))

@@ -10,9 +10,10 @@ from bot.conversation.turn import Turn
 from bot.domain.deadlines import feedback_due
 from bot.domain.model import Concern, DomainError, Outcome, Role, Status
 from bot.domain.reference import normalise_reference
-from bot.domain.vocabulary import OUTCOMES, STATUS_MEANINGS, STATUSES, label
+from bot.domain.vocabulary import OUTCOMES, STATUSES, label
 from bot.i18n import N_, Translate
 from bot.scheduling.jobs.details import details_copy
+from bot.usecases.status import status_message
 
 DETAILS_REMOVED = N_(
     "Where the chat app allows it, the bot deletes this message from the chat after {hours} "
@@ -203,18 +204,3 @@ async def _after_status_change(turn: Turn, concern: Concern, note: str) -> None:
     if note:
         line += " " + ft(N_("Feedback was sent to the reporter."))
     feed.post_line(turn, concern, line)
-
-
-def status_message(concern: Concern, note: str, t: Translate) -> str:
-    """What a status change means, in plain words, for the reporter."""
-    lines = [
-        t(N_("Update on your concern {reference}: {status}.")).format(
-            reference=concern.reference, status=label(STATUSES, concern.status, t)
-        ),
-        t(STATUS_MEANINGS[concern.status]),
-    ]
-    if concern.status is Status.CLOSED and concern.outcome is not None:
-        lines.append(f"{t(N_('Outcome'))}: {label(OUTCOMES, concern.outcome, t)}")
-    if note:
-        lines.append(f"{t(N_('Note from the coordinator'))}: {note}")
-    return "\n".join(lines)

@@ -1,0 +1,43 @@
+"""What a reporter hears of a concern: a status change in plain words, and /status."""
+
+from __future__ import annotations
+
+from bot.conversation.cards import reporter_line
+from bot.conversation.turn import Turn
+from bot.domain.model import Concern, Status
+from bot.domain.vocabulary import OUTCOME_MEANINGS, OUTCOMES, STATUS_MEANINGS, STATUSES, label
+from bot.i18n import N_, Translate
+
+NO_NOTE = N_("The coordinator did not add a note to this update.")
+
+
+def status_message(concern: Concern, note: str, t: Translate) -> str:
+    """What a status change means, in plain words, for the reporter (with the coordinator's
+    note, or honestly saying that none was given)."""
+    lines = [
+        t(N_("Update on your concern {reference}: {status}.")).format(
+            reference=concern.reference, status=label(STATUSES, concern.status, t)
+        ),
+        t(STATUS_MEANINGS[concern.status]),
+    ]
+    if concern.status is Status.CLOSED and concern.outcome is not None:
+        lines.append(f"{t(N_('Outcome'))}: {label(OUTCOMES, concern.outcome, t)}")
+        if concern.outcome in OUTCOME_MEANINGS:
+            lines.append(t(OUTCOME_MEANINGS[concern.outcome]))
+    if note:
+        lines.append(f"{t(N_('Note from the coordinator'))}: {note}")
+    else:
+        lines.append(t(NO_NOTE))
+    return "\n".join(lines)
+
+
+async def show_status(turn: Turn) -> None:
+    """List the reporter's own concerns with status and last feedback."""
+    t = turn.t
+    concerns = await turn.uow.concerns.of_reporter(turn.member_id)
+    if not concerns:
+        turn.say(t(N_("You have not shared any concerns yet. Start with /new.")))
+        return
+    zone = turn.settings.bot.timezone
+    lines = [t(N_("Your concerns:"))] + [reporter_line(c, zone, t) for c in concerns]
+    turn.say("\n".join(lines))
