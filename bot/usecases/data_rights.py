@@ -11,6 +11,7 @@ from bot.conversation.turn import Turn
 from bot.domain.model import AccessLogEntry, Concern, Status
 from bot.i18n import N_
 from bot.scheduling.jobs.details import REMOVABLE_FOR, removals, unremovable
+from bot.scheduling.jobs.retention import ERASED_ON_REQUEST, erased_notice
 from bot.storage.uow import UnitOfWork
 from bot.usecases.triage import load_for_coordinator
 
@@ -158,6 +159,8 @@ async def erase_concern(turn: Turn, reference: str) -> None:
     await turn.uow.posted.forget_concern(concern.reference)
     await turn.uow.concerns.delete(concern.id)
     await turn.log("delete", "ok:on_request", concern.reference)
+    if concern.reporter_id is not None:
+        await turn.notify(concern.reporter_id, erased_notice(ERASED_ON_REQUEST, concern.reference))
     done = turn.t(N_("{reference} and everything stored with it have been erased.")).format(
         reference=concern.reference
     )

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from bot.channels.replies import Choice
 from bot.conversation.cards import reporter_line
 from bot.conversation.turn import Turn
+from bot.delivery.notify import Compose
 from bot.domain.model import Concern, Status
 from bot.domain.vocabulary import OUTCOME_MEANINGS, OUTCOMES, STATUS_MEANINGS, STATUSES, label
 from bot.i18n import N_, Translate
 
 NO_NOTE = N_("The coordinator did not add a note to this update.")
+
+TAKEN_OVER = N_(
+    "Another coordinator has taken over your concern {reference}. Nothing else changes: you "
+    "keep hearing about it here."
+)
+
+
+def taken_over(reference: str) -> Compose:
+    """The reporter's message that another coordinator is now responsible (no names)."""
+
+    def compose(t: Translate) -> tuple[str, tuple[Choice, ...]]:
+        return t(TAKEN_OVER).format(reference=reference), ()
+
+    return compose
 
 
 def status_message(concern: Concern, note: str, t: Translate) -> str:

@@ -13,7 +13,7 @@ from bot.domain.reference import normalise_reference
 from bot.domain.vocabulary import OUTCOMES, STATUSES, label
 from bot.i18n import N_, Translate
 from bot.scheduling.jobs.details import details_copy
-from bot.usecases.status import status_message
+from bot.usecases.status import status_message, taken_over
 
 DETAILS_REMOVED = N_(
     "Where the chat app allows it, the bot deletes this message from the chat after {hours} "
@@ -134,6 +134,7 @@ async def assign_to_self(turn: Turn, reference: str) -> None:
     concern = await load_for_coordinator(turn, reference, "assign")
     if concern is None:
         return
+    previous = concern.assignee_id
     try:
         concern.assign(turn.member_id)
     except DomainError:
@@ -141,6 +142,8 @@ async def assign_to_self(turn: Turn, reference: str) -> None:
         return
     await turn.uow.concerns.save(concern)
     await turn.log("assign", "ok", concern.reference)
+    if previous is not None and previous != turn.member_id:
+        await turn.notify(concern.reporter_id, taken_over(concern.reference))
     await feed.post_alert(turn, concern, replace=True)
     feed.post_line(
         turn,
