@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from bot.channels.replies import Choice
-from bot.conversation.cards import reporter_line
+from bot.conversation.cards import when
 from bot.conversation.turn import Turn
 from bot.delivery.notify import Compose
 from bot.domain.model import Concern, Status
-from bot.domain.vocabulary import OUTCOME_MEANINGS, OUTCOMES, STATUS_MEANINGS, STATUSES, label
+from bot.domain.vocabulary import (
+    AGE_BANDS,
+    OUTCOME_MEANINGS,
+    OUTCOMES,
+    SETTINGS,
+    STATUS_MEANINGS,
+    STATUSES,
+    SUBJECTS,
+    label,
+)
 from bot.i18n import N_, Translate
 
 NO_NOTE = N_("The coordinator did not add a note to this update.")
@@ -48,12 +57,59 @@ def status_message(concern: Concern, note: str, t: Translate) -> str:
 
 
 async def show_status(turn: Turn) -> None:
-    """List the reporter's own concerns with status and last feedback."""
+    """List the reporter's own concerns: what each was about, whether a coordinator opened it,
+    what was last said and what comes next."""
     t = turn.t
     concerns = await turn.uow.concerns.of_reporter(turn.member_id)
     if not concerns:
         turn.say(t(N_("You have not shared any concerns yet. Start with /new.")))
         return
-    zone = turn.settings.bot.timezone
-    lines = [t(N_("Your concerns:"))] + [reporter_line(c, zone, t) for c in concerns]
+    lines = [t(N_("Your concerns:"))]
+    for concern in concerns:
+        lines.append(await _entry(turn, concern))
     turn.say("\n".join(lines))
+
+
+async def _entry(turn: Turn, concern: Concern) -> str:
+    t, zone = turn.t, turn.settings.bot.timezone
+    head = f"{concern.reference} · {when(concern.created_at, zone)} · "
+    head += label(STATUSES, concern.status, t)
+    if concern.status is Status.CLOSED and concern.outcome is not None:
+        head += f" ({label(OUTCOMES, concern.outcome, t)})"
+    about = " · ".join(
+        (
+            label(SUBJECTS, concern.subject, t),
+            label(AGE_BANDS, concern.age_band, t),
+            label(SETTINGS, concern.setting, t),
+        )
+    )
+    log = await turn.uow.access_log.entries(concern_reference=concern.reference)
+    opened = any(e.action == "view_details" and e.outcome == "ok" for e in log)
+    feedback = next((c.note for c in reversed(concern.history) if c.note), "")
+    lines = [
+        head,
+        f"{t(N_('About'))}: {about}",
+        t(N_("Opened by a coordinator: yes"))
+        if opened
+        else t(N_("Opened by a coordinator: not yet")),
+        f"{t(N_('Last feedback'))}: {feedback}" if feedback else t(N_("No feedback note yet.")),
+    ]
+    if concern.id is not None and concern.is_open:
+        waiting = [q for q in await turn.uow.questions.of_concern(concern.id) if q.answer is None]
+        if waiting:
+            lines.append(
+                t(N_("A coordinator's question waits for your answer: “{question}”")).format(
+                    question=waiting[-1].question
+                )
+            )
+    if concern.status is Status.RECEIVED:
+        lines.append(
+            t(N_("Next: a coordinator acknowledges it by {moment} at the latest.")).format(
+                moment=when(concern.acknowledge_due, zone)
+            )
+        )
+    elif concern.is_open:
+        lines.append(f"{t(N_('Next news at the latest'))}: {when(concern.feedback_due, zone)}")
+    else:
+        lines.append(t(N_("Next: nothing more is planned; the concern is closed.")))
+    return "\n  ".join(lines)

@@ -18,6 +18,11 @@ from tests.integration.test_journey import set_status
 from tests.integration.test_two_way import share
 
 
+def last_said(replies: list[Reply]) -> str:
+    """The text of the last reply."""
+    return replies[-1].text
+
+
 def last_to(chat: Chat) -> str:
     """The newest message the chat's member received."""
     return chat.outlet.to(chat.address.user_id)[-1].text
@@ -81,3 +86,43 @@ async def test_the_reporter_hears_when_retention_erases_their_concern(
             "it is kept any more."
         ).format(reference=reference, days=365)
     ]
+
+
+# /status
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+async def test_status_says_what_it_was_about_whether_it_was_opened_and_what_comes_next(
+    app: App, outlet: RecordingOutlet, coordinator: Chat, language: str
+) -> None:
+    reporter = await join(app, outlet, "Rita-Reporter-q9", language=language)
+    reference = await share(reporter)
+    t = translator(language)
+    before = last_said(await reporter.say("/status"))
+    assert f"{t('About')}: {t('One young person')} · {t('16 or 17')} · {t('School')}" in (
+        before
+    )
+    assert t("Opened by a coordinator: not yet") in before
+    assert t("No feedback note yet.") in before
+    assert (
+        t("Next: a coordinator acknowledges it by {moment} at the latest.").format(
+            moment="2026-12-02 10:00"
+        )
+        in before
+    )
+    assert "CANARY" not in before
+    await act(coordinator, "details", reference)
+    await set_status(coordinator, reference, "in_analysis", "We talk with the school.")
+    await act(coordinator, "ask", reference)
+    await coordinator.say("Which class?")
+    after = last_said(await reporter.say("/status"))
+    assert t("Opened by a coordinator: yes") in after
+    assert f"{t('Last feedback')}: We talk with the school." in after
+    assert (
+        t("A coordinator's question waits for your answer: “{question}”").format(
+            question="Which class?"
+        )
+        in after
+    )
+    assert f"{t('Next news at the latest')}: " in after
+    assert "Carl" not in after
