@@ -99,9 +99,7 @@ async def test_status_says_what_it_was_about_whether_it_was_opened_and_what_come
     reference = await share(reporter)
     t = translator(language)
     before = last_said(await reporter.say("/status"))
-    assert f"{t('About')}: {t('One young person')} · {t('16 or 17')} · {t('School')}" in (
-        before
-    )
+    assert f"{t('About')}: {t('One young person')} · {t('16 or 17')} · {t('School')}" in (before)
     assert t("Opened by a coordinator: not yet") in before
     assert t("No feedback note yet.") in before
     assert (
