@@ -17,7 +17,7 @@ from bot.conversation.dialog import UNSUPPORTED, DialogState, Transition, advanc
 from bot.conversation.flows import Flow
 from bot.conversation.turn import Turn
 from bot.i18n import N_
-from bot.usecases import data_rights, forms, info, network, relay, status, triage
+from bot.usecases import data_rights, followup, forms, info, network, relay, status, triage
 
 STILL_IN_DIALOG = N_("You are still in the middle of a conversation; here is where you were.")
 MID_ACCOUNT = N_(
@@ -69,6 +69,7 @@ _DIRECT_ACTIONS: dict[str, Action] = {
     "ack": triage.acknowledge,
     "assign": triage.assign_to_self,
     "reply": relay.view_reply,
+    "still": followup.confirm_still_open,
 }
 
 
