@@ -1,12 +1,17 @@
-"""Small reporter dialogs: answer a relayed question, or say which one a typed message answers."""
+"""Small reporter dialogs: answer a relayed question (or say which one a typed message answers),
+add to a concern, write to its coordinator."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from bot.conversation.dialog import Answer, Answers, Dialog, Kind, Option, Step
 from bot.conversation.dialog.steps import as_list
 from bot.conversation.flows import Flow
 from bot.conversation.turn import Turn
+from bot.domain.model import Role
 from bot.i18n import N_, Translate
+from bot.usecases.additions import ADDITION, MESSAGE, add_to_concern, own_concern
 from bot.usecases.relay import answer_question, preview, question_for_reporter, waiting_questions
 
 
@@ -75,3 +80,42 @@ WHICH = Flow(
     begin=_which_begin,
     complete=_which_complete,
 )
+
+
+def _later_prompt(kind: str) -> Callable[[Answers, Translate], str]:
+    def prompt(answers: Answers, t: Translate) -> str:
+        text = (
+            N_("Type what you want to add to {reference}. It is stored encrypted with it.")
+            if kind == ADDITION
+            else N_("Type your message to the coordinator about {reference}.")
+        )
+        return t(text).format(reference=str(answers.get("_reference", "")))
+
+    return prompt
+
+
+async def _later_begin(turn: Turn, argument: str) -> dict[str, Answer] | None:
+    concern = await own_concern(turn, argument)
+    return None if concern is None else {"_reference": concern.reference}
+
+
+def _later_flow(name: str, kind: str) -> Flow:
+    async def complete(turn: Turn, answers: dict[str, Answer]) -> None:
+        await add_to_concern(turn, str(answers["_reference"]), str(answers["text"]), kind)
+
+    return Flow(
+        dialog=Dialog(
+            name=name,
+            first="text",
+            help=N_("Type your text; /cancel stops without sending."),
+            cancelled=N_("Nothing was sent."),
+            steps=(Step("text", _later_prompt(kind), kind=Kind.TEXT),),
+        ),
+        begin=_later_begin,
+        complete=complete,
+        roles=(Role.REPORTER, Role.COORDINATOR),
+    )
+
+
+ADD = _later_flow("add_info", ADDITION)
+MESSAGE_COORDINATOR = _later_flow("message_coordinator", MESSAGE)

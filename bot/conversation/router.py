@@ -17,7 +17,17 @@ from bot.conversation.dialog import UNSUPPORTED, DialogState, Transition, advanc
 from bot.conversation.flows import Flow
 from bot.conversation.turn import Turn
 from bot.i18n import N_
-from bot.usecases import data_rights, followup, forms, info, network, relay, status, triage
+from bot.usecases import (
+    additions,
+    data_rights,
+    followup,
+    forms,
+    info,
+    network,
+    relay,
+    status,
+    triage,
+)
 
 STILL_IN_DIALOG = N_("You are still in the middle of a conversation; here is where you were.")
 MID_ACCOUNT = N_(
@@ -56,7 +66,7 @@ _FLOW_COMMANDS = {
     "digest": "digest",
     "forgetme": "forgetme",
 }
-_FLOW_COMMANDS_WITH_ARGS = {"erase": "erase"}
+_FLOW_COMMANDS_WITH_ARGS = {"erase": "erase", "add": "add_info", "message": "message_coordinator"}
 _FLOW_ACTIONS = {
     "ask": "ask_reporter",
     "status": "set_status",
@@ -91,6 +101,11 @@ class Router:
             replied = await relay.replied_question(turn, event.reply_to)
             if replied is not None:  # a reply to the question's own message answers it
                 await relay.answer_question(turn, replied, event.text, typed=True)
+                self._remind(turn, state)
+                return
+            about = await additions.replied_concern(turn, event.reply_to)
+            if about is not None:  # a reply to any other message about a concern adds to it
+                await additions.add_to_concern(turn, about, event.text)
                 self._remind(turn, state)
                 return
         flow = self._flows.get(state.dialog) if state is not None else None

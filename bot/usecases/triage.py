@@ -13,6 +13,7 @@ from bot.domain.reference import normalise_reference
 from bot.domain.vocabulary import OUTCOMES, STATUSES, label
 from bot.i18n import N_, Translate
 from bot.scheduling.jobs.details import details_copy
+from bot.usecases.additions import ABOUT_SLOT, additions_text
 from bot.usecases.status import status_message, taken_over
 
 DETAILS_REMOVED = N_(
@@ -93,8 +94,10 @@ async def view_details(turn: Turn, reference: str) -> None:
     await turn.log("view_details", "ok", concern.reference)
     zone = turn.settings.bot.timezone
     hours = turn.settings.scheduler.details_removal_hours
+    later = await additions_text(turn, concern)
     text = (
         details_text(concern, who, zone, turn.t)
+        + ("\n\n" + later if later else "")
         + "\n\n"
         + turn.t(DETAILS_REMOVED).format(hours=hours)
     )
@@ -196,7 +199,9 @@ async def _after_status_change(turn: Turn, concern: Concern, note: str) -> None:
         )
         return status_message(concern, note, t) + "\n\n" + question, choices
 
-    await turn.notify(concern.reporter_id, compose)
+    # Recorded where it lands, so that a reply to it adds to the concern.
+    copy = Copy(f"{ABOUT_SLOT}{concern.reference}")
+    await turn.notify(concern.reporter_id, compose, copy, concern.reference)
     await feed.post_alert(turn, concern, replace=True)
     ft = feed.feed_translate(turn)
     line = ft(N_("{status} by {name}.")).format(

@@ -902,6 +902,29 @@ async def test_a_swipe_reply_to_the_question_answers_it_even_in_the_middle_of_a_
     assert dialog.dialog == "share_concern"
 
 
+async def test_a_swipe_reply_to_a_status_update_adds_to_that_concern(world: World) -> None:
+    await world.enrol(COORDINATOR, Role.COORDINATOR)
+    await world.enrol(REPORTER)
+    reference = await world.share(REPORTER)
+    await world.press(COORDINATOR, "Acknowledge")
+    update = [m for m in world.fake.sent if m["chat"]["id"] == REPORTER][-1]
+    assert update["text"].startswith(f"Update on your concern {reference}")
+    replied = world.fake.replying_to(REPORTER, update["message_id"])
+    await world.say(REPORTER, "CANARY-SWIPE: he was there again today.", reply_to_message=replied)
+    assert world.texts(REPORTER)[-1] == (
+        f"Added to {reference}. The coordinator has been told there is new information."
+    )
+    told = world.texts(COORDINATOR)[-1]
+    assert told.startswith(f"New information on {reference} from the reporter.")
+    assert "CANARY" not in told
+    async with world.app.uow() as uow:
+        concern = await uow.concerns.by_reference(reference)
+        assert concern is not None
+        assert concern.id is not None
+        added = await uow.additions.of_concern(concern.id)
+    assert [a.text for a in added] == ["CANARY-SWIPE: he was there again today."]
+
+
 # --- secrets ------------------------------------------------------------------------------
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from bot.app.composition import App
 from bot.i18n import translator
+from bot.storage.tables import additions
 from bot.testing import Chat, RecordingOutlet, join
-from tests.integration.conftest import access_log, act, share_script, texts
+from tests.integration.conftest import access_log, act, share_script, status_of, texts
+from tests.integration.test_journey import set_status
 
 REFERENCE = re.compile(r"(?:Reference|Referentie): ([A-Z2-9]{3}-[A-Z2-9]{3})")
 
@@ -93,3 +96,75 @@ async def test_with_two_open_questions_the_bot_asks_which_and_keeps_the_text(
     said = texts(await reporter.say("Class 3B."))
     assert first in said
     assert "Which class?" in said
+
+
+# Adding to a concern, writing to the coordinator
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+async def test_add_appends_sealed_text_tells_the_coordinator_without_content_and_details_show_it(
+    app: App, outlet: RecordingOutlet, coordinator: Chat, language: str
+) -> None:
+    reporter = await join(app, outlet, "Rita-Reporter-q9", language=language)
+    reference = await share(reporter)
+    t = translator(language)
+    prompt = texts(await reporter.say(f"/add {reference.lower()}"))
+    assert prompt == t(
+        "Type what you want to add to {reference}. It is stored encrypted with it."
+    ).format(reference=reference)
+    said = texts(await reporter.say("CANARY-ADD: he brought a flyer to class today."))
+    assert said == t(
+        "Added to {reference}. The coordinator has been told there is new information."
+    ).format(reference=reference)
+    told = coordinator.outlet.to(coordinator.address.user_id)[-1]
+    assert told.text == (
+        f"New information on {reference} from the reporter. Open the details to read it."
+    )
+    assert "CANARY" not in told.text
+    details = texts(await act(coordinator, "details", reference))
+    assert "Added by the reporter" in details
+    assert "CANARY-ADD: he brought a flyer to class today." in details
+    async with app.engine.connect() as connection:
+        rows = (await connection.execute(select(additions))).all()
+    assert len(rows) == 1
+    assert rows[0].author_id == reporter.member.id
+    assert "CANARY" not in rows[0].text_enc
+    assert ("add_info", "ok:addition") in [(e.action, e.outcome) for e in await access_log(app)]
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+async def test_a_message_to_the_coordinator_about_a_closed_concern_is_a_follow_up(
+    app: App, outlet: RecordingOutlet, coordinator: Chat, language: str
+) -> None:
+    reporter = await join(app, outlet, "Rita-Reporter-q9", language=language)
+    reference = await share(reporter)
+    await set_status(coordinator, reference, "closed", "Done.", "no_further_action")
+    await reporter.say(f"/message {reference}")
+    said = texts(await reporter.say("It started again this week."))
+    t = translator(language)
+    assert said == (
+        t("Your message about {reference} was passed on to the coordinator.").format(
+            reference=reference
+        )
+        + " "
+        + t(
+            "{reference} is closed, so its status stays closed; the coordinator has been told "
+            "that you followed it up. If it needs handling again, share it anew with /new."
+        ).format(reference=reference)
+    )
+    told = coordinator.outlet.to(coordinator.address.user_id)[-1].text
+    assert told.startswith(f"A message about {reference} from the reporter.")
+    assert f"{reference} is closed and its status stays closed;" in told
+    assert "started again" not in told
+    assert await status_of(app, reference) == "closed"
+    assert "It started again this week." in texts(await act(coordinator, "details", reference))
+
+
+async def test_nobody_can_add_to_someone_elses_concern(
+    app: App, outlet: RecordingOutlet, reporter: Chat, coordinator: Chat
+) -> None:
+    reference = await share(reporter)
+    other = await join(app, outlet, "Olga-Other")
+    said = texts(await other.say(f"/add {reference}"))
+    assert f"You have no concern {reference}" in said
+    assert "Name the concern" in texts(await other.say("/add"))
