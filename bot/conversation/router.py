@@ -27,6 +27,7 @@ from bot.usecases import (
     relay,
     status,
     triage,
+    wipe,
 )
 
 STILL_IN_DIALOG = N_("You are still in the middle of a conversation; here is where you were.")
@@ -55,6 +56,7 @@ _WITH_ARGS: dict[str, Action] = {
 }
 _NO_ARGS: dict[str, Callable[[Turn], Awaitable[None]]] = {
     "status": status.show_status,
+    "wipe": wipe.wipe,
     "mydata": data_rights.send_export,
     "list": triage.list_open,
     "stats": network.show_stats,

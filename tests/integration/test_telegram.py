@@ -925,6 +925,58 @@ async def test_a_swipe_reply_to_a_status_update_adds_to_that_concern(world: Worl
     assert [a.text for a in added] == ["CANARY-SWIPE: he was there again today."]
 
 
+# --- discreet mode ------------------------------------------------------------------------
+
+WIPED = (
+    "Done: I removed my messages of the last 48 hours from this chat. Your concerns stay as they "
+    "are; /status shows them. Older messages of mine the chat app no longer lets me remove; "
+    "delete the chat in your app to remove those. /wipe again removes this message too."
+)
+
+
+def bot_messages(world: World, chat: int) -> list[int]:
+    """The ids of the bot's messages in ``chat`` that are still there."""
+    return [
+        m["message_id"]
+        for m in world.fake.sent
+        if m["chat"]["id"] == chat and (chat, m["message_id"]) in world.fake.messages
+    ]
+
+
+async def test_wipe_removes_every_message_of_the_bots_in_the_chat_and_the_concern_stays(
+    world: World,
+) -> None:
+    await world.enrol(REPORTER)
+    reference = await world.share(REPORTER)
+    before = bot_messages(world, REPORTER)
+    assert len(before) > 10
+    await world.say(REPORTER, "/wipe")
+    assert world.texts(REPORTER)[-1] == WIPED
+    assert {(REPORTER, m) for m in before} <= set(world.fake.deleted)
+    left = bot_messages(world, REPORTER)
+    assert len(left) == 1  # the short note itself
+    await world.say(REPORTER, "/wipe")
+    assert (REPORTER, left[0]) in world.fake.deleted
+    async with world.app.uow() as uow:
+        assert await uow.concerns.by_reference(reference) is not None
+
+
+async def test_wipe_does_not_pretend_to_remove_messages_older_than_48_hours(world: World) -> None:
+    await world.enrol(REPORTER)
+    await world.share(REPORTER)
+    old = bot_messages(world, REPORTER)
+    world.clock.advance(hours=49)
+    await world.say(REPORTER, "/status")
+    status = bot_messages(world, REPORTER)[-1]
+    await world.say(REPORTER, "/wipe")
+    deleted = {m for chat, m in world.fake.deleted if chat == REPORTER}
+    assert status in deleted
+    assert not deleted & set(old)  # not even tried: the app refuses after 48 hours
+    assert (
+        "Older messages of mine the chat app no longer lets me remove" in world.texts(REPORTER)[-1]
+    )
+
+
 # --- secrets ------------------------------------------------------------------------------
 
 

@@ -11,11 +11,13 @@ from bot.delivery.notify import Compose, message_for
 from bot.domain.model import AccessLogEntry
 from bot.i18n import N_, Translate
 from bot.settings import Settings
+from bot.storage.posted import CHAT_SLOT
 from bot.storage.uow import UnitOfWork
 
 OUTBOX_KEEP = timedelta(days=7)
 DEAD_KEEP = timedelta(days=30)
 EVENT_IDS_KEEP = timedelta(days=7)
+CHAT_KEEP = timedelta(days=3)
 ERASED_BY_RETENTION = N_(
     "Your concern {reference} was closed more than {days} days ago and has now been erased, as "
     "your network's retention period says. Nothing of what you wrote about it is kept any more."
@@ -63,6 +65,8 @@ async def run_retention(uow: UnitOfWork, settings: Settings, at: datetime) -> li
                     on_behalf_of="scheduler",
                 )
             )
+    # A bot message older than the platforms' deletion window cannot be taken back by /wipe.
+    await uow.posted.forget_everywhere(CHAT_SLOT, at - CHAT_KEEP)
     await uow.outbox.purge(at - OUTBOX_KEEP, at - DEAD_KEEP)
     await uow.events.purge(at - EVENT_IDS_KEEP)
     return out
