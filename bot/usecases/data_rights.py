@@ -63,8 +63,18 @@ async def export_member(
     address = await uow.members.address_of(member_id)
     concerns = await uow.concerns.of_reporter(member_id)
     questions = []
+    added = []
     for concern in concerns:
         assert concern.id is not None
+        for addition in await uow.additions.of_concern(concern.id):
+            added.append(
+                {
+                    "concern": concern.reference,
+                    "kind": addition.kind,
+                    "at": addition.at.isoformat(),
+                    "text": addition.text,
+                }
+            )
         for question in await uow.questions.of_concern(concern.id):
             questions.append(
                 {
@@ -102,6 +112,7 @@ async def export_member(
         },
         "concerns_shared": [_concern_record(c) for c in concerns],
         "questions_to_you": questions,
+        "added_later": added,
         "access_log_about_you": [
             {
                 "at": e.at.isoformat(),

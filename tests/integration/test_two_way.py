@@ -11,6 +11,7 @@ from bot.app.composition import App
 from bot.i18n import translator
 from bot.storage.tables import additions
 from bot.testing import Chat, RecordingOutlet, join
+from bot.usecases.data_rights import export_member
 from tests.integration.conftest import access_log, act, share_script, status_of, texts
 from tests.integration.test_journey import set_status
 
@@ -130,6 +131,13 @@ async def test_add_appends_sealed_text_tells_the_coordinator_without_content_and
     assert rows[0].author_id == reporter.member.id
     assert "CANARY" not in rows[0].text_enc
     assert ("add_info", "ok:addition") in [(e.action, e.outcome) for e in await access_log(app)]
+    assert reporter.member.id is not None
+    async with app.uow() as uow:
+        export = await export_member(uow, reporter.member.id, app.clock.now(), "self")
+    assert export is not None
+    assert [a["text"] for a in export["added_later"]] == [
+        "CANARY-ADD: he brought a flyer to class today."
+    ]
 
 
 @pytest.mark.parametrize("language", ["en", "nl"])
