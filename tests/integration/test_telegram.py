@@ -400,6 +400,8 @@ async def test_on_start_the_bot_registers_its_commands_in_dutch_and_english(worl
         t = translator(language)
         assert by_language[language] == {name: t(text) for name, text in COMMANDS}
     assert by_language["en"]["new"] == "Share a concern or ask for advice"
+    assert by_language["nl"]["wipe"] == "De berichten van de bot uit deze chat verwijderen"
+    assert {"add", "message"} <= set(by_language["nl"])
 
 
 async def test_polling_mode_deletes_the_webhook_and_webhook_mode_sets_it_with_the_secret(
