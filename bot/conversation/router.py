@@ -73,6 +73,8 @@ _FLOW_ACTIONS = {
     "ask": "ask_reporter",
     "status": "set_status",
     "answer": "answer_question",
+    "add": "add_info",
+    "message": "message_coordinator",
     "useful": "usefulness",
 }
 _DIRECT_ACTIONS: dict[str, Action] = {

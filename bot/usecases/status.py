@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.replies import Choice
-from bot.conversation.cards import when
+from bot.conversation.cards import action, when
 from bot.conversation.turn import Turn
 from bot.delivery.notify import Compose
 from bot.domain.model import Concern, Status
@@ -19,6 +19,8 @@ from bot.domain.vocabulary import (
 )
 from bot.i18n import N_, Translate
 
+MESSAGE_CHOICES = 8
+"""At most this many concerns, the newest, get a button to write about them in /status."""
 NO_NOTE = N_("The coordinator did not add a note to this update.")
 
 TAKEN_OVER = N_(
@@ -67,7 +69,15 @@ async def show_status(turn: Turn) -> None:
     lines = [t(N_("Your concerns:"))]
     for concern in concerns:
         lines.append(await _entry(turn, concern))
-    turn.say("\n".join(lines))
+    lines.append(t(N_("To add information or write to the coordinator, choose the concern.")))
+    choices = tuple(
+        Choice(
+            action("message", c.reference),
+            t(N_("Write about {reference}")).format(reference=c.reference),
+        )
+        for c in concerns[:MESSAGE_CHOICES]
+    )
+    turn.say("\n".join(lines), choices)
 
 
 async def _entry(turn: Turn, concern: Concern) -> str:

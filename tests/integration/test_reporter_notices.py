@@ -124,3 +124,24 @@ async def test_status_says_what_it_was_about_whether_it_was_opened_and_what_come
     )
     assert f"{t('Next news at the latest')}: " in after
     assert "Carl" not in after
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+async def test_from_status_the_reporter_can_write_to_the_coordinator_about_a_concern(
+    app: App, outlet: RecordingOutlet, coordinator: Chat, language: str
+) -> None:
+    reporter = await join(app, outlet, "Rita-Reporter-q9", language=language)
+    reference = await share(reporter)
+    t = translator(language)
+    status = (await reporter.say("/status"))[-1]
+    label = t("Write about {reference}").format(reference=reference)
+    assert [c.label for c in status.choices] == [label]
+    prompt = last_said(await reporter.pick(label))
+    assert prompt == t("Type your message to the coordinator about {reference}.").format(
+        reference=reference
+    )
+    said = last_said(await reporter.say("Can we talk on the phone?"))
+    assert said == t("Your message about {reference} was passed on to the coordinator.").format(
+        reference=reference
+    )
+    assert last_to(coordinator).startswith(f"A message about {reference} from the reporter.")
