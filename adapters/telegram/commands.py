@@ -12,6 +12,9 @@ from bot.i18n import N_, translator
 COMMANDS = (
     ("new", N_("Share a concern or ask for advice")),
     ("status", N_("Your concerns and their status")),
+    ("add", N_("Add information to a concern you shared")),
+    ("message", N_("Write to the coordinator about a concern")),
+    ("wipe", N_("Remove the bot's messages from this chat")),
     ("privacy", N_("What happens with what you share")),
     ("network", N_("Who does what in your network")),
     ("procedure", N_("Your organisation's working procedure")),

@@ -84,7 +84,11 @@ def to_event(update: Update) -> InboundEvent | None:
         return None
     if message.text is not None:
         forwarded = message.forward_origin is not None
-        return parse_text(sender, message.text, str(message.message_id), event_id, forwarded)
+        replied = message.reply_to_message
+        reply_to = None if replied is None else str(replied.message_id)
+        return parse_text(
+            sender, message.text, str(message.message_id), event_id, forwarded, reply_to
+        )
     return UnsupportedReceived(sender, media_kind(message) or "other", event_id=event_id)
 
 

@@ -44,7 +44,7 @@ def default_flows() -> dict[str, Flow]:
     """Every dialog the bot offers, by name."""
     from dialogs.coordinator import ASK, STATUS
     from dialogs.data_rights import ERASE, FORGET
-    from dialogs.reporter import ANSWER
+    from dialogs.reporter import ADD, ANSWER, MESSAGE_COORDINATOR, WHICH
     from dialogs.settings import CHAT_HYGIENE, DIGEST, LANGUAGE
     from dialogs.share_flow import FLOW as SHARE
     from dialogs.usefulness import USEFULNESS
@@ -56,6 +56,9 @@ def default_flows() -> dict[str, Flow]:
             ASK,
             STATUS,
             ANSWER,
+            WHICH,
+            ADD,
+            MESSAGE_COORDINATOR,
             LANGUAGE,
             CHAT_HYGIENE,
             DIGEST,

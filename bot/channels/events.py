@@ -24,13 +24,15 @@ class Sender:
 
 @dataclass(frozen=True)
 class TextReceived:
-    """The sender wrote free text (``forwarded``: passed on from someone else, a source)."""
+    """The sender wrote free text (``forwarded``: passed on from someone else, a source;
+    ``reply_to``: the platform id of the bot's message the sender replied to, if any)."""
 
     sender: Sender
     text: str
     message_id: str | None = None
     event_id: str | None = None
     forwarded: bool = False
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,14 +83,15 @@ def parse_text(
     message_id: str | None = None,
     event_id: str | None = None,
     forwarded: bool = False,
+    reply_to: str | None = None,
 ) -> TextReceived | CommandReceived:
     """Turn a line of user text into a command event when it starts with ``/`` (a forwarded
     text is never a command: the sender did not type it)."""
     stripped = text.strip()
     if forwarded:
-        return TextReceived(sender, text, message_id, event_id, forwarded=True)
+        return TextReceived(sender, text, message_id, event_id, forwarded=True, reply_to=reply_to)
     if stripped.startswith("/") and len(stripped) > 1 and not stripped[1].isspace():
         head, _, rest = stripped[1:].partition(" ")
         name = head.split("@", 1)[0].lower()
         return CommandReceived(sender=sender, command=name, args=rest.strip(), event_id=event_id)
-    return TextReceived(sender=sender, text=text, message_id=message_id, event_id=event_id)
+    return TextReceived(sender, text, message_id, event_id, reply_to=reply_to)

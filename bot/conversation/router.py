@@ -11,13 +11,26 @@ from bot.channels.events import (
     CommandReceived,
     FormSubmitted,
     InboundEvent,
+    TextReceived,
     UnsupportedReceived,
 )
 from bot.conversation.dialog import UNSUPPORTED, DialogState, Transition, advance, render, start
 from bot.conversation.flows import Flow
 from bot.conversation.turn import Turn
 from bot.i18n import N_
-from bot.usecases import data_rights, forms, info, network, referrals, relay, reporting, triage
+from bot.usecases import (
+    additions,
+    data_rights,
+    followup,
+    forms,
+    info,
+    network,
+    referrals,
+    relay,
+    status,
+    triage,
+    wipe,
+)
 
 STILL_IN_DIALOG = N_("You are still in the middle of a conversation; here is where you were.")
 MID_ACCOUNT = N_(
@@ -45,7 +58,8 @@ _WITH_ARGS: dict[str, Action] = {
     "backup": network.set_backup,
 }
 _NO_ARGS: dict[str, Callable[[Turn], Awaitable[None]]] = {
-    "status": reporting.show_status,
+    "status": status.show_status,
+    "wipe": wipe.wipe,
     "mydata": data_rights.send_export,
     "list": triage.list_open,
     "stats": network.show_stats,
@@ -57,11 +71,13 @@ _FLOW_COMMANDS = {
     "digest": "digest",
     "forgetme": "forgetme",
 }
-_FLOW_COMMANDS_WITH_ARGS = {"erase": "erase"}
+_FLOW_COMMANDS_WITH_ARGS = {"erase": "erase", "add": "add_info", "message": "message_coordinator"}
 _FLOW_ACTIONS = {
     "ask": "ask_reporter",
     "status": "set_status",
     "answer": "answer_question",
+    "add": "add_info",
+    "message": "message_coordinator",
     "useful": "usefulness",
 }
 _DIRECT_ACTIONS: dict[str, Action] = {
@@ -71,6 +87,7 @@ _DIRECT_ACTIONS: dict[str, Action] = {
     "assign": triage.assign_to_self,
     "reply": relay.view_reply,
     "route": referrals.open_referral,
+    "still": followup.confirm_still_open,
 }
 
 
@@ -111,6 +128,17 @@ class Router:
         if isinstance(event, FormSubmitted):
             await forms.submit(turn, event.form, event.values)
             return
+        if isinstance(event, TextReceived) and event.reply_to is not None:
+            replied = await relay.replied_question(turn, event.reply_to)
+            if replied is not None:  # a reply to the question's own message answers it
+                await relay.answer_question(turn, replied, event.text, typed=True)
+                self._remind(turn, state)
+                return
+            about = await additions.replied_concern(turn, event.reply_to)
+            if about is not None:  # a reply to any other message about a concern adds to it
+                await additions.add_to_concern(turn, about, event.text)
+                self._remind(turn, state)
+                return
         flow = self._flows.get(state.dialog) if state is not None else None
         if state is not None and flow is not None:
             transition = advance(flow.dialog, state, event, turn.t)
@@ -124,10 +152,21 @@ class Router:
             await self._command(turn, state, event)
         elif isinstance(event, ChoiceMade):
             turn.say(turn.t(N_("That question has expired. /help shows what you can do.")))
+        elif isinstance(event, TextReceived) and state is None and await self._answers(turn, event):
+            return
         elif isinstance(event, UnsupportedReceived):
             turn.say(turn.t(UNSUPPORTED))
         else:
             turn.say(turn.t(IDLE))
+
+    async def _answers(self, turn: Turn, event: TextReceived) -> bool:
+        """Free text with no dialog running answers the member's open question, if any."""
+        waiting = await relay.waiting_questions(turn)
+        if len(waiting) == 1:
+            await relay.answer_question(turn, str(waiting[0][0].id), event.text, typed=True)
+        elif waiting:
+            await self.start_flow(turn, None, "which_question", event.text)
+        return bool(waiting)
 
     async def _apply(self, turn: Turn, flow: Flow, transition: Transition) -> None:
         for said in transition.said:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.channels.events import Address
@@ -96,11 +96,16 @@ class Turn:
         """Ask the actor's channel to delete these messages the actor sent."""
         self.replies.append(Removal(self.address, tuple(message_ids)))
 
-    async def notify(self, member_id: int, compose: Compose) -> bool:
-        """Send another member a message in their own language; False if they have no address."""
+    async def notify(
+        self, member_id: int, compose: Compose, copy: Copy | None = None, concern: str = ""
+    ) -> bool:
+        """Send another member a message in their own language; False if they have no address
+        (``copy``: record where it lands, so that a reply to it can be recognised)."""
         reply = await message_for(self.uow, member_id, compose, self.feed_channels)
         if reply is None:
             return False
+        if copy is not None and isinstance(reply, Reply):
+            reply = replace(reply, copy=copy, concern=concern or None)
         self.replies.append(reply)
         return True
 

@@ -17,6 +17,7 @@ from bot.delivery.retry_policy import judge
 from bot.domain.clock import Clock
 from bot.settings import OutboxSettings
 from bot.storage.outbox import LEASE, OutboxItem
+from bot.storage.posted import CHAT_SLOT
 from bot.storage.uow import UnitOfWorkFactory
 
 
@@ -124,6 +125,16 @@ class Attempts:
                     await uow.posted.record(
                         reply.to, card.slot, posted_id, reply.concern, self._clock.now()
                     )
+                # Every part in a member's chat, so that /wipe can take the bot's messages back.
+                if isinstance(reply, Reply) and reply.thread is None:
+                    for index, part_id in enumerate(parts):
+                        await uow.posted.record(
+                            reply.to,
+                            f"{CHAT_SLOT}{item.id}:{index}",
+                            part_id,
+                            None,
+                            self._clock.now(),
+                        )
                 # A copy to take back later (a coordinator's view of an account): every part.
                 copy = reply.copy if isinstance(reply, Reply) else None
                 if copy is not None and isinstance(reply, Reply):

@@ -78,15 +78,23 @@ STATUSES: dict[str, str] = {
     Status.CLOSED: N_("Closed"),
 }
 STATUS_MEANINGS: dict[str, str] = {
-    Status.RECEIVED: N_("Your concern has been received and is waiting for a coordinator."),
+    Status.RECEIVED: N_(
+        "Your concern has been received and is waiting for a coordinator to read it."
+    ),
     Status.ACKNOWLEDGED: N_(
-        "A coordinator has read your concern and takes responsibility for its handling."
+        "A coordinator has read your concern and is now responsible for it. You hear here when "
+        "they look into it or take a step, and at the latest by the date in /status."
     ),
     Status.IN_ANALYSIS: N_(
-        "The coordinator is looking into your concern, possibly with partners in the network."
+        "The coordinator is looking into your concern and weighing what should happen. They may "
+        "ask you a question here; you hear when a step is taken."
     ),
-    Status.ACTION_TAKEN: N_("Action has been taken on your concern."),
-    Status.CLOSED: N_("The handling of your concern has been completed."),
+    Status.ACTION_TAKEN: N_(
+        "The coordinator has taken a step on your concern, such as a talk with the organisation "
+        "or involving a partner; the note below says which. The concern stays open: you hear "
+        "here when it is closed, and how."
+    ),
+    Status.CLOSED: N_("The coordinator has finished handling your concern."),
 }
 OUTCOMES: dict[str, str] = {
     Outcome.ADVICE_GIVEN: N_("Advice given"),
@@ -94,6 +102,28 @@ OUTCOMES: dict[str, str] = {
     Outcome.CASE_MEETING: N_("Discussed in the network's case meeting"),
     Outcome.REFERRED: N_("Referred to a partner"),
     Outcome.NO_FURTHER_ACTION: N_("No further action needed"),
+}
+OUTCOME_MEANINGS: dict[str, str] = {
+    Outcome.ADVICE_GIVEN: N_(
+        "The coordinator gave advice on it; the network takes no further steps. If you notice "
+        "new signals, share them again with /new."
+    ),
+    Outcome.HANDLED_IN_ORGANISATION: N_(
+        "It is handled within the organisation, by the people responsible there; the network "
+        "does not follow it further."
+    ),
+    Outcome.CASE_MEETING: N_(
+        "It was discussed in the network's case meeting, where the partners agree together on "
+        "who does what next."
+    ),
+    Outcome.REFERRED: N_(
+        "It was passed on to a partner organisation that is better placed to act; they take it "
+        "from here."
+    ),
+    Outcome.NO_FURTHER_ACTION: N_(
+        "After looking at it, the coordinator sees no need for further steps now. If you notice "
+        "new signals, share them again with /new."
+    ),
 }
 
 

@@ -12,6 +12,9 @@ from bot.domain.clock import as_utc
 from bot.storage.statements import Statements
 from bot.storage.tables import posted_messages
 
+CHAT_SLOT = "chat:"
+"""Every part the bot posted in a chat, ``chat:<outbox id>:<part>``, for /wipe."""
+
 
 @dataclass(frozen=True)
 class Posted:
@@ -38,6 +41,20 @@ class PostedMessages:
         )
         row = (await self._c.execute(query)).first()
         return None if row is None else str(row.message_id)
+
+    async def at(self, address: Address, message_id: str) -> Posted | None:
+        """The recorded message with this platform id in ``address``'s chat, if any, under the
+        slot that says what it is (not the ``chat:`` record every message has)."""
+        query = select(posted_messages).where(
+            posted_messages.c.channel == address.channel,
+            posted_messages.c.address == address.user_id,
+            posted_messages.c.message_id == message_id,
+            ~posted_messages.c.slot.startswith(CHAT_SLOT, autoescape=True),
+        )
+        row = (await self._c.execute(query)).first()
+        if row is None:
+            return None
+        return Posted(address, row.slot, row.message_id, as_utc(row.at))
 
     async def record(
         self, address: Address, slot: str, message_id: str, reference: str | None, at: datetime
@@ -92,6 +109,38 @@ class PostedMessages:
                 posted_messages.c.slot.in_(slots),
             )
         )
+
+    async def in_chat(self, address: Address, prefix: str) -> list[Posted]:
+        """Every recorded message in ``address``'s chat under a slot starting with ``prefix``."""
+        query = select(posted_messages).where(
+            posted_messages.c.channel == address.channel,
+            posted_messages.c.address == address.user_id,
+            posted_messages.c.slot.startswith(prefix, autoescape=True),
+        )
+        return [
+            Posted(address, r.slot, r.message_id, as_utc(r.at))
+            for r in await self._c.execute(query)
+        ]
+
+    async def forget_in_chat(
+        self, address: Address, prefix: str, before: datetime | None = None
+    ) -> None:
+        """Drop the records in ``address``'s chat under ``prefix`` (posted before ``before``)."""
+        where = (
+            (posted_messages.c.channel == address.channel)
+            & (posted_messages.c.address == address.user_id)
+            & posted_messages.c.slot.startswith(prefix, autoescape=True)
+        )
+        if before is not None:
+            where = where & (posted_messages.c.at < before)
+        await self._c.execute(delete(posted_messages).where(where))
+
+    async def forget_everywhere(self, prefix: str, before: datetime) -> None:
+        """Drop the records under ``prefix`` in every chat, posted before ``before``."""
+        where = posted_messages.c.slot.startswith(prefix, autoescape=True) & (
+            posted_messages.c.at < before
+        )
+        await self._c.execute(delete(posted_messages).where(where))
 
     async def forget_concern(self, reference: str) -> None:
         """Drop the records of a concern's messages (after they were deleted)."""

@@ -11,7 +11,7 @@ from bot.domain.clock import as_utc
 from bot.storage.crypto import Cipher
 from bot.storage.ids import new_id
 from bot.storage.statements import Statements
-from bot.storage.tables import questions
+from bot.storage.tables import concerns, questions
 
 _Q = "questions.question"
 _A = "questions.answer"
@@ -87,3 +87,22 @@ class QuestionRepository:
             .where(questions.c.id == question_id)
             .values(answer_enc=self._cipher.seal(answer, _A), answered_at=at)
         )
+
+    async def waiting_for(self, reporter_id: int) -> list[Question]:
+        """Unanswered questions on the reporter's open concerns, oldest first."""
+        query = (
+            select(questions.c.id)
+            .join(concerns, concerns.c.id == questions.c.concern_id)
+            .where(
+                concerns.c.reporter_id == reporter_id,
+                concerns.c.status != "closed",
+                questions.c.answer_enc.is_(None),
+            )
+            .order_by(questions.c.id)
+        )
+        found = []
+        for (question_id,) in await self._c.execute(query):
+            question = await self.get(int(question_id))
+            if question is not None:
+                found.append(question)
+        return found

@@ -23,6 +23,7 @@ SEALED: tuple[tuple[Table, str], ...] = (
     (tables.outbox, "payload_enc"),
     (tables.trend_notes, "note_enc"),
     (tables.usefulness, "remark_enc"),
+    (tables.additions, "text_enc"),
 )
 """Every column that holds sealed text; its context is ``<table>.<column without _enc>``."""
 

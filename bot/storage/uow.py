@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from bot.storage.access_log import AccessLogRepository
+from bot.storage.additions import AdditionRepository
 from bot.storage.attempts import AttemptCounter
 from bot.storage.claims import ClaimRepository, new_instance_id
 from bot.storage.concerns import ConcernRepository
@@ -43,6 +44,7 @@ class UnitOfWork:
     concerns: ConcernRepository
     dialogs: DialogStateRepository
     questions: QuestionRepository
+    additions: AdditionRepository
     access_log: AccessLogRepository
     outbox: OutboxRepository
     claims: ClaimRepository
@@ -99,6 +101,7 @@ class UnitOfWork:
         self.concerns = ConcernRepository(c, cipher)
         self.dialogs = DialogStateRepository(c, cipher)
         self.questions = QuestionRepository(c, cipher)
+        self.additions = AdditionRepository(c, cipher)
         self.access_log = AccessLogRepository(c)
         self.outbox = OutboxRepository(c, cipher, self._owner)
         self.claims = ClaimRepository(c)

@@ -11,6 +11,7 @@ from bot.conversation.turn import Turn
 from bot.domain.model import AccessLogEntry, Concern, Status
 from bot.i18n import N_, N_plural, ngettext
 from bot.scheduling.jobs.details import REMOVABLE_FOR, removals, unremovable
+from bot.scheduling.jobs.retention import ERASED_ON_REQUEST, erased_notice
 from bot.storage.uow import UnitOfWork
 from bot.usecases.triage import load_for_coordinator
 
@@ -67,8 +68,18 @@ async def export_member(
     address = await uow.members.address_of(member_id)
     concerns = await uow.concerns.of_reporter(member_id)
     questions = []
+    added = []
     for concern in concerns:
         assert concern.id is not None
+        for addition in await uow.additions.of_concern(concern.id):
+            added.append(
+                {
+                    "concern": concern.reference,
+                    "kind": addition.kind,
+                    "at": addition.at.isoformat(),
+                    "text": addition.text,
+                }
+            )
         for question in await uow.questions.of_concern(concern.id):
             questions.append(
                 {
@@ -106,6 +117,7 @@ async def export_member(
         },
         "concerns_shared": [_concern_record(c) for c in concerns],
         "questions_to_you": questions,
+        "added_later": added,
         "access_log_about_you": [
             {
                 "at": e.at.isoformat(),
@@ -163,6 +175,8 @@ async def erase_concern(turn: Turn, reference: str) -> None:
     await turn.uow.posted.forget_concern(concern.reference)
     await turn.uow.concerns.delete(concern.id)
     await turn.log("delete", "ok:on_request", concern.reference)
+    if concern.reporter_id is not None:
+        await turn.notify(concern.reporter_id, erased_notice(ERASED_ON_REQUEST, concern.reference))
     done = turn.t(N_("{reference} and everything stored with it have been erased.")).format(
         reference=concern.reference
     )

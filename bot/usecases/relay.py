@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels.parts import View
+from bot.channels.parts import Copy, View
 from bot.channels.replies import Choice
 from bot.conversation import feed
 from bot.conversation.cards import action
@@ -10,7 +10,10 @@ from bot.conversation.turn import Turn
 from bot.domain.numbers import small_number
 from bot.domain.reference import normalise_reference
 from bot.i18n import N_, Translate
+from bot.storage.questions import Question
 from bot.usecases.triage import load_for_coordinator
+
+QUESTION_SLOT = "question:"
 
 
 async def may_ask(turn: Turn, reference: str) -> bool:
@@ -51,7 +54,9 @@ async def ask_reporter(turn: Turn, reference: str, question: str) -> None:
         )
         return text, (Choice(action("answer", str(question_id)), t(N_("Answer"))),)
 
-    await turn.notify(concern.reporter_id, compose)
+    # Where the question lands is recorded, so that a swipe-reply to it answers it.
+    copy = Copy(f"{QUESTION_SLOT}{question_id}")
+    await turn.notify(concern.reporter_id, compose, copy, concern.reference)
     await turn.log("relay_question", "ok", concern.reference)
     feed.post_line(
         turn,
@@ -84,8 +89,37 @@ async def question_for_reporter(turn: Turn, question_id: str) -> str | None:
     return concern.reference
 
 
-async def answer_question(turn: Turn, question_id: str, answer: str) -> None:
-    """Store the reporter's answer and relay it to the coordinator who asked."""
+async def replied_question(turn: Turn, message_id: str) -> str | None:
+    """The id of the actor's unanswered question posted as this message, if it is one."""
+    posted = await turn.uow.posted.at(turn.address, message_id)
+    if posted is None or not posted.slot.startswith(QUESTION_SLOT):
+        return None
+    number = small_number(posted.slot.removeprefix(QUESTION_SLOT).split(":", 1)[0])
+    question = None if number is None else await turn.uow.questions.get(number)
+    if question is None or question.answer is not None:
+        return None
+    return str(question.id)
+
+
+async def waiting_questions(turn: Turn) -> list[tuple[Question, str]]:
+    """The actor's unanswered questions with their concern's reference, oldest first."""
+    found = []
+    for question in await turn.uow.questions.waiting_for(turn.member_id):
+        concern = await turn.uow.concerns.by_id(question.concern_id)
+        if concern is not None:
+            found.append((question, concern.reference))
+    return found
+
+
+def preview(text: str, limit: int = 80) -> str:
+    """The first words of a question, to say which one is meant."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+async def answer_question(turn: Turn, question_id: str, answer: str, typed: bool = False) -> None:
+    """Store the reporter's answer and relay it to the coordinator who asked (``typed``: the
+    reporter wrote it without pressing "Answer"; the reply then says what it was attached to)."""
     reference = await question_for_reporter(turn, question_id)
     if reference is None:
         return
@@ -115,6 +149,16 @@ async def answer_question(turn: Turn, question_id: str, answer: str) -> None:
             ft(N_("Reply received from the reporter.")),
             (Choice(action("reply", str(question.id)), ft(N_("View reply"))),),
         )
+    if typed:
+        turn.say(
+            turn.t(
+                N_(
+                    "I passed that on as your answer to the coordinator's question about "
+                    "{reference}: “{question}”. Thank you."
+                )
+            ).format(reference=reference, question=preview(question.question))
+        )
+        return
     turn.say(turn.t(N_("Your answer was passed on. Thank you.")))
 
 

@@ -1,4 +1,4 @@
-"""Reporter use cases: share a concern, see its status."""
+"""Reporter use cases: share a concern (its status: ``bot.usecases.status``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.channels.replies import Choice
 from bot.conversation import feed
-from bot.conversation.cards import CALLED_112, alert_text, reporter_line, triage_choices, when
+from bot.conversation.cards import CALLED_112, alert_text, triage_choices, when
 from bot.conversation.dialog import Answer
 from bot.conversation.turn import Turn
 from bot.domain.deadlines import acknowledge_due, feedback_due
@@ -140,15 +140,3 @@ def _news(before: Concern, after: Concern) -> bool:
 
 def _known(concern: Concern) -> bool:
     return bool(concern.subject and concern.age_band and concern.setting)
-
-
-async def show_status(turn: Turn) -> None:
-    """List the reporter's own concerns with status and last feedback."""
-    t = turn.t
-    concerns = await turn.uow.concerns.of_reporter(turn.member_id)
-    if not concerns:
-        turn.say(t(N_("You have not shared any concerns yet. Start with /new.")))
-        return
-    zone = turn.settings.bot.timezone
-    lines = [t(N_("Your concerns:"))] + [reporter_line(c, zone, t) for c in concerns]
-    turn.say("\n".join(lines))

@@ -10,10 +10,12 @@ from bot.conversation.turn import Turn
 from bot.domain.deadlines import feedback_due
 from bot.domain.model import Concern, DomainError, Mode, Outcome, Role, Status
 from bot.domain.reference import normalise_reference
-from bot.domain.vocabulary import OUTCOMES, STATUS_MEANINGS, STATUSES, label
+from bot.domain.vocabulary import OUTCOMES, STATUSES, label
 from bot.i18n import N_, Translate
 from bot.scheduling.jobs.details import details_copy
 from bot.usecases.account import consult_pseudonym
+from bot.usecases.additions import ABOUT_SLOT, additions_text
+from bot.usecases.status import status_message, taken_over
 
 DETAILS_REMOVED = N_(
     "Where the chat app allows it, the bot deletes this message from the chat after {hours} "
@@ -95,8 +97,10 @@ async def view_details(turn: Turn, reference: str) -> None:
     await turn.log("view_details", "ok", concern.reference)
     zone = turn.settings.bot.timezone
     hours = turn.settings.scheduler.details_removal_hours
+    later = await additions_text(turn, concern)
     text = (
         details_text(concern, who, zone, turn.t)
+        + ("\n\n" + later if later else "")
         + "\n\n"
         + turn.t(DETAILS_REMOVED).format(hours=hours)
     )
@@ -136,6 +140,7 @@ async def assign_to_self(turn: Turn, reference: str) -> None:
     concern = await load_for_coordinator(turn, reference, "assign")
     if concern is None:
         return
+    previous = concern.assignee_id
     try:
         concern.assign(turn.member_id)
     except DomainError:
@@ -143,6 +148,8 @@ async def assign_to_self(turn: Turn, reference: str) -> None:
         return
     await turn.uow.concerns.save(concern)
     await turn.log("assign", "ok", concern.reference)
+    if previous is not None and previous != turn.member_id:
+        await turn.notify(concern.reporter_id, taken_over(concern.reference))
     await feed.post_alert(turn, concern, replace=True)
     feed.post_line(
         turn,
@@ -195,7 +202,9 @@ async def _after_status_change(turn: Turn, concern: Concern, note: str) -> None:
         )
         return status_message(concern, note, t) + "\n\n" + question, choices
 
-    await turn.notify(concern.reporter_id, compose)
+    # Recorded where it lands, so that a reply to it adds to the concern.
+    copy = Copy(f"{ABOUT_SLOT}{concern.reference}")
+    await turn.notify(concern.reporter_id, compose, copy, concern.reference)
     await feed.post_alert(turn, concern, replace=True)
     ft = feed.feed_translate(turn)
     line = ft(N_("{status} by {name}.")).format(
@@ -206,18 +215,3 @@ async def _after_status_change(turn: Turn, concern: Concern, note: str) -> None:
     if note:
         line += " " + ft(N_("Feedback was sent to the reporter."))
     feed.post_line(turn, concern, line)
-
-
-def status_message(concern: Concern, note: str, t: Translate) -> str:
-    """What a status change means, in plain words, for the reporter."""
-    lines = [
-        t(N_("Update on your concern {reference}: {status}.")).format(
-            reference=concern.reference, status=label(STATUSES, concern.status, t)
-        ),
-        t(STATUS_MEANINGS[concern.status]),
-    ]
-    if concern.status is Status.CLOSED and concern.outcome is not None:
-        lines.append(f"{t(N_('Outcome'))}: {label(OUTCOMES, concern.outcome, t)}")
-    if note:
-        lines.append(f"{t(N_('Note from the coordinator'))}: {note}")
-    return "\n".join(lines)

@@ -331,6 +331,14 @@ class FakeTelegram(TelegramUpdates):
     async def _api_leaveChat(self, params: dict[str, Any]) -> bool:
         return True
 
+    def replying_to(self, chat_id: int, message_id: int) -> dict[str, Any]:
+        """The ``reply_to_message`` Telegram puts in a user's reply: the replied message as it
+        was sent, without a ``reply_to_message`` of its own (the Bot API nests only once)."""
+        for message in self.sent:
+            if message["chat"]["id"] == chat_id and message["message_id"] == message_id:
+                return {k: v for k, v in message.items() if k != "reply_to_message"}
+        raise AssertionError(f"the bot sent no message {message_id} to chat {chat_id}")
+
     def _posted(self, params: dict[str, Any]) -> Posted | None:
         return self.messages.get((int(params.get("chat_id", 0)), int(params.get("message_id", 0))))
 

@@ -355,7 +355,7 @@ async def test_retention_deletes_only_concerns_closed_longer_ago_than_the_period
         "posted_messages": -2,
         "access_log": 2,
         "job_runs": 1,
-        "outbox": 2,  # the removals of the two alerts, delivered now
+        "outbox": 4,  # the removals of the two alerts and the reporter's two notices, delivered now
     }
 
 
@@ -405,7 +405,8 @@ async def test_retention_removes_the_slack_messages_posted_about_a_deleted_conce
 
     assert await office.run("retention", START + RETENTION - timedelta(hours=1)) == 0
     assert office.slack.removals == []
-    assert await office.run("retention", START + RETENTION + timedelta(days=1)) == 1
+    # The removal from the feed, and the reporter's notice that the concern is erased.
+    assert await office.run("retention", START + RETENTION + timedelta(days=1)) == 2
     assert len(office.slack.removals) == 1
     removal = office.slack.removals[0]
     assert removal.to == FEED
@@ -415,7 +416,7 @@ async def test_retention_removes_the_slack_messages_posted_about_a_deleted_conce
 
 async def test_a_second_retention_run_the_same_day_does_nothing(office: Office) -> None:
     await add_closed(office, START - RETENTION - timedelta(days=1))
-    assert await office.run("retention", START) == 1
+    assert await office.run("retention", START) == 2  # the removal and the reporter's notice
     office.clock.set(START + timedelta(hours=3))
     run = await office.scheduler.run("retention")
     assert not run.ran

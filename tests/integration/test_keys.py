@@ -41,6 +41,7 @@ ANSWER = "CANARY-ANSWER-c3e1: two classmates."
 NOTE = "CANARY-NOTE-44b8: we spoke with the school."
 REMARK = "CANARY-REMARK-9f27: quick and kind."
 TREND = "CANARY-TREND-1a5c: more online propaganda after the news."
+ADDITION = "CANARY-ADDITION-5e3b: he brought a flyer."
 
 
 @dataclass
@@ -53,7 +54,7 @@ class Stocked:
 
 async def _stock(app: App) -> str:
     """Fill every sealed column: names, a draft, a concern with history, a question and its
-    answer, queued messages, a trend note and a usefulness remark."""
+    answer, queued messages, a trend note, a usefulness remark and a later addition."""
     outlet = RecordingOutlet()
     rita = await join(app, outlet, "rita")
     carl = await join(app, outlet, "carl", Role.COORDINATOR)
@@ -73,6 +74,8 @@ async def _stock(app: App) -> str:
     await rita.pick("Yes")
     await rita.say(REMARK)
     await carl.say(f"/note {TREND}")
+    await rita.say(f"/add {ref}")
+    await rita.say(ADDITION)
     await rob.say("/new")
     return ref
 
@@ -149,6 +152,7 @@ async def opened(app: App, reference: str) -> list[str]:
         assert concern is not None
         assert concern.id is not None
         (question,) = await uow.questions.of_concern(concern.id)
+        (addition,) = await uow.additions.of_concern(concern.id)
         reporter = await uow.members.get(concern.reporter_id)
         assert reporter is not None
         notes = await uow.notes.between(
@@ -161,6 +165,7 @@ async def opened(app: App, reference: str) -> list[str]:
         concern.facts,
         question.question,
         str(question.answer),
+        addition.text,
         concern.history[-1].note,
         reporter.display_name,
         *(n.text for n in notes),
@@ -225,6 +230,7 @@ async def test_keys_new_then_rotate_moves_every_value_to_the_new_key_and_frees_t
             "CANARY-FACT-7f3a: a pupil praised an attack abroad in class.",
             QUESTION,
             ANSWER,
+            ADDITION,
             NOTE,
             "rita",
             TREND,

@@ -19,6 +19,7 @@ from bot.i18n import translator
 from bot.scheduling.jobs.reminders import (
     ESCALATED,
     ESCALATED_LINE,
+    FEEDBACK_ASK,
     FEEDBACK_LATE,
     FEEDBACK_LINE,
     LATE_LINE,
@@ -37,6 +38,7 @@ from bot.testing import (
     fixed_cipher,
     join,
 )
+from bot.usecases.followup import CONFIRMED_OPEN
 
 THURSDAY = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 MONDAY_DEADLINE = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # "this week": 3 working days later
@@ -241,7 +243,9 @@ async def test_overdue_feedback_reminds_the_assignee_and_tells_the_reporter_ever
     still = translator("en")(STILL_WORKING).format(reference=reference)
     late = translator("en")(FEEDBACK_LATE).format(reference=reference)
 
-    assert await desk.run_at(acknowledged + timedelta(days=14) - timedelta(minutes=5)) == 0
+    # A day ahead the assignee is asked for a line first (one message, to cora alone).
+    assert await desk.run_at(acknowledged + timedelta(days=14) - timedelta(minutes=5)) == 1
+    assert still not in desk.texts(desk.anna)
     first = acknowledged + timedelta(days=14, minutes=5)
     await desk.run_at(first)
     assert desk.texts(desk.anna).count(still) == 1
@@ -249,10 +253,66 @@ async def test_overdue_feedback_reminds_the_assignee_and_tells_the_reporter_ever
     assert translator("nl")(FEEDBACK_LATE).format(reference=reference) not in desk.texts(desk.bob)
 
     assert await desk.run_at(first + timedelta(minutes=10)) == 0
-    assert await desk.run_at(first + timedelta(days=14) - timedelta(minutes=5)) == 0
+    assert await desk.run_at(first + timedelta(days=14) - timedelta(minutes=5)) == 1  # asked
     await desk.run_at(first + timedelta(days=14, minutes=5))
     assert desk.texts(desk.anna).count(still) == 2
     assert desk.texts(desk.cora).count(late) == 2
+
+
+async def acknowledged_by_bob(desk: Desk) -> str:
+    """Anna shares; Bob (Dutch) acknowledges half an hour later."""
+    reference = await desk.share()
+    desk.clock.set(THURSDAY + timedelta(minutes=30))
+    await desk.bob.send(ChoiceMade(Sender(desk.bob.address), f"act:ack:{reference}"))
+    return reference
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+async def test_a_day_before_the_feedback_deadline_the_assignee_is_asked_first_and_may_confirm(
+    desk: Desk, language: str
+) -> None:
+    if language == "nl":
+        await desk.anna.script(["/language", "#nl"])
+    reference = await acknowledged_by_bob(desk)
+    due = THURSDAY + timedelta(minutes=30, days=14)
+    heard = len(desk.texts(desk.anna))
+    nl = translator("nl")
+    ask = nl(FEEDBACK_ASK).format(reference=reference, due="2026-12-10 11:30")
+    assert await desk.run_at(due - timedelta(days=1, minutes=5)) == 0
+    await desk.run_at(due - timedelta(hours=23))
+    asked = desk.outlet.to(desk.bob.address.user_id)[-1]
+    assert asked.text == ask
+    assert [c.id for c in asked.choices] == [f"act:still:{reference}", f"act:status:{reference}"]
+    assert ask not in desk.texts(desk.cora)  # the assignee is asked, not every coordinator
+    assert len(desk.texts(desk.anna)) == heard  # nothing automatic before the deadline
+    assert await desk.run_at(due - timedelta(hours=22)) == 0  # asked once
+    await desk.bob.pick(f"act:still:{reference}")
+    t = translator(language)
+    assert desk.texts(desk.anna)[-1] == t(CONFIRMED_OPEN).format(
+        reference=reference, due="2026-12-23 13:30"
+    )
+    await desk.run_at(due + timedelta(hours=1))  # the deadline moved on: no automatic note
+    still = t(STILL_WORKING).format(reference=reference)
+    assert still not in desk.texts(desk.anna)
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+async def test_without_an_answer_the_automatic_note_says_honestly_there_is_no_update_yet(
+    desk: Desk, language: str
+) -> None:
+    if language == "nl":
+        await desk.anna.script(["/language", "#nl"])
+    reference = await acknowledged_by_bob(desk)
+    due = THURSDAY + timedelta(minutes=30, days=14)
+    await desk.run_at(due - timedelta(hours=23))
+    await desk.run_at(due + timedelta(minutes=5))
+    t = translator(language)
+    expected = t(
+        "About your concern {reference}: there is no new update from the coordinator yet. It is "
+        "still open, and the coordinator has been reminded to let you know how it stands."
+    ).format(reference=reference)
+    assert desk.texts(desk.anna)[-1] == expected
+    assert "still being worked on" not in expected
 
 
 async def test_a_status_update_to_the_reporter_postpones_the_feedback_reminder(

@@ -606,7 +606,7 @@ async def test_a_coordinator_takes_a_concern_from_alert_to_closed_without_leavin
     assert "Acknowledge" not in labels(update)
     assert [line["text"] for line in world.thread(ts)] == ["Acknowledged by carla."]
     assert world.texts(REPORTER)[-1].startswith(f"Update on your concern {reference}: Acknowledged")
-    assert "takes responsibility" in world.texts(REPORTER)[-1]
+    assert "is now responsible for it" in world.texts(REPORTER)[-1]
     assert "the reporter has been told" in world.ephemerals(CARLA)[-1]["text"]
     assert (await world.concern(reference)).status is Status.ACKNOWLEDGED
 

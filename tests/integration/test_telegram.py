@@ -400,6 +400,8 @@ async def test_on_start_the_bot_registers_its_commands_in_dutch_and_english(worl
         t = translator(language)
         assert by_language[language] == {name: t(text) for name, text in COMMANDS}
     assert by_language["en"]["new"] == "Share a concern or ask for advice"
+    assert by_language["nl"]["wipe"] == "De berichten van de bot uit deze chat verwijderen"
+    assert {"add", "message"} <= set(by_language["nl"])
 
 
 async def test_polling_mode_deletes_the_webhook_and_webhook_mode_sets_it_with_the_secret(
@@ -873,6 +875,108 @@ async def test_a_coordinator_on_telegram_handles_a_concern_with_buttons(world: W
     assert world.answered() == world.pressed
     await world.say(REPORTER, "/status")
     assert "We discuss it in the case meeting on Thursday." in world.texts(REPORTER)[-1]
+
+
+async def test_a_swipe_reply_to_the_question_answers_it_even_in_the_middle_of_a_new_share(
+    world: World,
+) -> None:
+    await world.enrol(COORDINATOR, Role.COORDINATOR)
+    await world.enrol(REPORTER)
+    reference = await world.share(REPORTER)
+    await world.press(COORDINATOR, "Ask reporter")
+    await world.say(COORDINATOR, "Which class is it?")
+    question = [m for m in world.fake.sent if m["chat"]["id"] == REPORTER][-1]
+    assert question["text"].endswith("Which class is it?")
+    await world.say(REPORTER, "/new")  # something else is under way
+    replied = world.fake.replying_to(REPORTER, question["message_id"])
+    await world.say(REPORTER, "Class 3B.", reply_to_message=replied)
+    said = world.texts(REPORTER)[-2:]
+    assert said[0] == (
+        f"I passed that on as your answer to the coordinator's question about {reference}: "
+        "“Which class is it?”. Thank you."
+    )
+    assert said[1].startswith("You are still in the middle of a conversation")
+    relayed = world.texts(COORDINATOR)[-1]
+    assert relayed.startswith(f"The reporter answered your question about {reference}")
+    assert relayed.endswith("Class 3B.")
+    dialog = await world.dialog(REPORTER)
+    assert dialog is not None
+    assert dialog.dialog == "share_concern"
+
+
+async def test_a_swipe_reply_to_a_status_update_adds_to_that_concern(world: World) -> None:
+    await world.enrol(COORDINATOR, Role.COORDINATOR)
+    await world.enrol(REPORTER)
+    reference = await world.share(REPORTER)
+    await world.press(COORDINATOR, "Acknowledge")
+    update = [m for m in world.fake.sent if m["chat"]["id"] == REPORTER][-1]
+    assert update["text"].startswith(f"Update on your concern {reference}")
+    replied = world.fake.replying_to(REPORTER, update["message_id"])
+    await world.say(REPORTER, "CANARY-SWIPE: he was there again today.", reply_to_message=replied)
+    assert world.texts(REPORTER)[-1] == (
+        f"Added to {reference}. The coordinator has been told there is new information."
+    )
+    told = world.texts(COORDINATOR)[-1]
+    assert told.startswith(f"New information on {reference} from the reporter.")
+    assert "CANARY" not in told
+    async with world.app.uow() as uow:
+        concern = await uow.concerns.by_reference(reference)
+        assert concern is not None
+        assert concern.id is not None
+        added = await uow.additions.of_concern(concern.id)
+    assert [a.text for a in added] == ["CANARY-SWIPE: he was there again today."]
+
+
+# --- discreet mode ------------------------------------------------------------------------
+
+WIPED = (
+    "Done: I removed my messages of the last 48 hours from this chat. Your concerns stay as they "
+    "are; /status shows them. Older messages of mine the chat app no longer lets me remove; "
+    "delete the chat in your app to remove those. /wipe again removes this message too."
+)
+
+
+def bot_messages(world: World, chat: int) -> list[int]:
+    """The ids of the bot's messages in ``chat`` that are still there."""
+    return [
+        m["message_id"]
+        for m in world.fake.sent
+        if m["chat"]["id"] == chat and (chat, m["message_id"]) in world.fake.messages
+    ]
+
+
+async def test_wipe_removes_every_message_of_the_bots_in_the_chat_and_the_concern_stays(
+    world: World,
+) -> None:
+    await world.enrol(REPORTER)
+    reference = await world.share(REPORTER)
+    before = bot_messages(world, REPORTER)
+    assert len(before) > 10
+    await world.say(REPORTER, "/wipe")
+    assert world.texts(REPORTER)[-1] == WIPED
+    assert {(REPORTER, m) for m in before} <= set(world.fake.deleted)
+    left = bot_messages(world, REPORTER)
+    assert len(left) == 1  # the short note itself
+    await world.say(REPORTER, "/wipe")
+    assert (REPORTER, left[0]) in world.fake.deleted
+    async with world.app.uow() as uow:
+        assert await uow.concerns.by_reference(reference) is not None
+
+
+async def test_wipe_does_not_pretend_to_remove_messages_older_than_48_hours(world: World) -> None:
+    await world.enrol(REPORTER)
+    await world.share(REPORTER)
+    old = bot_messages(world, REPORTER)
+    world.clock.advance(hours=49)
+    await world.say(REPORTER, "/status")
+    status = bot_messages(world, REPORTER)[-1]
+    await world.say(REPORTER, "/wipe")
+    deleted = {m for chat, m in world.fake.deleted if chat == REPORTER}
+    assert status in deleted
+    assert not deleted & set(old)  # not even tried: the app refuses after 48 hours
+    assert (
+        "Older messages of mine the chat app no longer lets me remove" in world.texts(REPORTER)[-1]
+    )
 
 
 # --- secrets ------------------------------------------------------------------------------

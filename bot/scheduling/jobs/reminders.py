@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.channels.events import Address
 from bot.channels.replies import Choice, Outgoing, Reply
-from bot.conversation.cards import alert_text, triage_choices, when
+from bot.conversation.cards import action, alert_text, triage_choices, when
 from bot.conversation.feed import line_replies
 from bot.delivery.notify import Compose, message_for
 from bot.domain.deadlines import feedback_due
@@ -29,9 +29,18 @@ LATE_LINE = N_("Not acknowledged within the deadline: a reminder went to the coo
 ESCALATED_LINE = N_("Acute and not acknowledged in time: escalated to the backup coordinators.")
 FEEDBACK_LINE = N_("The feedback deadline passed: the assignee was reminded.")
 STILL_WORKING = N_(
-    "About your concern {reference}: it is still being worked on. You will hear more as soon "
-    "as there is news."
+    "About your concern {reference}: there is no new update from the coordinator yet. It is "
+    "still open, and the coordinator has been reminded to let you know how it stands."
 )
+ASK_AHEAD = timedelta(days=1)
+"""How long before the feedback deadline the coordinator is asked for a line to the reporter."""
+FEEDBACK_ASK = N_(
+    "The reporter of {reference} expects news from you by {due}. Is it still being worked on? "
+    "Confirm it, or write them a line with Update status. If you do neither, the reporter is "
+    "told that there is no new update yet."
+)
+STILL_OPEN = N_("Confirm: still being worked on")
+UPDATE = N_("Update status")
 
 
 async def run_reminders(
@@ -60,7 +69,12 @@ async def run_reminders(
                 if concern.acute:
                     # Personal, also on a feed's channel: the feed line names no one to act.
                     out += await _escalate(uow, concern, coordinators)
-            elif concern.status is not Status.RECEIVED and concern.feedback_due <= at:
+            elif concern.status is not Status.RECEIVED and concern.feedback_due - ASK_AHEAD <= at:
+                if concern.feedback_due > at:
+                    key = f"{concern.reference}@{concern.feedback_due.isoformat()}"
+                    if await uow.ledger.first_time("ask_feedback", key, at):
+                        out += await _ask_ahead(uow, settings, concern, coordinators)
+                    continue
                 key = f"{concern.reference}@{concern.feedback_due.isoformat()}"
                 if not await uow.ledger.first_time("remind_feedback", key, at):
                     continue
@@ -104,6 +118,26 @@ async def _escalate(
         return t(ESCALATED).format(reference=concern.reference), triage_choices(concern, t)
 
     return await _to_all(uow, backups, compose, frozenset())
+
+
+async def _ask_ahead(
+    uow: UnitOfWork, settings: Settings, concern: Concern, coordinators: list[Member]
+) -> list[Outgoing]:
+    """Ask the assignee (or, with nobody assigned, every coordinator) for a line first."""
+    zone = settings.bot.timezone
+    assignee = [m for m in coordinators if m.id == concern.assignee_id]
+
+    def compose(t: Translate) -> tuple[str, tuple[Choice, ...]]:
+        text = t(FEEDBACK_ASK).format(
+            reference=concern.reference, due=when(concern.feedback_due, zone)
+        )
+        choices = (
+            Choice(action("still", concern.reference), t(STILL_OPEN)),
+            Choice(action("status", concern.reference), t(UPDATE)),
+        )
+        return text, choices
+
+    return await _to_all(uow, assignee or coordinators, compose, frozenset())
 
 
 async def _feedback_late(

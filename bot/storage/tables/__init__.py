@@ -4,6 +4,7 @@ Every table belongs to ``metadata``, which the migrations' autogenerate compares
 submodules group the tables by what they keep.
 """
 
+from bot.storage.tables.additions import additions
 from bot.storage.tables.columns import Stamp, UtcStamp, metadata
 from bot.storage.tables.concerns import (
     access_log,
@@ -21,6 +22,7 @@ __all__ = [
     "Stamp",
     "UtcStamp",
     "access_log",
+    "additions",
     "attempts",
     "concerns",
     "dialog_states",
