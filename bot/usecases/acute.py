@@ -15,11 +15,9 @@ from bot.usecases.reporting import (
 
 ALERTED = N_plural(
     "The acute alert has gone out to {count} coordinator of {network}, with what is known "
-    "now: your organisation, acute, the time.\nReference: {reference}\n"
-    "Everything you answer from here on is added to it.",
+    "now: your organisation, acute, the time.\nReference: {reference}",
     "The acute alert has gone out to {count} coordinators of {network}, with what is known "
-    "now: your organisation, acute, the time.\nReference: {reference}\n"
-    "Everything you answer from here on is added to it.",
+    "now: your organisation, acute, the time.\nReference: {reference}",
 )
 ALERTED_NONE = N_(
     "No coordinator of {network} can be reached through this bot right now. Call 112 if "

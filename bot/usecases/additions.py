@@ -87,7 +87,7 @@ async def additions_text(turn: Turn, concern: Concern) -> str:
             if item.kind == ADDITION
             else N_("Message from the reporter")
         )
-        lines.append(f"{turn.t(head)} ({when(item.at, zone)}):\n{item.text}")
+        lines.append(f"{turn.t(head)} ({when(item.at, zone, turn.t)}):\n{item.text}")
     return "\n\n".join(lines)
 
 

@@ -28,9 +28,9 @@ async def confirm_still_open(turn: Turn, reference: str) -> None:
     await turn.uow.concerns.save(concern)
     await turn.log("confirm_open", "ok", concern.reference)
     zone = turn.settings.bot.timezone
-    due = when(concern.feedback_due, zone)
 
     def compose(t: Translate) -> tuple[str, tuple[Choice, ...]]:
+        due = when(concern.feedback_due, zone, t)
         return t(CONFIRMED_OPEN).format(reference=concern.reference, due=due), ()
 
     await turn.notify(concern.reporter_id, compose)

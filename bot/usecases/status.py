@@ -82,7 +82,7 @@ async def show_status(turn: Turn) -> None:
 
 async def _entry(turn: Turn, concern: Concern) -> str:
     t, zone = turn.t, turn.settings.bot.timezone
-    head = f"{concern.reference} · {when(concern.created_at, zone)} · "
+    head = f"{concern.reference} · {when(concern.created_at, zone, t)} · "
     head += label(STATUSES, concern.status, t)
     if concern.status is Status.CLOSED and concern.outcome is not None:
         head += f" ({label(OUTCOMES, concern.outcome, t)})"
@@ -115,11 +115,11 @@ async def _entry(turn: Turn, concern: Concern) -> str:
     if concern.status is Status.RECEIVED:
         lines.append(
             t(N_("Next: a coordinator acknowledges it by {moment} at the latest.")).format(
-                moment=when(concern.acknowledge_due, zone)
+                moment=when(concern.acknowledge_due, zone, t)
             )
         )
     elif concern.is_open:
-        lines.append(f"{t(N_('Next news at the latest'))}: {when(concern.feedback_due, zone)}")
+        lines.append(f"{t(N_('Next news at the latest'))}: {when(concern.feedback_due, zone, t)}")
     else:
         lines.append(t(N_("Next: nothing more is planned; the concern is closed.")))
     return "\n  ".join(lines)

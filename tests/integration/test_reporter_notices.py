@@ -3,6 +3,7 @@ taken over by another coordinator; no names, no content."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -104,10 +105,11 @@ async def test_status_says_what_it_was_about_whether_it_was_opened_and_what_come
     assert t("No feedback note yet.") in before
     assert (
         t("Next: a coordinator acknowledges it by {moment} at the latest.").format(
-            moment="2026-12-02 10:00"
-        )
+            moment=("3 December, 10:00" if language == "en" else "3 december, 10:00")
+        )  # "this week": three working days, in words (not ISO)
         in before
     )
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", before)
     assert "CANARY" not in before
     await act(coordinator, "details", reference)
     await set_status(coordinator, reference, "in_analysis", "We talk with the school.")

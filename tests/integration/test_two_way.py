@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.app.composition import App
 from bot.i18n import translator
 from bot.storage.tables import additions
-from bot.testing import Chat, RecordingOutlet, join
+from bot.testing import Chat, FakeClock, RecordingOutlet, join
 from bot.usecases.data_rights import export_member
 from tests.integration.conftest import access_log, act, share_script, status_of, texts
 from tests.integration.test_journey import set_status
@@ -68,11 +68,13 @@ async def test_without_an_open_question_free_text_is_not_taken_as_an_answer(
 
 @pytest.mark.parametrize("language", ["en", "nl"])
 async def test_with_two_open_questions_the_bot_asks_which_and_keeps_the_text(
-    app: App, outlet: RecordingOutlet, coordinator: Chat, language: str
+    app: App, outlet: RecordingOutlet, coordinator: Chat, clock: FakeClock, language: str
 ) -> None:
     reporter = await join(app, outlet, "Rita-Reporter-q9", language=language)
     first = await share(reporter)
+    clock.advance(minutes=2)  # two whole share conversations fill the 40-message burst
     second = await share(reporter)
+    clock.advance(minutes=2)
     await ask(coordinator, first, "Which class?")
     await ask(coordinator, second, "Which day?")
     replies = await reporter.say("On Monday, class 3B.")

@@ -129,7 +129,7 @@ async def _ask_ahead(
 
     def compose(t: Translate) -> tuple[str, tuple[Choice, ...]]:
         text = t(FEEDBACK_ASK).format(
-            reference=concern.reference, due=when(concern.feedback_due, zone)
+            reference=concern.reference, due=when(concern.feedback_due, zone, t)
         )
         choices = (
             Choice(action("still", concern.reference), t(STILL_OPEN)),
