@@ -47,5 +47,5 @@ async def confirm_still_open(turn: Turn, reference: str) -> None:
                 "Thank you. The reporter of {reference} has been told that it is still being "
                 "worked on; the next news is due by {due}."
             )
-        ).format(reference=concern.reference, due=due)
+        ).format(reference=concern.reference, due=when(concern.feedback_due, zone, turn.t))
     )
