@@ -277,7 +277,7 @@ async def test_a_day_before_the_feedback_deadline_the_assignee_is_asked_first_an
     due = THURSDAY + timedelta(minutes=30, days=14)
     heard = len(desk.texts(desk.anna))
     nl = translator("nl")
-    ask = nl(FEEDBACK_ASK).format(reference=reference, due="2026-12-10 11:30")
+    ask = nl(FEEDBACK_ASK).format(reference=reference, due="10 december, 11:30")
     assert await desk.run_at(due - timedelta(days=1, minutes=5)) == 0
     await desk.run_at(due - timedelta(hours=23))
     asked = desk.outlet.to(desk.bob.address.user_id)[-1]
@@ -289,7 +289,7 @@ async def test_a_day_before_the_feedback_deadline_the_assignee_is_asked_first_an
     await desk.bob.pick(f"act:still:{reference}")
     t = translator(language)
     assert desk.texts(desk.anna)[-1] == t(CONFIRMED_OPEN).format(
-        reference=reference, due="2026-12-23 13:30"
+        reference=reference, due="23 december, 13:30" if language == "nl" else "23 December, 13:30"
     )
     await desk.run_at(due + timedelta(hours=1))  # the deadline moved on: no automatic note
     still = t(STILL_WORKING).format(reference=reference)
