@@ -95,3 +95,30 @@ def share_path(
         steps.append(("identity", ("#pseudonym",)))  # an advice consult is anonymous
     steps.append(("summary", ("#confirm",)))
     return SharePath(tuple(steps))
+
+
+QUESTION = "CANARY-QUESTION-4d1e: is this worth a case meeting, or do I wait and watch?"
+SITUATION = "A pupil praised an attack abroad in class, twice this week."
+
+
+def advice_path(
+    *,
+    start: str = "/advice",
+    question: str = QUESTION,
+    situation: str = SITUATION,
+    age_band: str = "16_17",
+    setting: str = "school",
+) -> SharePath:
+    """A complete advice consult, begun with ``/advice`` or (``start="/new"``) from the card."""
+    card = "#continue" if start == "/advice" else "#advice"
+    steps: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("start", (start,)),
+        ("safety", ("#no",)),
+        ("privacy", (card,)),
+        ("question", (question,)),
+        ("situation", (situation,)),
+        ("age_band", (f"#{age_band}",)),
+        ("setting", (f"#{setting}",)),
+        ("summary", ("#send",)),
+    )
+    return SharePath(steps)
