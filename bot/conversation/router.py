@@ -52,6 +52,7 @@ _NO_ARGS: dict[str, Callable[[Turn], Awaitable[None]]] = {
 }
 _FLOW_COMMANDS = {
     "new": "share_concern",
+    "advice": "advice_consult",
     "language": "language",
     "settings": "settings",
     "digest": "digest",

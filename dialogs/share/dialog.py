@@ -38,7 +38,17 @@ def _entries(table: dict[str, str]) -> tuple[Option, ...]:
 
 
 def _after_privacy(answers: Answers) -> str:
-    return "facts" if answers.get("privacy") == "continue" else CANCEL
+    choice = answers.get("privacy")
+    return "facts" if choice == "continue" else END if choice == ADVICE else CANCEL
+
+
+ADVICE = "advice"
+"""The card's choice that hands over to the advice consult (not offered when in danger)."""
+
+
+def _card_options(answers: Answers) -> tuple[Option, ...]:
+    advice = () if danger(answers) else (Option(ADVICE, N_("Ask for advice instead (anonymous)")),)
+    return (Option("continue", N_("Understood, continue")), *advice, Option("stop", N_("Stop")))
 
 
 def _after_informed(answers: Answers) -> str:
@@ -95,7 +105,7 @@ DIALOG = Dialog(
         Step(
             "privacy",
             card,
-            options=(Option("continue", N_("Understood, continue")), Option("stop", N_("Stop"))),
+            options=_card_options,
             next=_after_privacy,
         ),
         Step(
@@ -112,8 +122,21 @@ DIALOG = Dialog(
             "source",
             N_("Where does this come from? If the parts come from different sources, say so."),
             options=_entries(SOURCES),
-            next="interpretation",
+            next=lambda answers: (
+                "sources_detail" if answers.get("source") == "several" else "interpretation"
+            ),
             label=N_("Source"),
+        ),
+        Step(
+            "sources_detail",
+            N_(
+                "Which part comes from which source? For example: “the remark in class: I heard "
+                "it myself; the video: a colleague showed it to me.”"
+            ),
+            kind=Kind.TEXT,
+            skippable=True,
+            next="interpretation",
+            label=N_("Source per part"),
         ),
         Step(
             "interpretation",

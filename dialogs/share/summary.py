@@ -24,6 +24,7 @@ def summary_lines(answers: Answers, t: Translate) -> list[str]:
     return [
         f"{t(N_('What you observed'))}:\n{_joined(answers.get('facts'))}",
         f"{t(N_('Source'))}: {label(SOURCES, str(answers.get('source', '')), t)}",
+        *_per_part(answers, t),
         f"{t(N_('Your interpretation'))}: {_or_none(answers.get('interpretation'), t)}",
         f"{t(N_('Signals pointing the other way'))}: {_or_none(answers.get('counter_signals'), t)}",
         f"{t(N_('About'))}: {label(SUBJECTS, str(answers.get('subject', '')), t)}",
@@ -71,6 +72,12 @@ def _joined(value: object) -> str:
     if isinstance(value, list):
         return "\n".join(str(v) for v in value)
     return str(value or "")
+
+
+def _per_part(answers: Answers, t: Translate) -> list[str]:
+    if answers.get("source") != "several" or not answers.get("sources_detail"):
+        return []
+    return [f"{t(N_('Source per part'))}: {answers['sources_detail']}"]
 
 
 def _or_none(value: object, t: Translate) -> str:
