@@ -11,7 +11,7 @@ from bot.usecases import acute
 from bot.usecases.referrals import offer_referrals
 from bot.usecases.reporting import submit_concern
 from dialogs import advice
-from dialogs.share.dialog import ADVICE
+from dialogs.share.texts import ADVICE
 from dialogs.share_concern import DIALOG
 
 REMOVED = N_plural(

@@ -27,6 +27,7 @@ from bot.domain.vocabulary import (
     URGENCIES,
 )
 from bot.i18n import N_
+from dialogs.share import texts
 from dialogs.share.summary import summary
 from dialogs.share.texts import SAFETY, card, danger, facts_so_far, identity_prompt
 
@@ -39,16 +40,7 @@ def _entries(table: dict[str, str]) -> tuple[Option, ...]:
 
 def _after_privacy(answers: Answers) -> str:
     choice = answers.get("privacy")
-    return "facts" if choice == "continue" else END if choice == ADVICE else CANCEL
-
-
-ADVICE = "advice"
-"""The card's choice that hands over to the advice consult (not offered when in danger)."""
-
-
-def _card_options(answers: Answers) -> tuple[Option, ...]:
-    advice = () if danger(answers) else (Option(ADVICE, N_("Ask for advice instead (anonymous)")),)
-    return (Option("continue", N_("Understood, continue")), *advice, Option("stop", N_("Stop")))
+    return "facts" if choice == "continue" else END if choice == texts.ADVICE else CANCEL
 
 
 def _after_informed(answers: Answers) -> str:
@@ -105,7 +97,7 @@ DIALOG = Dialog(
         Step(
             "privacy",
             card,
-            options=_card_options,
+            options=texts.card_options,
             next=_after_privacy,
         ),
         Step(
@@ -122,17 +114,12 @@ DIALOG = Dialog(
             "source",
             N_("Where does this come from? If the parts come from different sources, say so."),
             options=_entries(SOURCES),
-            next=lambda answers: (
-                "sources_detail" if answers.get("source") == "several" else "interpretation"
-            ),
+            next=lambda a: "sources_detail" if a.get("source") == "several" else "interpretation",
             label=N_("Source"),
         ),
         Step(
             "sources_detail",
-            N_(
-                "Which part comes from which source? For example: “the remark in class: I heard "
-                "it myself; the video: a colleague showed it to me.”"
-            ),
+            texts.PER_PART,
             kind=Kind.TEXT,
             skippable=True,
             next="interpretation",

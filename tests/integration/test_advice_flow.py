@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.model import Concern, Mode
 from bot.app.system import App
+from bot.domain.model import Concern, Mode
 from bot.share_script import QUESTION, SITUATION, advice_path, share_path
 from bot.testing import Chat, FakeClock, RecordingOutlet, join
 from tests.integration.conftest import act, reference_in, texts
@@ -59,7 +59,7 @@ async def test_a_consult_asks_the_question_in_eight_turns_and_is_answered_as_adv
 async def app_concerns(app: App, chat: Chat) -> list[Concern]:
     """Every concern the member of ``chat`` stored, oldest first."""
     async with app.uow() as uow:
-        return await uow.concerns.of_reporter(chat.member.id)
+        return await uow.concerns.of_reporter(chat.member.id or 0)
 
 
 async def test_a_consult_asks_no_identity_no_contact_and_no_urgency(reporter: Chat) -> None:

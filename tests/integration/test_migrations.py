@@ -35,7 +35,19 @@ from bot.storage.tables import metadata
 from bot.storage.uow import UnitOfWorkFactory
 from bot.testing import database_url, fixed_cipher
 
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010_dialog", "0011_advice")
+REVISIONS = (
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+    "0010_dialog",
+    "0011_advice",
+)
 HEAD = REVISIONS[-1]
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 REFERENCE = "K7Q-M3X"

@@ -31,7 +31,7 @@ async def test_different_sources_are_asked_per_part_and_shown_in_summary_and_det
     assert f"{shown}: {PER_PART}" in summary
     await rita.script(path.answer("summary"))
     async with app.uow() as uow:
-        (stored,) = await uow.concerns.of_reporter(rita.member.id)
+        (stored,) = await uow.concerns.of_reporter(rita.member.id or 0)
     assert stored.sources_detail == PER_PART
     details = (await act(coordinator, "details", stored.reference))[0].text
     assert PER_PART in details
