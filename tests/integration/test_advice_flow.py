@@ -5,10 +5,12 @@ the question kept apart, and is never called a shared concern. Dutch and English
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from bot.app.system import App
 from bot.domain.model import Concern, Mode
 from bot.share_script import QUESTION, SITUATION, advice_path, share_path
+from bot.storage.tables import concerns
 from bot.testing import Chat, FakeClock, RecordingOutlet, join
 from tests.integration.conftest import act, reference_in, texts
 
@@ -102,3 +104,21 @@ async def test_a_consult_and_a_share_are_not_linked_by_a_pseudonym(
     share = (await act(coordinator, "details", shared))[0].text
     assert reporter.member.pseudonym not in consult
     assert f"A-{first}" not in share
+
+
+async def test_the_question_and_the_source_per_part_are_sealed_at_rest(
+    app: App, reporter: Chat, clock: FakeClock
+) -> None:
+    await reporter.script(advice_path().lines())
+    clock.advance(hours=1)
+    several = share_path(source="several")
+    await reporter.script((*several.until("source"), "PER-PART-CANARY", *several.after("source")))
+    async with app.engine.connect() as connection:
+        rows = list(await connection.execute(select(concerns).order_by(concerns.c.id)))
+    sealed = [rows[0].question_enc, rows[1].sources_detail_enc]
+    assert all(value.startswith("v1$test$") for value in sealed)
+    assert QUESTION not in str(sealed)
+    assert "PER-PART-CANARY" not in str(sealed)
+    async with app.uow() as uow:
+        stored = await uow.concerns.of_reporter(reporter.member.id or 0)
+    assert sorted(c.sources_detail for c in stored) == ["", "PER-PART-CANARY"]
