@@ -66,6 +66,7 @@ def share_path(
     subject: str = "person",
     setting: str = "school",
     source: str = "own_observation",
+    sources_detail: str | None = None,
     mode: str = "share",
 ) -> SharePath:
     """A complete share conversation; the keywords change one answer each."""
@@ -75,6 +76,7 @@ def share_path(
         ("privacy", ("#continue",)),
         ("facts", (facts, "#done")),
         ("source", (f"#{source}",)),
+        *([("sources_detail", (sources_detail or "#skip",))] if source == "several" else []),
         ("interpretation", (interpretation,)),
         ("counter_signals", (counter_signals or "#skip",)),
         ("subject", (f"#{subject}",)),

@@ -22,6 +22,7 @@ CONTEXT = {"_retention_days": "365", "_ack_days": "2", "_feedback_days": "14"}
 FACTS = "He repeated a slogan from a banned group twice in class this week."
 ALL_STEPS = [step.key for step in DIALOG.steps]
 CHOICE_STEPS = [s.key for s in DIALOG.steps if s.kind in (Kind.CHOICE, Kind.MULTI)]
+PER_PART = "The slogan: I heard it myself; the video: a colleague showed it to me."
 QUESTIONS_ABOUT_THE_YOUNG_PERSON = ("How old", "Is it about one young person", "in your own words")
 
 
@@ -77,7 +78,7 @@ def _answer(walk: Walk, key: str, danger: bool, mode: str) -> None:
         "setting": "school",
         "frequency": "several",
         "informed": "not_yet",
-        "source": "own_observation",
+        "source": "several",  # so that the default walk also asks which part is from which
         "urgency": "week",
         "contact": "yes",
         "identity": "pseudonym",
@@ -91,6 +92,8 @@ def _answer(walk: Walk, key: str, danger: bool, mode: str) -> None:
         walk.text(FACTS)
         walk.text("He also shared a propaganda video in the class chat.")
         walk.choose(DONE)
+    elif key == "sources_detail":
+        walk.text(PER_PART)
     elif key == "interpretation":
         walk.text("I think he is looking for belonging.")
     elif key == "counter_signals":
@@ -215,7 +218,8 @@ def test_the_summary_lists_every_answer() -> None:
         "Age: 16 or 17",
         "Setting: School",
         f"What you observed:\n{FACTS}\nHe also shared a propaganda video in the class chat.",
-        "Source: I saw or heard it myself",
+        "Source: Different sources for different parts",
+        f"Source per part: {PER_PART}",
         "Your interpretation: I think he is looking for belonging.",
         "Signals pointing the other way: (none)",
         "Already done: Talked with a colleague, Talked with the young person",
@@ -236,7 +240,8 @@ def test_confirming_the_summary_completes_with_the_answers_on_the_path() -> None
         "safety": "no",
         "privacy": "continue",
         "facts": [FACTS, "He also shared a propaganda video in the class chat."],
-        "source": "own_observation",
+        "source": "several",
+        "sources_detail": PER_PART,
         "interpretation": "I think he is looking for belonging.",
         "counter_signals": "",
         "subject": "person",
@@ -290,7 +295,7 @@ def test_replacing_the_facts_drops_the_old_facts_and_returns_to_the_summary() ->
     done = walk.choose("confirm")
     assert done.completed is not None
     assert done.completed["facts"] == ["She drew a symbol of a banned group on her notebook."]
-    assert done.completed["source"] == "own_observation"
+    assert done.completed["source"] == "several"
 
 
 def test_going_back_from_changing_the_facts_keeps_the_old_facts() -> None:

@@ -253,7 +253,9 @@ def test_card_and_privacy_say_who_can_learn_who_reported(
 ) -> None:
     t = translator(language)
     card = Talk(language).to("privacy").text
-    full = t(PRIVACY).format(network="Demo", retention_days=365, feedback_days=14)
+    full = t(PRIVACY).format(
+        network="Demo", retention_days=365, feedback_days=14, ack_days=2, acute_minutes=60
+    )
     for words in card_words:
         assert words in card
     for words in privacy_words:

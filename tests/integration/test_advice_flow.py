@@ -111,8 +111,7 @@ async def test_the_question_and_the_source_per_part_are_sealed_at_rest(
 ) -> None:
     await reporter.script(advice_path().lines())
     clock.advance(hours=1)
-    several = share_path(source="several")
-    await reporter.script((*several.until("source"), "PER-PART-CANARY", *several.after("source")))
+    await reporter.script(share_path(source="several", sources_detail="PER-PART-CANARY").lines())
     async with app.engine.connect() as connection:
         rows = list(await connection.execute(select(concerns).order_by(concerns.c.id)))
     sealed = [rows[0].question_enc, rows[1].sources_detail_enc]

@@ -24,10 +24,10 @@ async def test_different_sources_are_asked_per_part_and_shown_in_summary_and_det
 ) -> None:
     ask, shown = ASKED[language]
     rita = await join(app, outlet, "Rita-Sources", language=language)
-    path = share_path(source="several")
+    path = share_path(source="several", sources_detail=PER_PART)
     said = texts(await rita.script(path.until("source")))
     assert ask in said
-    summary = texts(await rita.script((PER_PART, *path.after("source")[:-1])))
+    summary = texts(await rita.script(path.after("source")[:-1]))
     assert f"{shown}: {PER_PART}" in summary
     await rita.script(path.answer("summary"))
     async with app.uow() as uow:
@@ -44,5 +44,5 @@ async def test_one_source_asks_nothing_more(reporter: Chat) -> None:
 
 async def test_the_part_per_source_may_be_skipped(reporter: Chat) -> None:
     path = share_path(source="several")
-    replies = await reporter.script((*path.until("source"), "#skip", *path.after("source")))
-    assert reference_in(replies)
+    assert path.answer("sources_detail") == ("#skip",)
+    assert reference_in(await reporter.script(path.lines()))
