@@ -67,7 +67,6 @@ def share_path(
     setting: str = "school",
     source: str = "own_observation",
     sources_detail: str | None = None,
-    mode: str = "share",
 ) -> SharePath:
     """A complete share conversation; the keywords change one answer each."""
     steps: list[tuple[str, tuple[str, ...]]] = [
@@ -90,12 +89,9 @@ def share_path(
         # An acute concern is shared, reachable, and not asked for its urgency.
         steps += [
             ("urgency", ("#week",)),
-            ("mode", (f"#{mode}",)),
             ("contact", ("#yes" if contact else "#no",)),
         ]
-    if acute or mode != "advice":
-        steps.append(("identity", ("#pseudonym",)))  # an advice consult is anonymous
-    steps.append(("summary", ("#confirm",)))
+    steps += [("identity", ("#pseudonym",)), ("summary", ("#confirm",))]
     return SharePath(tuple(steps))
 
 

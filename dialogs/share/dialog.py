@@ -20,7 +20,6 @@ from bot.domain.vocabulary import (
     AGE_BANDS,
     FREQUENCIES,
     INFORMED,
-    MODES,
     SETTINGS,
     SOURCES,
     SUBJECTS,
@@ -47,10 +46,6 @@ def _after_informed(answers: Answers) -> str:
     return "identity" if danger(answers) else "urgency"
 
 
-def _after_contact(answers: Answers) -> str:
-    return "summary" if answers.get("mode") == "advice" else "identity"
-
-
 def _after_summary(answers: Answers) -> str:
     return {"confirm": END, "edit": "edit_pick", "discard": CANCEL}[str(answers["summary"])]
 
@@ -72,9 +67,8 @@ _EDITABLE = (
 def _editable(answers: Answers) -> tuple[Option, ...]:
     keys = list(_EDITABLE)
     if not danger(answers):
-        keys += ["urgency", "mode", "contact"]
-    if danger(answers) or answers.get("mode") != "advice":
-        keys.append("identity")
+        keys += ["urgency", "contact"]
+    keys.append("identity")
     return tuple(Option(k, DIALOG.step(k).label) for k in keys)
 
 
@@ -84,7 +78,8 @@ DIALOG = Dialog(
     summary="summary",
     help=N_(
         "You are sharing a concern. Answer each question; at the end you see a summary "
-        "and decide whether to share it. Nothing is shared before you confirm."
+        "and decide whether to share it. Nothing is shared before you confirm. "
+        "For advice instead, anonymously and in a few questions: /advice."
     ),
     cancelled=N_("Stopped. Nothing was stored or shared. Start again with /new."),
     steps=(
@@ -193,21 +188,14 @@ DIALOG = Dialog(
             "urgency",
             N_("How urgent is it?"),
             options=tuple(o for o in _entries(URGENCIES) if o.id != "acute"),
-            next="mode",
-            label=N_("Urgency"),
-        ),
-        Step(
-            "mode",
-            N_("Do you want advice, or do you want to share the concern?"),
-            options=_entries(MODES),
             next="contact",
-            label=N_("Kind"),
+            label=N_("Urgency"),
         ),
         Step(
             "contact",
             N_("May the coordinator contact you about this, through this chat?"),
             options=(Option("yes", N_("Yes")), Option("no", N_("No"))),
-            next=_after_contact,
+            next="identity",
             label=N_("Contact"),
         ),
         Step(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.events import Address, ChoiceMade, Sender, TextReceived
+from bot.channels.events import Address, ChoiceMade, CommandReceived, Sender, TextReceived
 from bot.conversation.dialog import END, SKIP, Dialog, DialogState, Transition, advance, start
 from bot.i18n import translator
 from dialogs.advice import DIALOG as ADVICE
@@ -142,3 +142,18 @@ def test_one_source_goes_straight_to_the_interpretation(language: str) -> None:
     walk.tap("own_observation")
     assert walk.state.step == "interpretation"
     assert END not in walk.visited
+
+
+@pytest.mark.parametrize(
+    ("language", "pointer"),
+    [("nl", "Liever anoniem advies, in een paar vragen: /advice."), ("en", "/advice")],
+)
+def test_the_share_dialog_asks_no_late_mode_and_its_help_points_to_the_consult(
+    language: str, pointer: str
+) -> None:
+    assert "mode" not in [step.key for step in SHARE.steps]
+    walk = Walk(SHARE, language)
+    walk.tap("no")
+    walk.tap("continue")
+    helped = advance(SHARE, walk.state, CommandReceived(SENDER, "help", ""), walk.t)
+    assert pointer in helped.said[-1].text
