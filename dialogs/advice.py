@@ -159,4 +159,12 @@ async def _complete(turn: Turn, answers: dict[str, Answer]) -> None:
     offer_referrals(turn)
 
 
-FLOW = Flow(dialog=DIALOG, begin=begin, complete=_complete, keeps_account=True)
+FLOW = Flow(
+    dialog=DIALOG,
+    begin=begin,
+    complete=_complete,
+    keeps_account=True,
+    busy=N_(
+        "You are in the middle of asking for advice. Finish it first, or stop it with /cancel."
+    ),
+)

@@ -151,7 +151,7 @@ class Router:
             return
         current = self._flows.get(state.dialog) if state is not None else None
         if state is not None and current is not None and current.keeps_account:
-            said = render(current.dialog, state, turn.t, turn.t(MID_ACCOUNT))
+            said = render(current.dialog, state, turn.t, turn.t(current.busy or MID_ACCOUNT))
             turn.say(said.text, said.choices, said.nonce)
             return
         initial = await flow.begin(turn, argument)

@@ -121,3 +121,21 @@ async def test_the_question_and_the_source_per_part_are_sealed_at_rest(
     async with app.uow() as uow:
         stored = await uow.concerns.of_reporter(reporter.member.id or 0)
     assert sorted(c.sources_detail for c in stored) == ["", "PER-PART-CANARY"]
+
+
+@pytest.mark.parametrize(
+    ("language", "busy"),
+    [
+        ("nl", "Je bent bezig met een vraag om advies."),
+        ("en", "You are in the middle of asking for advice."),
+    ],
+)
+async def test_starting_anew_mid_consult_does_not_call_it_sharing_a_concern(
+    app: App, outlet: RecordingOutlet, language: str, busy: str
+) -> None:
+    ana = await join(app, outlet, "Ana-Busy", language=language)
+    await ana.script(advice_path().until("privacy"))
+    said = texts(await ana.say("/new"))
+    assert busy in said
+    assert "sharing a concern" not in said
+    assert "een zorg aan het delen" not in said
