@@ -66,7 +66,7 @@ def share_path(
     subject: str = "person",
     setting: str = "school",
     source: str = "own_observation",
-    mode: str = "share",
+    sources_detail: str | None = None,
 ) -> SharePath:
     """A complete share conversation; the keywords change one answer each."""
     steps: list[tuple[str, tuple[str, ...]]] = [
@@ -75,6 +75,7 @@ def share_path(
         ("privacy", ("#continue",)),
         ("facts", (facts, "#done")),
         ("source", (f"#{source}",)),
+        *([("sources_detail", (sources_detail or "#skip",))] if source == "several" else []),
         ("interpretation", (interpretation,)),
         ("counter_signals", (counter_signals or "#skip",)),
         ("subject", (f"#{subject}",)),
@@ -88,10 +89,34 @@ def share_path(
         # An acute concern is shared, reachable, and not asked for its urgency.
         steps += [
             ("urgency", ("#week",)),
-            ("mode", (f"#{mode}",)),
             ("contact", ("#yes" if contact else "#no",)),
         ]
-    if acute or mode != "advice":
-        steps.append(("identity", ("#pseudonym",)))  # an advice consult is anonymous
-    steps.append(("summary", ("#confirm",)))
+    steps += [("identity", ("#pseudonym",)), ("summary", ("#confirm",))]
     return SharePath(tuple(steps))
+
+
+QUESTION = "CANARY-QUESTION-4d1e: is this worth a case meeting, or do I wait and watch?"
+SITUATION = "A pupil praised an attack abroad in class, twice this week."
+
+
+def advice_path(
+    *,
+    start: str = "/advice",
+    question: str = QUESTION,
+    situation: str = SITUATION,
+    age_band: str = "16_17",
+    setting: str = "school",
+) -> SharePath:
+    """A complete advice consult, begun with ``/advice`` or (``start="/new"``) from the card."""
+    card = "#continue" if start == "/advice" else "#advice"
+    steps: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("start", (start,)),
+        ("safety", ("#no",)),
+        ("privacy", (card,)),
+        ("question", (question,)),
+        ("situation", (situation,)),
+        ("age_band", (f"#{age_band}",)),
+        ("setting", (f"#{setting}",)),
+        ("summary", ("#send",)),
+    )
+    return SharePath(steps)

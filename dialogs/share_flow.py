@@ -10,6 +10,8 @@ from bot.i18n import N_plural, ngettext
 from bot.usecases import acute
 from bot.usecases.referrals import offer_referrals
 from bot.usecases.reporting import submit_concern
+from dialogs import advice
+from dialogs.share.texts import ADVICE
 from dialogs.share_concern import DIALOG
 
 REMOVED = N_plural(
@@ -30,6 +32,10 @@ async def _begin(turn: Turn, argument: str) -> dict[str, Answer]:
 
 
 async def _complete(turn: Turn, answers: dict[str, Answer]) -> None:
+    if answers.get("privacy") == ADVICE:  # from the card straight to the consult
+        seen = {**answers, "privacy": "continue"}  # the consult's card, read and accepted
+        await advice.hand_over(turn, advice.DIALOG, "question", seen)
+        return
     concern = await submit_concern(turn, answers)
     sent = answers.get(MESSAGES)
     if isinstance(sent, list) and sent and turn.member.remove_messages:

@@ -11,6 +11,7 @@ from bot.i18n import N_, translator
 
 COMMANDS = (
     ("new", N_("Share a concern or ask for advice")),
+    ("advice", N_("Ask for advice anonymously")),
     ("status", N_("Your concerns and their status")),
     ("add", N_("Add information to a concern you shared")),
     ("message", N_("Write to the coordinator about a concern")),

@@ -42,6 +42,7 @@ SchedulerFactory = Callable[[Scheduling], Scheduler]
 
 def default_flows() -> dict[str, Flow]:
     """Every dialog the bot offers, by name."""
+    from dialogs.advice import FLOW as ADVICE
     from dialogs.coordinator import ASK, STATUS
     from dialogs.data_rights import ERASE, FORGET
     from dialogs.reporter import ADD, ANSWER, MESSAGE_COORDINATOR, WHICH
@@ -53,6 +54,7 @@ def default_flows() -> dict[str, Flow]:
         flow.dialog.name: flow
         for flow in (
             SHARE,
+            ADVICE,
             ASK,
             STATUS,
             ANSWER,

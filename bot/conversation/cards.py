@@ -137,8 +137,10 @@ def details_text(concern: Concern, reporter: str, zone: str, t: Translate) -> st
         f"{t(N_('The coordinator may contact the reporter'))}: "
         f"{t(N_('yes')) if concern.contact_allowed else t(N_('no'))}",
         "",
+        *([f"{t(N_('Question for advice'))}:\n{concern.question}"] if concern.question else []),
         f"{t(N_('What was observed'))}:\n{concern.facts}",
         f"{t(N_('Source'))}: {label(SOURCES, concern.source, t)}",
+        *([f"{t(N_('Source per part'))}: {concern.sources_detail}"] * bool(concern.sources_detail)),
         f"{t(N_('Reporter’s interpretation'))}: {concern.interpretation or none}",
         f"{t(N_('Signals pointing the other way'))}: {concern.counter_signals or none}",
         f"{t(N_('How often'))}: {label(FREQUENCIES, concern.frequency, t)}",

@@ -33,3 +33,5 @@ class Flow:
     keeps_account: bool = False
     on_answer: OnAnswer | None = None
     on_cancel: OnCancel | None = None
+    busy: str | None = None
+    """What to say when another dialog is asked for in the middle of this one (a message id)."""

@@ -14,7 +14,15 @@ from bot.channels.events import (
     TextReceived,
     UnsupportedReceived,
 )
-from bot.conversation.dialog import UNSUPPORTED, DialogState, Transition, advance, render, start
+from bot.conversation.dialog import (
+    UNSUPPORTED,
+    DialogState,
+    Transition,
+    advance,
+    render,
+    resumable,
+    start,
+)
 from bot.conversation.flows import Flow
 from bot.conversation.turn import Turn
 from bot.i18n import N_
@@ -66,6 +74,7 @@ _NO_ARGS: dict[str, Callable[[Turn], Awaitable[None]]] = {
 }
 _FLOW_COMMANDS = {
     "new": "share_concern",
+    "advice": "advice_consult",
     "language": "language",
     "settings": "settings",
     "digest": "digest",
@@ -122,6 +131,8 @@ class Router:
 
     async def route(self, turn: Turn, state: DialogState | None, event: InboundEvent) -> None:
         """Handle ``event`` for the member of ``turn``, whose dialog state is ``state``."""
+        if state is not None and (stored := self._flows.get(state.dialog)) is not None:
+            state = resumable(stored.dialog, state)  # a step an upgrade removed
         if isinstance(event, ChoiceMade) and event.choice_id.startswith("act:"):
             await self._action(turn, state, event.choice_id)
             return
@@ -189,7 +200,7 @@ class Router:
             return
         current = self._flows.get(state.dialog) if state is not None else None
         if state is not None and current is not None and current.keeps_account:
-            said = render(current.dialog, state, turn.t, turn.t(MID_ACCOUNT))
+            said = render(current.dialog, state, turn.t, turn.t(current.busy or MID_ACCOUNT))
             turn.say(said.text, said.choices, said.nonce)
             return
         initial = await flow.begin(turn, argument)

@@ -176,6 +176,10 @@ class Concern:
     """How often and since when it was noticed (a key of ``FREQUENCIES``)."""
     informed: str = "unknown"
     """Whether the young person or parents know it is shared (a key of ``INFORMED``)."""
+    question: str = ""
+    """An advice consult's question, kept apart from the situation it describes."""
+    sources_detail: str = ""
+    """Which part comes from which source, when the parts have different sources."""
 
     @property
     def is_open(self) -> bool:

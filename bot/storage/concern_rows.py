@@ -12,6 +12,8 @@ from bot.domain.model import Concern, Mode, Outcome, Status, StatusChange
 from bot.storage.crypto import Cipher
 
 SEALED = ("facts", "interpretation", "counter_signals")
+OPTIONAL_SEALED = ("question", "sources_detail")
+"""Sealed text added later: NULL in rows stored before, read back as empty."""
 NOTE = "status_changes.note"
 """The sealing context of a status change's note."""
 
@@ -45,7 +47,10 @@ def account_values(concern: Concern, cipher: Cipher) -> dict[str, object]:
         actions_taken=",".join(concern.actions_taken),
         frequency=concern.frequency,
         informed=concern.informed,
-        **{f"{k}_enc": cipher.seal(getattr(concern, k), f"concerns.{k}") for k in SEALED},
+        **{
+            f"{k}_enc": cipher.seal(getattr(concern, k), f"concerns.{k}")
+            for k in (*SEALED, *OPTIONAL_SEALED)
+        },
     )
 
 
@@ -119,6 +124,10 @@ def concern(row: RowMapping, history: list[StatusChange], cipher: Cipher) -> Con
         frequency=row["frequency"],
         informed=row["informed"],
         **{k: cipher.open(row[f"{k}_enc"], f"concerns.{k}") for k in SEALED},
+        **{
+            k: "" if row[f"{k}_enc"] is None else cipher.open(row[f"{k}_enc"], f"concerns.{k}")
+            for k in OPTIONAL_SEALED
+        },
     )
 
 

@@ -17,6 +17,8 @@ SEALED: tuple[tuple[Table, str], ...] = (
     (tables.concerns, "facts_enc"),
     (tables.concerns, "interpretation_enc"),
     (tables.concerns, "counter_signals_enc"),
+    (tables.concerns, "question_enc"),
+    (tables.concerns, "sources_detail_enc"),
     (tables.status_changes, "note_enc"),
     (tables.questions, "question_enc"),
     (tables.questions, "answer_enc"),

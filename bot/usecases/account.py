@@ -38,7 +38,7 @@ def _text(answers: dict[str, Answer], key: str) -> str:
 def concern_fields(answers: dict[str, Answer]) -> dict[str, Any]:
     """The concern's fields the account decides; an acute concern is shared and reachable."""
     acute = answers.get("safety") == "yes" or bool(answers.get(ACUTE_REFERENCE))
-    mode = Mode.SHARE if acute else Mode(str(answers["mode"]))
+    mode = Mode.SHARE if acute else Mode(str(answers.get("mode", Mode.SHARE)))
     return {
         "mode": mode,
         "subject": str(answers.get("subject", "")),
@@ -55,6 +55,8 @@ def concern_fields(answers: dict[str, Answer]) -> dict[str, Any]:
         "counter_signals": _text(answers, "counter_signals"),
         "frequency": str(answers.get("frequency", "unknown")),
         "informed": str(answers.get("informed", "unknown")),
+        "question": _text(answers, "question"),
+        "sources_detail": _text(answers, "sources_detail"),
     }
 
 

@@ -39,6 +39,8 @@ def _concern_record(concern: Concern) -> dict[str, Any]:
         "facts": concern.facts,
         "interpretation": concern.interpretation,
         "signals_other_way": concern.counter_signals,
+        "question_for_advice": concern.question,
+        "source_per_part": concern.sources_detail,
         "already_done": list(concern.actions_taken),
         "how_often": concern.frequency,
         "young_person_or_parents_know": concern.informed,

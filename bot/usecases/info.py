@@ -9,6 +9,7 @@ from bot.i18n import N_
 REPORTER_HELP = N_(
     "What I can do:\n"
     "/new – share a concern or ask for advice\n"
+    "/advice – ask for advice anonymously, in a few questions\n"
     "/status – your concerns and their status\n"
     "/add REFERENCE – add information to a concern you shared\n"
     "/message REFERENCE – write to the coordinator about a concern\n"

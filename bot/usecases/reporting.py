@@ -117,6 +117,7 @@ async def enrich(turn: Turn, stored: Concern, answers: dict[str, Answer], final:
         facts=fresh.facts,
         interpretation=fresh.interpretation,
         counter_signals=fresh.counter_signals,
+        sources_detail=fresh.sources_detail,
         frequency=fresh.frequency,
         informed=fresh.informed,
     )

@@ -20,13 +20,13 @@ from bot.domain.vocabulary import (
     AGE_BANDS,
     FREQUENCIES,
     INFORMED,
-    MODES,
     SETTINGS,
     SOURCES,
     SUBJECTS,
     URGENCIES,
 )
 from bot.i18n import N_
+from dialogs.share import texts
 from dialogs.share.summary import summary
 from dialogs.share.texts import SAFETY, card, danger, facts_so_far, identity_prompt
 
@@ -38,15 +38,12 @@ def _entries(table: dict[str, str]) -> tuple[Option, ...]:
 
 
 def _after_privacy(answers: Answers) -> str:
-    return "facts" if answers.get("privacy") == "continue" else CANCEL
+    choice = answers.get("privacy")
+    return "facts" if choice == "continue" else END if choice == texts.ADVICE else CANCEL
 
 
 def _after_informed(answers: Answers) -> str:
     return "identity" if danger(answers) else "urgency"
-
-
-def _after_contact(answers: Answers) -> str:
-    return "summary" if answers.get("mode") == "advice" else "identity"
 
 
 def _after_summary(answers: Answers) -> str:
@@ -70,9 +67,8 @@ _EDITABLE = (
 def _editable(answers: Answers) -> tuple[Option, ...]:
     keys = list(_EDITABLE)
     if not danger(answers):
-        keys += ["urgency", "mode", "contact"]
-    if danger(answers) or answers.get("mode") != "advice":
-        keys.append("identity")
+        keys += ["urgency", "contact"]
+    keys.append("identity")
     return tuple(Option(k, DIALOG.step(k).label) for k in keys)
 
 
@@ -82,7 +78,8 @@ DIALOG = Dialog(
     summary="summary",
     help=N_(
         "You are sharing a concern. Answer each question; at the end you see a summary "
-        "and decide whether to share it. Nothing is shared before you confirm."
+        "and decide whether to share it. Nothing is shared before you confirm. "
+        "For advice instead, anonymously and in a few questions: /advice."
     ),
     cancelled=N_("Stopped. Nothing was stored or shared. Start again with /new."),
     steps=(
@@ -95,7 +92,7 @@ DIALOG = Dialog(
         Step(
             "privacy",
             card,
-            options=(Option("continue", N_("Understood, continue")), Option("stop", N_("Stop"))),
+            options=texts.card_options,
             next=_after_privacy,
         ),
         Step(
@@ -112,8 +109,16 @@ DIALOG = Dialog(
             "source",
             N_("Where does this come from? If the parts come from different sources, say so."),
             options=_entries(SOURCES),
-            next="interpretation",
+            next=lambda a: "sources_detail" if a.get("source") == "several" else "interpretation",
             label=N_("Source"),
+        ),
+        Step(
+            "sources_detail",
+            texts.PER_PART,
+            kind=Kind.TEXT,
+            skippable=True,
+            next="interpretation",
+            label=N_("Source per part"),
         ),
         Step(
             "interpretation",
@@ -183,21 +188,14 @@ DIALOG = Dialog(
             "urgency",
             N_("How urgent is it?"),
             options=tuple(o for o in _entries(URGENCIES) if o.id != "acute"),
-            next="mode",
-            label=N_("Urgency"),
-        ),
-        Step(
-            "mode",
-            N_("Do you want advice, or do you want to share the concern?"),
-            options=_entries(MODES),
             next="contact",
-            label=N_("Kind"),
+            label=N_("Urgency"),
         ),
         Step(
             "contact",
             N_("May the coordinator contact you about this, through this chat?"),
             options=(Option("yes", N_("Yes")), Option("no", N_("No"))),
-            next=_after_contact,
+            next="identity",
             label=N_("Contact"),
         ),
         Step(

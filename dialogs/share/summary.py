@@ -8,7 +8,6 @@ from bot.domain.vocabulary import (
     AGE_BANDS,
     FREQUENCIES,
     INFORMED,
-    MODES,
     SETTINGS,
     SOURCES,
     SUBJECTS,
@@ -24,6 +23,7 @@ def summary_lines(answers: Answers, t: Translate) -> list[str]:
     return [
         f"{t(N_('What you observed'))}:\n{_joined(answers.get('facts'))}",
         f"{t(N_('Source'))}: {label(SOURCES, str(answers.get('source', '')), t)}",
+        *_per_part(answers, t),
         f"{t(N_('Your interpretation'))}: {_or_none(answers.get('interpretation'), t)}",
         f"{t(N_('Signals pointing the other way'))}: {_or_none(answers.get('counter_signals'), t)}",
         f"{t(N_('About'))}: {label(SUBJECTS, str(answers.get('subject', '')), t)}",
@@ -34,7 +34,6 @@ def summary_lines(answers: Answers, t: Translate) -> list[str]:
         f"{t(N_('Young person or parents know'))}: "
         f"{label(INFORMED, str(answers.get('informed', '')), t)}",
         f"{t(N_('Urgency'))}: {label(URGENCIES, urgency(answers), t)}",
-        f"{t(N_('Kind'))}: {label(MODES, mode(answers), t)}",
         f"{t(N_('The coordinator may contact you'))}: "
         f"{t(N_('yes')) if contact_allowed(answers) else t(N_('no'))}",
         f"{t(N_('Your name is shown'))}: "
@@ -48,19 +47,14 @@ def summary(answers: Answers, t: Translate) -> str:
     return t(head) + "\n\n" + "\n".join(summary_lines(answers, t))
 
 
-def mode(answers: Answers) -> str:
-    """Advice or share; an acute concern is always shared."""
-    return "share" if danger(answers) else str(answers.get("mode", ""))
-
-
 def contact_allowed(answers: Answers) -> bool:
     """Whether the coordinator may contact the reporter; always for an acute concern."""
     return danger(answers) or answers.get("contact") == "yes"
 
 
 def name_shown(answers: Answers) -> bool:
-    """Whether the reporter's name is shown: never with advice, whatever was answered before."""
-    return answers.get("identity") == "name" and mode(answers) != "advice"
+    """Whether the reporter's name is shown (a consult has its own dialog, without a name)."""
+    return answers.get("identity") == "name"
 
 
 def urgency(answers: Answers) -> str:
@@ -72,6 +66,12 @@ def _joined(value: object) -> str:
     if isinstance(value, list):
         return "\n".join(str(v) for v in value)
     return str(value or "")
+
+
+def _per_part(answers: Answers, t: Translate) -> list[str]:
+    if answers.get("source") != "several" or not answers.get("sources_detail"):
+        return []
+    return [f"{t(N_('Source per part'))}: {answers['sources_detail']}"]
 
 
 def _or_none(value: object, t: Translate) -> str:

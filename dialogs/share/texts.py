@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.conversation.dialog import Answers
+from bot.conversation.dialog import Answers, Option
 from bot.i18n import N_, Translate
 
 SAFETY = N_(
@@ -23,6 +23,12 @@ ACUTE_CONTACT = N_(
     "Because someone may be in danger, the coordinator must be able to reach you quickly, "
     "so they may contact you through this chat."
 )
+PER_PART = N_(
+    "Which part comes from which source? For example: “the remark in class: I heard it myself; "
+    "the video: a colleague showed it to me.”"
+)
+ADVICE = "advice"
+"""The card's choice that hands over to the advice consult (not offered when in danger)."""
 SUMMARY_HEAD = N_("Please check your account before it is shared:")
 ACUTE_SUMMARY_HEAD = N_(
     "The coordinator already has this account: each answer went to the acute alert as you gave "
@@ -49,6 +55,12 @@ def card(answers: Answers, t: Translate) -> str:
     """The one short privacy card, after the call to 112 when someone is in danger."""
     text = t(CARD).format(**numbers(answers))
     return (t(DANGER) + "\n\n" + text) if danger(answers) else text
+
+
+def card_options(answers: Answers) -> tuple[Option, ...]:
+    """Continue, ask for advice instead (unless someone is in danger), or stop."""
+    advice = () if danger(answers) else (Option(ADVICE, N_("Ask for advice instead (anonymous)")),)
+    return (Option("continue", N_("Understood, continue")), *advice, Option("stop", N_("Stop")))
 
 
 def identity_prompt(answers: Answers, t: Translate) -> str:

@@ -22,6 +22,7 @@ CONTEXT = {"_retention_days": "365", "_ack_days": "2", "_feedback_days": "14"}
 FACTS = "He repeated a slogan from a banned group twice in class this week."
 ALL_STEPS = [step.key for step in DIALOG.steps]
 CHOICE_STEPS = [s.key for s in DIALOG.steps if s.kind in (Kind.CHOICE, Kind.MULTI)]
+PER_PART = "The slogan: I heard it myself; the video: a colleague showed it to me."
 QUESTIONS_ABOUT_THE_YOUNG_PERSON = ("How old", "Is it about one young person", "in your own words")
 
 
@@ -69,7 +70,7 @@ class Walk:
 
 
 # How the default walk answers each step.
-def _answer(walk: Walk, key: str, danger: bool, mode: str) -> None:
+def _answer(walk: Walk, key: str, danger: bool) -> None:
     simple = {
         "privacy": "continue",
         "subject": "person",
@@ -77,7 +78,7 @@ def _answer(walk: Walk, key: str, danger: bool, mode: str) -> None:
         "setting": "school",
         "frequency": "several",
         "informed": "not_yet",
-        "source": "own_observation",
+        "source": "several",  # so that the default walk also asks which part is from which
         "urgency": "week",
         "contact": "yes",
         "identity": "pseudonym",
@@ -85,12 +86,12 @@ def _answer(walk: Walk, key: str, danger: bool, mode: str) -> None:
     }
     if key == "safety":
         walk.choose("yes" if danger else "no")
-    elif key == "mode":
-        walk.choose(mode)
     elif key == "facts":
         walk.text(FACTS)
         walk.text("He also shared a propaganda video in the class chat.")
         walk.choose(DONE)
+    elif key == "sources_detail":
+        walk.text(PER_PART)
     elif key == "interpretation":
         walk.text("I think he is looking for belonging.")
     elif key == "counter_signals":
@@ -105,12 +106,12 @@ def _answer(walk: Walk, key: str, danger: bool, mode: str) -> None:
         walk.choose(simple[key])
 
 
-def walk_to(key: str, danger: bool = False, mode: str = "share") -> Walk:
+def walk_to(key: str, danger: bool = False) -> Walk:
     """Start the dialog and answer along the default path until ``key`` is asked."""
     walk = Walk()
     while walk.state.step != key:
         before = walk.state.step
-        _answer(walk, before, danger, mode)
+        _answer(walk, before, danger)
         assert walk.state.step != before, f"stuck at {before}"
     return walk
 
@@ -192,18 +193,6 @@ def test_without_danger_acute_is_not_among_the_urgencies_offered() -> None:
     assert [c.id for c in walk.said.choices] == ["soon", "week", "no_rush"]
 
 
-def test_advice_mode_skips_the_identity_question() -> None:
-    walk = walk_to("contact", mode="advice")
-    walk.choose("no")
-    assert walk.state.step == "summary"
-    assert "identity" not in walk.visited
-    assert "Your name is shown: no, pseudonymous" in walk.said.text
-    done = walk.choose("confirm")
-    assert done.completed is not None
-    assert done.completed["mode"] == "advice"
-    assert "identity" not in done.completed
-
-
 # The summary
 
 
@@ -219,12 +208,12 @@ def test_the_summary_lists_every_answer() -> None:
     text = walk.said.text
     assert text.startswith("Please check your account before it is shared:")
     for line in [
-        "Kind: Share the concern (the coordinator may follow up)",
         "About: One young person",
         "Age: 16 or 17",
         "Setting: School",
         f"What you observed:\n{FACTS}\nHe also shared a propaganda video in the class chat.",
-        "Source: I saw or heard it myself",
+        "Source: Different sources for different parts",
+        f"Source per part: {PER_PART}",
         "Your interpretation: I think he is looking for belonging.",
         "Signals pointing the other way: (none)",
         "Already done: Talked with a colleague, Talked with the young person",
@@ -245,7 +234,8 @@ def test_confirming_the_summary_completes_with_the_answers_on_the_path() -> None
         "safety": "no",
         "privacy": "continue",
         "facts": [FACTS, "He also shared a propaganda video in the class chat."],
-        "source": "own_observation",
+        "source": "several",
+        "sources_detail": PER_PART,
         "interpretation": "I think he is looking for belonging.",
         "counter_signals": "",
         "subject": "person",
@@ -255,7 +245,6 @@ def test_confirming_the_summary_completes_with_the_answers_on_the_path() -> None
         "actions_taken": ["talked_colleague", "talked_young_person"],
         "informed": "not_yet",
         "urgency": "week",
-        "mode": "share",
         "contact": "yes",
         "identity": "pseudonym",
         "summary": "confirm",
@@ -275,8 +264,6 @@ def test_the_parts_offered_for_change_follow_the_path_taken() -> None:
     share = walk_to("edit_pick")
     assert "urgency" in [c.id for c in share.said.choices]
     assert "identity" in [c.id for c in share.said.choices]
-    advice = walk_to("edit_pick", mode="advice")
-    assert "identity" not in [c.id for c in advice.said.choices]
     danger = walk_to("edit_pick", danger=True)
     ids = [c.id for c in danger.said.choices]
     assert "urgency" not in ids
@@ -299,7 +286,7 @@ def test_replacing_the_facts_drops_the_old_facts_and_returns_to_the_summary() ->
     done = walk.choose("confirm")
     assert done.completed is not None
     assert done.completed["facts"] == ["She drew a symbol of a banned group on her notebook."]
-    assert done.completed["source"] == "own_observation"
+    assert done.completed["source"] == "several"
 
 
 def test_going_back_from_changing_the_facts_keeps_the_old_facts() -> None:
@@ -321,48 +308,6 @@ def test_done_without_writing_new_facts_keeps_the_old_facts() -> None:
     walk.choose(DONE)
     assert walk.state.step == "summary"
     assert FACTS in walk.said.text
-
-
-def test_changing_the_mode_to_advice_and_back_to_share_asks_the_identity_again() -> None:
-    walk = walk_to("identity")
-    walk.choose("name")
-    assert "Your name is shown: yes" in walk.said.text
-    walk.choose("edit")
-    walk.choose("mode")
-    walk.choose("advice")
-    assert walk.state.step == "summary"
-    assert "Kind: Ask for advice" in walk.said.text
-    assert "Your name is shown: no, pseudonymous" in walk.said.text
-    walk.choose("edit")
-    walk.choose("mode")
-    walk.choose("share")
-    assert walk.state.step == "summary"
-    assert "Your name is shown: yes" in walk.said.text
-
-
-def test_changing_an_advice_to_a_share_asks_the_identity_question_then_the_summary() -> None:
-    walk = walk_to("summary", mode="advice")
-    walk.choose("edit")
-    walk.choose("mode")
-    walk.choose("share")
-    assert walk.state.step == "identity"
-    walk.choose("name")
-    assert walk.state.step == "summary"
-    done = walk.choose("confirm")
-    assert done.completed is not None
-    assert done.completed["mode"] == "share"
-    assert done.completed["identity"] == "name"
-
-
-def test_changing_the_mode_to_advice_drops_the_identity_from_the_completed_answers() -> None:
-    walk = walk_to("identity")
-    walk.choose("name")
-    walk.choose("edit")
-    walk.choose("mode")
-    walk.choose("advice")
-    done = walk.choose("confirm")
-    assert done.completed is not None
-    assert "identity" not in done.completed
 
 
 def test_changing_the_actions_taken_toggles_from_the_earlier_picks() -> None:

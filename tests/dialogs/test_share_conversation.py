@@ -34,7 +34,6 @@ ROUTE = {
     "actions_taken": DONE,
     "informed": "not_yet",
     "urgency": "week",
-    "mode": "share",
     "contact": "yes",
     "identity": "pseudonym",
     "summary": "edit",
@@ -308,19 +307,12 @@ def test_whether_the_family_knows_is_asked_shown_in_the_summary_and_to_the_coord
 # Turns
 
 
-@pytest.mark.parametrize(
-    ("danger", "mode", "turns"), [(False, "share", 18), (True, "share", 15), (False, "advice", 17)]
-)
-def test_the_turns_of_the_share_the_acute_and_the_advice_path(
-    danger: bool, mode: str, turns: int
-) -> None:
+@pytest.mark.parametrize(("danger", "turns"), [(False, 17), (True, 15)])
+def test_the_turns_of_the_share_and_the_acute_path(danger: bool, turns: int) -> None:
     # safety, card, facts (text + Done), source, interpretation, counter-signals, about, age,
-    # setting, how often, done (Done), family knows, [urgency, mode, contact], [identity], confirm.
+    # setting, how often, done (Done), family knows, [urgency, contact], identity, confirm.
+    # (An advice consult is its own dialog: 7 turns, see tests/dialogs/test_advice_dialog.py.)
     talk = Talk("en")
-    ROUTE["mode"] = mode
-    try:
-        talk.to("summary", danger=danger)
-    finally:
-        ROUTE["mode"] = "share"
+    talk.to("summary", danger=danger)
     talk.tap("confirm")
     assert talk.turns == turns

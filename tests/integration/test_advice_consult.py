@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import translator
-from bot.share_script import share_path
+from bot.share_script import advice_path, share_path
 from bot.testing import Chat, FakeClock
 from bot.usecases.account import ASKED
 from tests.integration.conftest import act, reference_in, texts
 
-ADVICE = share_path(mode="advice").lines()
+ADVICE = advice_path().lines()
 
 
 async def test_an_advice_consult_says_where_the_question_went_and_how_the_answer_comes_back(

@@ -57,7 +57,6 @@ SHARE_LINES = (
     "Done",
     "3",  # Not yet, they will be told
     "2",  # This week
-    "Share the concern (the coordinator may follow up)",
     "1",  # the coordinator may contact me
     "Stay pseudonymous",
     "1",  # Share it
@@ -381,14 +380,12 @@ def test_after_sigkill_mid_dialog_the_dialog_resumes_at_the_same_step_with_its_a
         ("3", "8) Done"),  # Several times
         ("8", "5) I don't know"),  # nothing done yet
         ("3", "3) No rush"),  # Not yet, they will be told
-        ("3", "2) Share the concern (the coordinator may follow up)"),
-        ("2", "2) No"),
+        ("3", "2) No"),
         ("2", "2) Stay pseudonymous"),
     ]:
         again.answer(line, prompt)
     summary = again.answer("1", "3) Discard")
     for earlier in (
-        "Kind: Share the concern",
         "About: A group of young people",
         "Age: 18 to 23",
         "Setting: Youth work or community centre",

@@ -47,6 +47,7 @@ REVISIONS = (
     "0009",
     "0010_dialog",
     "0011_twoway",
+    "0012_advice",
 )
 HEAD = REVISIONS[-1]
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -76,6 +77,7 @@ CREATED = {
     "0009": (),
     "0010_dialog": (),
     "0011_twoway": ("additions",),
+    "0012_advice": (),
 }
 HOLDER = 424242  # the instance holding a claim seeded at 0009
 

@@ -7,7 +7,7 @@ import pytest
 
 from bot.channels.events import ChoiceMade, Sender
 from bot.i18n import translator
-from bot.share_script import share_path
+from bot.share_script import advice_path, share_path
 from bot.testing import Chat
 from bot.usecases.referrals import OFFER
 from tests.integration.conftest import access_log, share_script
@@ -18,7 +18,7 @@ ROUTES = ["act:route:extremism_line", "act:route:veilig_thuis", "act:route:polic
 async def test_an_advice_consult_ends_with_the_networks_routes_one_button_each(
     reporter: Chat,
 ) -> None:
-    replies = await reporter.script(share_path(mode="advice").lines())
+    replies = await reporter.script(advice_path().lines())
     offer = replies[-1]
     assert offer.text.startswith("If this is partly something else")
     assert "Veilig Thuis" in offer.text

@@ -106,15 +106,15 @@ async def test_backup_says_what_was_saved(
     assert expected in said
 
 
-@pytest.mark.parametrize(("language", "typed"), [("nl", "delen"), ("en", "the concern")])
+@pytest.mark.parametrize(("language", "typed"), [("nl", "haast"), ("en", "rush")])
 async def test_a_label_typed_in_part_is_understood_when_it_names_one_option(
     app: App, language: str, typed: str
 ) -> None:
     reporter = await person(app, Role.REPORTER, language)
-    await reporter.script(PATH.before("mode"))
+    await reporter.script(PATH.before("urgency"))
     asked = texts(await reporter.say(typed))
     contact = "Mag de coördinator hierover contact" if language == "nl" else "May the coordinator"
-    assert contact in asked  # "share" was understood: the next question is asked
+    assert contact in asked  # "no rush" was understood: the next question is asked
 
 
 @pytest.mark.parametrize(("language", "typed"), [("nl", "EEN JONGERE"), ("en", "ONE young")])
@@ -151,7 +151,7 @@ async def test_an_unknown_answer_to_a_choice_does_not_tell_anyone_to_tap(
     app: App, language: str
 ) -> None:
     reporter = await person(app, Role.REPORTER, language)
-    await reporter.script(PATH.before("mode"))
+    await reporter.script(PATH.before("urgency"))
     said = texts(await reporter.say("xyz"))
     assert not re.search(r"\btik\b|\btap\b", said)
     assert ("typ het nummer of de naam" if language == "nl" else "number or its name") in said

@@ -8,18 +8,21 @@ import pytest
 from bot.share_script import share_path
 from dialogs.share_concern import DIALOG
 
-OPTIONAL = {"urgency", "mode", "contact"}  # not asked for an acute concern
+OPTIONAL = {"urgency", "contact"}  # not asked for an acute concern
 NOT_ON_THE_PATH = {"edit_pick", "facts_edit"}  # reached only by changing a part at the summary
+PER_PART = {"sources_detail"}  # asked only when the parts come from different sources
 
 
 def test_the_path_answers_every_step_of_the_dialog_in_the_dialogs_order() -> None:
     dialog_steps = [step.key for step in DIALOG.steps if step.key not in NOT_ON_THE_PATH]
-    scripted = [name for name, _ in share_path().steps if name != "start"]
+    scripted = [name for name, _ in share_path(source="several").steps if name != "start"]
 
     assert scripted == dialog_steps
+    calm = [name for name, _ in share_path().steps if name != "start"]
+    assert calm == [step for step in dialog_steps if step not in PER_PART]
 
 
-def test_an_acute_path_skips_the_urgency_the_mode_and_the_contact() -> None:
+def test_an_acute_path_skips_the_urgency_and_the_contact() -> None:
     calm = [name for name, _ in share_path().steps]
     acute = [name for name, _ in share_path(acute=True).steps]
 

@@ -7,6 +7,7 @@ the dialog on.
 
 from bot.conversation.dialog.engine import UNSUPPORTED, advance, start
 from bot.conversation.dialog.navigation import render
+from bot.conversation.dialog.resume import resumable
 from bot.conversation.dialog.state import DialogState, Said, Transition
 from bot.conversation.dialog.steps import (
     ADD,
@@ -50,5 +51,6 @@ __all__ = [
     "Transition",
     "advance",
     "render",
+    "resumable",
     "start",
 ]

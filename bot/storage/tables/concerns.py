@@ -41,6 +41,8 @@ concerns = Table(
     Column("closed_at", Stamp, nullable=True),
     Column("frequency", String(16), nullable=False, server_default="unknown"),
     Column("informed", String(16), nullable=False, server_default="unknown"),
+    Column("question_enc", Text, nullable=True),
+    Column("sources_detail_enc", Text, nullable=True),
     Index("ix_concerns_network_status", "network_id", "status"),
     Index("ix_concerns_reporter", "reporter_id"),
     Index("ix_concerns_network_created", "network_id", "created_at"),
