@@ -14,10 +14,12 @@ PATH = share_path()
 
 async def _strand_at_a_removed_step(app: App, reporter: Chat) -> None:
     """Store the reporter's dialog as an older version left it: at the step "mode"."""
+    member = reporter.member.id
+    assert member is not None
     async with app.uow() as uow:
-        state = await uow.dialogs.load(reporter.member.id)
+        state = await uow.dialogs.load(member)
         assert state is not None
-        await uow.dialogs.save(reporter.member.id, replace(state, step="mode"), app.clock.now())
+        await uow.dialogs.save(member, replace(state, step="mode"), app.clock.now())
         await uow.commit()
 
 
@@ -30,6 +32,7 @@ async def test_a_dialog_at_a_step_that_no_longer_exists_resumes_with_every_answe
     assert "something went wrong" not in said
     assert "Where did you notice it?" in said  # the first question without an answer
     await reporter.script(PATH.starting_at("setting"))
+    assert reporter.member.id is not None
     async with app.uow() as uow:
         concerns = await uow.concerns.of_reporter(reporter.member.id)
     assert len(concerns) == 1
