@@ -127,17 +127,16 @@ def card_text(
     return "\n".join(lines)
 
 
-def details_text(concern: Concern, reporter: str, zone: str, t: Translate) -> str:
-    """The full account, shown only on an explicit, logged request."""
+def _account_lines(concern: Concern, t: Translate) -> list[str]:
+    """The account; a consult shows only what it asked (no source, no actions not asked for)."""
+    if concern.question:
+        return [
+            f"{t(N_('Question for advice'))}:\n{concern.question}",
+            f"{t(N_('The situation'))}:\n{concern.facts}",
+        ]
     actions = ", ".join(label(ACTIONS, a, t) for a in concern.actions_taken) or t(N_("nothing yet"))
     none = t(N_("(none)"))
-    lines = [
-        headline(concern, t),
-        f"{t(N_('Shared'))}: {when(concern.created_at, zone, t)} · {t(N_('Reporter'))}: {reporter}",
-        f"{t(N_('The coordinator may contact the reporter'))}: "
-        f"{t(N_('yes')) if concern.contact_allowed else t(N_('no'))}",
-        "",
-        *([f"{t(N_('Question for advice'))}:\n{concern.question}"] if concern.question else []),
+    return [
         f"{t(N_('What was observed'))}:\n{concern.facts}",
         f"{t(N_('Source'))}: {label(SOURCES, concern.source, t)}",
         *([f"{t(N_('Source per part'))}: {concern.sources_detail}"] * bool(concern.sources_detail)),
@@ -146,6 +145,18 @@ def details_text(concern: Concern, reporter: str, zone: str, t: Translate) -> st
         f"{t(N_('How often'))}: {label(FREQUENCIES, concern.frequency, t)}",
         f"{t(N_('Already done'))}: {actions}",
         f"{t(N_('Young person or parents know'))}: {label(INFORMED, concern.informed, t)}",
+    ]
+
+
+def details_text(concern: Concern, reporter: str, zone: str, t: Translate) -> str:
+    """The full account, shown only on an explicit, logged request."""
+    lines = [
+        headline(concern, t),
+        f"{t(N_('Shared'))}: {when(concern.created_at, zone, t)} · {t(N_('Reporter'))}: {reporter}",
+        f"{t(N_('The coordinator may contact the reporter'))}: "
+        f"{t(N_('yes')) if concern.contact_allowed else t(N_('no'))}",
+        "",
+        *_account_lines(concern, t),
         "",
         f"{t(N_('History'))}:",
     ]

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.app.system import App
 from bot.domain.model import Concern, Mode
+from bot.i18n import translator
 from bot.share_script import QUESTION, SITUATION, advice_path, share_path
 from bot.storage.tables import concerns
 from bot.testing import Chat, FakeClock, RecordingOutlet, join
@@ -56,6 +57,11 @@ async def test_a_consult_asks_the_question_in_eight_turns_and_is_answered_as_adv
     assert QUESTION in details
     assert f"A-{consult.reference}" in details
     assert ana.member.pseudonym not in details
+    # Only what the consult asked: no "Already done: nothing yet" for a question never asked.
+    coordinator_t = translator(coordinator.member.language)
+    for unasked in ("Already done", "Source", "How often", "Young person or parents know"):
+        assert f"{coordinator_t(unasked)}:" not in details
+    assert f"{coordinator_t('The situation')}:\n{SITUATION}" in details
 
 
 async def app_concerns(app: App, chat: Chat) -> list[Concern]:
