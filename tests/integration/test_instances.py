@@ -71,7 +71,7 @@ FIRST_REPORTER = 810_000
 
 T = TypeVar("T")
 
-# A short path through the share dialog (advice: no identity question), by buttons and text.
+# A short path through the share dialog (pseudonymous, no contact), by buttons and text.
 # Each prompt is recognised by its words, so a late duplicate of an earlier prompt cannot make
 # a reporter skip a step.
 PRESS, SAY = "press", "say"
@@ -91,8 +91,8 @@ STEPS: tuple[tuple[str, str, str], ...] = (
     ("What has already been done?", PRESS, "done"),
     ("Do the young person or the parents know", SAY, "not_yet"),
     ("How urgent is it?", SAY, "week"),
-    ("Do you want advice", SAY, "advice"),  # an option typed: its id, label or number
-    ("May the coordinator contact you", SAY, "no"),
+    ("May the coordinator contact you", SAY, "no"),  # an option typed: its id, label or number
+    ("Should the coordinator see your name", SAY, "pseudonym"),
 )
 
 
