@@ -60,11 +60,11 @@ def typed(
             return choose(dialog, state, step, picked, t)
         several = ambiguous(dialog, state, text, t)
         if several:
-            lead = t(N_("Which one do you mean: {options}? Type its number.")).format(
+            lead = t(N_("Which one do you mean: {options}? Pick it below.")).format(
                 options=" / ".join(several)
             )
             return again(dialog, state, t, lead)
-        lead = t(N_("Please pick one of the options below: type its number or its name."))
+        lead = t(N_("Please pick one of the options below, or type its name."))
         return again(dialog, state, t, lead)
     if not text:
         lead = t(N_("That message was empty. Please type your answer."))
