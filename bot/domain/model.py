@@ -6,6 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.errors import DomainError as DomainError
+from bot.domain.network import Network as Network
+from bot.domain.network import Organisation as Organisation
+from bot.domain.network import Referral as Referral
+from bot.domain.network import RoleContact as RoleContact
+
 
 class Role(StrEnum):
     """What a member does in the network."""
@@ -42,63 +48,6 @@ class Mode(StrEnum):
 
     ADVICE = "advice"
     SHARE = "share"
-
-
-class DomainError(Exception):
-    """A rule of the domain was broken; the message is a plain, content-free reason code."""
-
-
-@dataclass(frozen=True)
-class RoleContact:
-    """One line of the network's role division: who does what, and how to reach them."""
-
-    role: str
-    who: str
-    contact: str
-
-
-@dataclass(frozen=True)
-class Organisation:
-    """A member organisation of a network, with its working procedure and agreements."""
-
-    id: str
-    name: str
-    procedure: str = ""
-    agreements: str = ""
-
-
-@dataclass(frozen=True)
-class Referral:
-    """Somewhere else a professional can turn: a national advice line, Veilig Thuis, the police."""
-
-    id: str
-    name: str
-    what_for: str
-    contact: str
-
-
-@dataclass(frozen=True)
-class Network:
-    """A local network of organisations that share concerns, with its own rules."""
-
-    id: str
-    name: str
-    organisations: tuple[Organisation, ...]
-    roles: tuple[RoleContact, ...] = ()
-    digest_threshold: int = 5
-    retention_days: int = 365
-    referrals: tuple[Referral, ...] = ()
-
-    def referral(self, referral_id: str) -> Referral | None:
-        """The referral route with this id, if the network has it."""
-        return next((r for r in self.referrals if r.id == referral_id), None)
-
-    def organisation(self, organisation_id: str) -> Organisation:
-        """Return the organisation with this id or raise ``DomainError``."""
-        for org in self.organisations:
-            if org.id == organisation_id:
-                return org
-        raise DomainError("unknown_organisation")
 
 
 @dataclass
