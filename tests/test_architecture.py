@@ -453,3 +453,21 @@ async def test_a_channel_cannot_use_a_power_it_did_not_declare(tmp_path: Path) -
             await sink.shown(Address("echo", "rita"), "slot", "id", "ABC-DEF")
     finally:
         await app.close()
+
+
+# --- small modules ------------------------------------------------------------------------
+
+LONGEST_MODULE = 250
+"""Lines a module in bot/, adapters/ or dialogs/ may have (migrations are history, not code)."""
+
+
+def test_no_module_of_the_bot_is_longer_than_250_lines() -> None:
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for folder in ("bot", "adapters", "dialogs")
+        for path in (ROOT / folder).rglob("*.py")
+        if "migrations" not in path.parts
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > LONGEST_MODULE
+    }
+
+    assert long == {}
