@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 
 from bot.channels.events import (
@@ -14,6 +14,8 @@ from bot.channels.events import (
     TextReceived,
     UnsupportedReceived,
 )
+from bot.conversation import commands
+from bot.conversation.commands import registered_commands as registered_commands
 from bot.conversation.dialog import (
     UNSUPPORTED,
     DialogState,
@@ -26,19 +28,7 @@ from bot.conversation.dialog import (
 from bot.conversation.flows import Flow
 from bot.conversation.turn import Turn
 from bot.i18n import N_
-from bot.usecases import (
-    additions,
-    data_rights,
-    followup,
-    forms,
-    info,
-    network,
-    referrals,
-    relay,
-    status,
-    triage,
-    wipe,
-)
+from bot.usecases import additions, forms, relay
 
 STILL_IN_DIALOG = N_("You are still in the middle of a conversation; here is where you were.")
 MID_ACCOUNT = N_(
@@ -48,62 +38,6 @@ IDLE = N_(
     "I am not asking you anything right now. Use /new to share a concern, "
     "or /help for everything else."
 )
-
-Action = Callable[[Turn, str], Awaitable[None]]
-
-_SIMPLE = {
-    "start": info.show_help,
-    "help": info.show_help,
-    "privacy": info.show_privacy,
-    "network": info.show_network,
-    "procedure": info.show_procedure,
-    "routes": referrals.show_referrals,
-}
-_WITH_ARGS: dict[str, Action] = {
-    "show": triage.show_card,
-    "invite": network.invite,
-    "note": network.add_note,
-    "backup": network.set_backup,
-}
-_NO_ARGS: dict[str, Callable[[Turn], Awaitable[None]]] = {
-    "status": status.show_status,
-    "wipe": wipe.wipe,
-    "mydata": data_rights.send_export,
-    "list": triage.list_open,
-    "stats": network.show_stats,
-}
-_FLOW_COMMANDS = {
-    "new": "share_concern",
-    "advice": "advice_consult",
-    "language": "language",
-    "settings": "settings",
-    "digest": "digest",
-    "forgetme": "forgetme",
-}
-_FLOW_COMMANDS_WITH_ARGS = {"erase": "erase", "add": "add_info", "message": "message_coordinator"}
-_FLOW_ACTIONS = {
-    "ask": "ask_reporter",
-    "status": "set_status",
-    "answer": "answer_question",
-    "add": "add_info",
-    "message": "message_coordinator",
-    "useful": "usefulness",
-}
-_DIRECT_ACTIONS: dict[str, Action] = {
-    "show": triage.show_card,
-    "details": triage.view_details,
-    "ack": triage.acknowledge,
-    "assign": triage.assign_to_self,
-    "reply": relay.view_reply,
-    "route": referrals.open_referral,
-    "still": followup.confirm_still_open,
-}
-
-
-def registered_commands() -> frozenset[str]:
-    """Every command the router answers (``/help`` must list each one a role can use)."""
-    named = {*_SIMPLE, *_WITH_ARGS, *_NO_ARGS, *_FLOW_COMMANDS, *_FLOW_COMMANDS_WITH_ARGS}
-    return frozenset({*named, "cancel", "back"})
 
 
 async def _hooked(
@@ -210,18 +144,18 @@ class Router:
 
     async def _command(self, turn: Turn, state: DialogState | None, event: CommandReceived) -> None:
         name, args = event.command, event.args
-        if name in _FLOW_COMMANDS:
-            await self.start_flow(turn, state, _FLOW_COMMANDS[name])
+        if name in commands.FLOW_COMMANDS:
+            await self.start_flow(turn, state, commands.FLOW_COMMANDS[name])
             return
-        if name in _FLOW_COMMANDS_WITH_ARGS:
-            await self.start_flow(turn, state, _FLOW_COMMANDS_WITH_ARGS[name], args)
+        if name in commands.FLOW_COMMANDS_WITH_ARGS:
+            await self.start_flow(turn, state, commands.FLOW_COMMANDS_WITH_ARGS[name], args)
             return
-        if name in _SIMPLE:
-            _SIMPLE[name](turn)
-        elif name in _NO_ARGS:
-            await _NO_ARGS[name](turn)
-        elif name in _WITH_ARGS:
-            await _WITH_ARGS[name](turn, args)
+        if name in commands.SIMPLE:
+            commands.SIMPLE[name](turn)
+        elif name in commands.NO_ARGS:
+            await commands.NO_ARGS[name](turn)
+        elif name in commands.WITH_ARGS:
+            await commands.WITH_ARGS[name](turn, args)
         elif name in ("cancel", "back"):
             turn.say(turn.t(N_("There is nothing to stop or go back to right now.")))
         else:
@@ -234,11 +168,11 @@ class Router:
 
     async def _action(self, turn: Turn, state: DialogState | None, choice_id: str) -> None:
         _, verb, argument = ([*choice_id.split(":", 2), "", ""])[:3]
-        if verb in _FLOW_ACTIONS:
-            await self.start_flow(turn, state, _FLOW_ACTIONS[verb], argument)
+        if verb in commands.FLOW_ACTIONS:
+            await self.start_flow(turn, state, commands.FLOW_ACTIONS[verb], argument)
             return
-        if verb in _DIRECT_ACTIONS:
-            await _DIRECT_ACTIONS[verb](turn, argument)
+        if verb in commands.DIRECT_ACTIONS:
+            await commands.DIRECT_ACTIONS[verb](turn, argument)
         else:
             turn.say(turn.t(N_("That button is no longer valid.")))
         self._remind(turn, state)
