@@ -75,6 +75,8 @@ def _confirm_prompt(answers: Answers, t: Translate) -> str:
         lines.append(f"{t(N_('Outcome'))}: {label(OUTCOMES, str(answers.get('outcome')), t)}")
     note = str(answers.get("note") or "")
     lines.append(f"{t(N_('Note for the reporter'))}: {note or t(N_('(none)'))}")
+    reason = str(answers.get("reason") or "")
+    lines.append(f"{t(N_('Reason for colleagues'))}: {reason or t(N_('(none)'))}")
     return "\n".join(lines)
 
 
@@ -100,6 +102,7 @@ async def _status_complete(turn: Turn, answers: dict[str, Answer]) -> None:
         Status(str(answers["status"])),
         Outcome(str(outcome)) if outcome else None,
         str(answers.get("note") or ""),
+        str(answers.get("reason") or ""),
     )
 
 
@@ -122,6 +125,16 @@ STATUS = Flow(
                 N_(
                     "A feedback note for the reporter, in plain words and without names "
                     "(it is sent to them):"
+                ),
+                kind=Kind.TEXT,
+                skippable=True,
+                next="reason",
+            ),
+            Step(
+                "reason",
+                N_(
+                    "Why this status? A reason for your colleagues, kept in the case file "
+                    "(it is not sent to the reporter):"
                 ),
                 kind=Kind.TEXT,
                 skippable=True,

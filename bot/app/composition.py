@@ -43,6 +43,7 @@ SchedulerFactory = Callable[[Scheduling], Scheduler]
 def default_flows() -> dict[str, Flow]:
     """Every dialog the bot offers, by name."""
     from dialogs.advice import FLOW as ADVICE
+    from dialogs.casework import CASE_NOTE, HANDOVER, REOPEN
     from dialogs.coordinator import ASK, STATUS
     from dialogs.data_rights import ERASE, FORGET
     from dialogs.reporter import ADD, ANSWER, MESSAGE_COORDINATOR, WHICH
@@ -57,6 +58,9 @@ def default_flows() -> dict[str, Flow]:
             ADVICE,
             ASK,
             STATUS,
+            CASE_NOTE,
+            HANDOVER,
+            REOPEN,
             ANSWER,
             WHICH,
             ADD,

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.conversation.turn import Turn
 from bot.usecases import (
+    casework,
     data_rights,
     followup,
     info,
@@ -32,6 +33,8 @@ WITH_ARGS: dict[str, Action] = {
     "invite": network.invite,
     "note": network.add_note,
     "backup": network.set_backup,
+    "link": casework.link_concerns,
+    "unlink": casework.unlink_concerns,
 }
 NO_ARGS: dict[str, Callable[[Turn], Awaitable[None]]] = {
     "status": status.show_status,
@@ -48,7 +51,14 @@ FLOW_COMMANDS = {
     "digest": "digest",
     "forgetme": "forgetme",
 }
-FLOW_COMMANDS_WITH_ARGS = {"erase": "erase", "add": "add_info", "message": "message_coordinator"}
+FLOW_COMMANDS_WITH_ARGS = {
+    "erase": "erase",
+    "add": "add_info",
+    "message": "message_coordinator",
+    "casenote": "case_note",
+    "assign": "hand_over",
+    "reopen": "reopen",
+}
 FLOW_ACTIONS = {
     "ask": "ask_reporter",
     "status": "set_status",
@@ -56,6 +66,7 @@ FLOW_ACTIONS = {
     "add": "add_info",
     "message": "message_coordinator",
     "useful": "usefulness",
+    "handover": "hand_over",
 }
 DIRECT_ACTIONS: dict[str, Action] = {
     "show": triage.show_card,

@@ -97,11 +97,19 @@ class Turn:
         self.replies.append(Removal(self.address, tuple(message_ids)))
 
     async def notify(
-        self, member_id: int, compose: Compose, copy: Copy | None = None, concern: str = ""
+        self,
+        member_id: int,
+        compose: Compose,
+        copy: Copy | None = None,
+        concern: str = "",
+        *,
+        direct: bool = False,
     ) -> bool:
         """Send another member a message in their own language; False if they have no address
-        (``copy``: record where it lands, so that a reply to it can be recognised)."""
-        reply = await message_for(self.uow, member_id, compose, self.feed_channels)
+        (``copy``: record where it lands, so that a reply to it can be recognised; ``direct``:
+        to them alone even where coordinators follow concerns in a shared feed)."""
+        skip = () if direct else self.feed_channels
+        reply = await message_for(self.uow, member_id, compose, skip)
         if reply is None:
             return False
         if copy is not None and isinstance(reply, Reply):

@@ -21,6 +21,7 @@ class EntryKind(StrEnum):
     NOTE = "note"
     REOPENED = "reopened"
     LINKED = "linked"
+    UNLINKED = "unlinked"
     USEFULNESS = "usefulness"
     AGREED = "agreed"
     EXPORTED = "exported"

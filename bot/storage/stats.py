@@ -164,3 +164,11 @@ class StatsQueries:
             .group_by(u.answer)
         )
         return {str(k): int(n) for k, n in await self._c.execute(query)}
+
+    async def remarks(self, network_id: str, start: datetime, end: datetime) -> int:
+        """How many of the usefulness answers given in ``[start, end)`` came with a remark."""
+        u = usefulness.c
+        query = select(func.count()).where(
+            u.network_id == network_id, u.at >= start, u.at < end, u.remark_enc.is_not(None)
+        )
+        return int((await self._c.execute(query)).scalar_one())

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from bot.storage.access_log import AccessLogRepository
 from bot.storage.additions import AdditionRepository
 from bot.storage.attempts import AttemptCounter
+from bot.storage.case_events import CaseEventRepository
 from bot.storage.claims import ClaimRepository, new_instance_id
 from bot.storage.concerns import ConcernRepository
 from bot.storage.crypto import Cipher
@@ -56,6 +57,7 @@ class UnitOfWork:
     stats: StatsQueries
     ledger: JobLedger
     usefulness: UsefulnessAnswers
+    case_events: CaseEventRepository
 
     def __init__(
         self,
@@ -113,6 +115,7 @@ class UnitOfWork:
         self.stats = StatsQueries(c)
         self.ledger = JobLedger(c)
         self.usefulness = UsefulnessAnswers(c, cipher)
+        self.case_events = CaseEventRepository(c, cipher)
         return self
 
     async def _open(self) -> Statements:

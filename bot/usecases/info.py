@@ -38,6 +38,14 @@ COORDINATOR_HELP = N_(
     "/backup on|off – be alerted when an acute concern is not acknowledged in time\n"
     "/erase REFERENCE – erase a concern on request"
 )
+CASEWORK_HELP = N_(
+    "The case file:\n"
+    "/casenote REFERENCE [TEXT] – an internal note for colleagues (never sent to the reporter)\n"
+    "/assign REFERENCE – hand a concern over to a colleague, with a handover note\n"
+    "/reopen REFERENCE – reopen a closed concern, with a reason\n"
+    "/link REFERENCE REFERENCE – link two concerns about the same group or event\n"
+    "/unlink REFERENCE REFERENCE – undo a link"
+)
 PRIVACY = N_(
     "What happens with what you share:\n"
     "• Your account is stored encrypted and read only by the coordinators of your network "
@@ -64,6 +72,7 @@ def show_help(turn: Turn) -> None:
     text = t(REPORTER_HELP)
     if turn.member.role is Role.COORDINATOR:
         text += "\n\n" + t(COORDINATOR_HELP)
+        text += "\n\n" + t(CASEWORK_HELP)
     turn.say(text)
 
 

@@ -93,6 +93,9 @@ async def add_note(turn: Turn, text: str) -> None:
     turn.say(turn.t(N_("Noted for the next digest.")))
 
 
+USEFUL_REMARKS = N_("with a remark: {count} (read them in each concern's case file)")
+
+
 async def show_stats(turn: Turn) -> None:
     """Counts for the coordinator's network: open, overdue, activity in the last 30 days."""
     if not _is_coordinator(turn):
@@ -105,6 +108,10 @@ async def show_stats(turn: Turn) -> None:
         turn.member.network_id, turn.now - timedelta(days=30), turn.now
     )
     useful_line = ", ".join(f"{t(text)}: {useful.get(key, 0)}" for key, text in USEFUL.items())
+    remarks = await turn.uow.stats.remarks(
+        turn.member.network_id, turn.now - timedelta(days=30), turn.now
+    )
+    useful_line += " · " + t(USEFUL_REMARKS).format(count=remarks)
     in_time = (
         f"{stats.acknowledged_in_time_since}/{stats.acknowledged_since}"
         if stats.acknowledged_since

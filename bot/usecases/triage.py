@@ -8,13 +8,14 @@ from bot.conversation import feed
 from bot.conversation.cards import action, card_text, details_text, headline, triage_choices
 from bot.conversation.turn import Turn
 from bot.domain.deadlines import feedback_due
-from bot.domain.model import Concern, DomainError, Mode, Outcome, Role, Status
+from bot.domain.model import Concern, DomainError, Outcome, Role, Status
 from bot.domain.reference import normalise_reference
+from bot.domain.timeline import EntryKind
 from bot.domain.vocabulary import OUTCOMES, STATUSES, label
 from bot.i18n import N_, Translate
 from bot.scheduling.jobs.details import details_copy
-from bot.usecases.account import consult_pseudonym
-from bot.usecases.additions import ABOUT_SLOT, additions_text
+from bot.usecases.additions import ABOUT_SLOT
+from bot.usecases.casefile import reporter_label, timeline_of, timeline_text
 from bot.usecases.status import status_message, taken_over
 
 DETAILS_REMOVED = N_(
@@ -73,9 +74,14 @@ async def show_card(turn: Turn, reference: str) -> None:
         None if concern.assignee_id is None else await turn.uow.members.get(concern.assignee_id)
     )
     zone = turn.settings.bot.timezone
-    turn.say(
-        card_text(concern, turn.network, zone, turn.t, assignee), triage_choices(concern, turn.t)
-    )
+    text = card_text(concern, turn.network, zone, turn.t, assignee)
+    assert concern.id is not None
+    for linked in await turn.uow.case_events.linked_to(concern.id):
+        text += "\n" + turn.t(N_("Linked to {reference}")).format(reference=linked)
+    choices = triage_choices(concern, turn.t)
+    if concern.is_open:
+        choices += (Choice(action("handover", concern.reference), turn.t(N_("Hand over"))),)
+    turn.say(text, choices)
 
 
 async def view_details(turn: Turn, reference: str) -> None:
@@ -84,23 +90,15 @@ async def view_details(turn: Turn, reference: str) -> None:
     if concern is None:
         return
     reporter = await turn.uow.members.get(concern.reporter_id)
-    if reporter is None:
-        who = turn.t(N_("(erased)"))
-    elif concern.mode is Mode.ADVICE:
-        who = consult_pseudonym(concern)  # not the member's pseudonym: no link to their shares
-    elif concern.identity_shown:
-        who = (
-            f"{reporter.display_name} ({turn.network.organisation(reporter.organisation_id).name})"
-        )
-    else:
-        who = reporter.pseudonym
+    who = reporter_label(concern, reporter, turn.network, turn.t)
     await turn.log("view_details", "ok", concern.reference)
     zone = turn.settings.bot.timezone
     hours = turn.settings.scheduler.details_removal_hours
-    later = await additions_text(turn, concern)
+    entries = await timeline_of(turn.uow, concern, turn.t, turn.network)
     text = (
         details_text(concern, who, zone, turn.t)
-        + ("\n\n" + later if later else "")
+        + "\n\n"
+        + timeline_text(entries, zone, turn.t)
         + "\n\n"
         + turn.t(DETAILS_REMOVED).format(hours=hours)
     )
@@ -147,6 +145,10 @@ async def assign_to_self(turn: Turn, reference: str) -> None:
         turn.say(turn.t(N_("{reference} is closed.")).format(reference=concern.reference))
         return
     await turn.uow.concerns.save(concern)
+    assert concern.id is not None
+    await turn.uow.case_events.add(
+        concern.id, EntryKind.ASSIGNED, turn.member_id, turn.now, subject_id=turn.member_id
+    )
     await turn.log("assign", "ok", concern.reference)
     if previous is not None and previous != turn.member_id:
         await turn.notify(concern.reporter_id, taken_over(concern.reference))
@@ -163,9 +165,15 @@ async def assign_to_self(turn: Turn, reference: str) -> None:
 
 
 async def set_status(
-    turn: Turn, reference: str, status: Status, outcome: Outcome | None, note: str
+    turn: Turn,
+    reference: str,
+    status: Status,
+    outcome: Outcome | None,
+    note: str,
+    reason: str = "",
 ) -> None:
-    """Move a concern forward with an optional feedback note; the reporter hears of it."""
+    """Move a concern forward with an optional feedback note for the reporter and an internal
+    reason for colleagues (in the case file only); the reporter hears of the change."""
     concern = await load_for_coordinator(turn, reference, "status_change")
     if concern is None:
         return
@@ -179,6 +187,11 @@ async def set_status(
             )
         )
         return
+    if reason:
+        assert concern.id is not None
+        await turn.uow.case_events.add(
+            concern.id, EntryKind.STATUS, turn.member_id, turn.now, reason, status.value
+        )
     await _after_status_change(turn, concern, note)
     turn.say(
         turn.t(N_("{reference} is now: {status}. The reporter has been told.")).format(

@@ -123,9 +123,26 @@ def test_the_note_can_be_skipped() -> None:
     walk.choose(Status.IN_ANALYSIS.value)
     assert [c.id for c in walk.said.choices] == [SKIP]
     walk.choose(SKIP)
-    assert walk.state.step == "confirm"
+    assert walk.state.step == "reason"
     assert walk.state.answers["note"] == ""
+    walk.choose(SKIP)
+    assert walk.state.step == "confirm"
     assert "Note for the reporter: (none)" in walk.said.text
+    assert "Reason for colleagues: (none)" in walk.said.text
+
+
+def test_the_reason_for_colleagues_is_asked_after_the_note_and_said_not_to_reach_the_reporter() -> (
+    None
+):
+    walk = status_walk()
+    walk.choose(Status.IN_ANALYSIS.value)
+    walk.text("We are looking into it.")
+    assert walk.state.step == "reason"
+    assert "not sent to the reporter" in walk.said.text
+    walk.text("Second signal from the same school this month.")
+    assert walk.said.text.endswith(
+        "Reason for colleagues: Second signal from the same school this month."
+    )
 
 
 def test_the_confirmation_shows_the_status_the_outcome_and_the_note() -> None:
@@ -133,16 +150,19 @@ def test_the_confirmation_shows_the_status_the_outcome_and_the_note() -> None:
     walk.choose(Status.CLOSED.value)
     walk.choose(Outcome.CASE_MEETING.value)
     walk.text("We discussed it with the partners; thank you for sharing.")
+    walk.text("Agreed in the case meeting of 2 December.")
     assert walk.said.text == (
         "Set K7QX-2M to Closed?\n"
         "Outcome: Discussed in the network's case meeting\n"
-        "Note for the reporter: We discussed it with the partners; thank you for sharing."
+        "Note for the reporter: We discussed it with the partners; thank you for sharing.\n"
+        "Reason for colleagues: Agreed in the case meeting of 2 December."
     )
 
 
 def test_confirming_no_cancels_and_the_status_is_not_changed() -> None:
     walk = status_walk()
     walk.choose(Status.IN_ANALYSIS.value)
+    walk.choose(SKIP)
     walk.choose(SKIP)
     ended = walk.choose("no")
     assert ended.cancelled
@@ -156,6 +176,7 @@ def test_confirming_yes_completes_with_status_outcome_and_note() -> None:
     walk.choose(Status.CLOSED.value)
     walk.choose(Outcome.ADVICE_GIVEN.value)
     walk.text("Advice given to the team.")
+    walk.text("The school handles it.")
     done = walk.choose("yes")
     assert done.state is None
     assert done.completed == {
@@ -164,6 +185,7 @@ def test_confirming_yes_completes_with_status_outcome_and_note() -> None:
         "status": "closed",
         "outcome": "advice_given",
         "note": "Advice given to the team.",
+        "reason": "The school handles it.",
         "confirm": "yes",
     }
 
@@ -176,6 +198,7 @@ def test_an_outcome_chosen_before_going_back_to_a_non_closing_status_is_not_comp
     walk.send(CommandReceived(SENDER, "back"))
     assert walk.state.step == "status"
     walk.choose(Status.ACTION_TAKEN.value)
+    walk.choose(SKIP)
     walk.choose(SKIP)
     done = walk.choose("yes")
     assert done.completed is not None

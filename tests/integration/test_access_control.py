@@ -275,7 +275,7 @@ async def test_a_forged_usefulness_button_for_another_reporters_concern_is_refus
 ) -> None:
     robs = await share(town.rob)
     await town.carl.send(ChoiceMade(Sender(town.carl.address), f"act:status:{robs}"))
-    await town.carl.script(["#closed", "#advice_given", "#skip", "#yes"])
+    await town.carl.script(["#closed", "#advice_given", "#skip", "#skip", "#yes"])
     assert (await town.concern_row(robs)).status == Status.CLOSED.value
 
     replies = await town.rita.send(ChoiceMade(Sender(town.rita.address), f"act:useful:{robs}~yes"))

@@ -127,7 +127,7 @@ async def _walk(app: App, clock: FakeClock) -> Journey:
     await act(coordinator, f"act:reply:{question.id}")
     clock.set(START + timedelta(days=1))
     await act(coordinator, f"act:status:{ref}")
-    await coordinator.script(["#in_analysis", NOTE, "#yes"])
+    await coordinator.script(["#in_analysis", NOTE, "#skip", "#yes"])
     clock.set(START + timedelta(days=2))
     await reporter.say("/mydata")
     clock.set(START + timedelta(days=3))
@@ -223,7 +223,7 @@ async def test_a_deletion_by_retention_is_logged_at_the_time_of_the_scheduled_ru
     async with journey.app.uow() as uow:
         (concern,) = await uow.concerns.of_reporter(rob.member.id)
     await act(journey.coordinator, f"act:status:{concern.reference}")
-    await journey.coordinator.script(["#closed", "#no_further_action", "#skip", "#yes"])
+    await journey.coordinator.script(["#closed", "#no_further_action", "#skip", "#skip", "#yes"])
     journey.clock.set(datetime(2028, 1, 10, 12, 0, tzinfo=UTC))
     scheduler = Scheduler(journey.app.uow, journey.app.settings, journey.clock)
 

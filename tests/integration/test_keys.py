@@ -42,6 +42,8 @@ NOTE = "CANARY-NOTE-44b8: we spoke with the school."
 REMARK = "CANARY-REMARK-9f27: quick and kind."
 TREND = "CANARY-TREND-1a5c: more online propaganda after the news."
 ADDITION = "CANARY-ADDITION-5e3b: he brought a flyer."
+REASON = "CANARY-REASON-77d1: handled by the school."
+CASE_NOTE = "CANARY-CASENOTE-0b9e: spoke with the mentor."
 
 
 @dataclass
@@ -70,7 +72,8 @@ async def _stock(app: App) -> str:
     await rita.pick("Answer")
     await rita.say(ANSWER)
     await carl.send(ChoiceMade(Sender(carl.address), f"act:status:{ref}"))
-    await carl.script(["#closed", "#advice_given", NOTE, "#yes"])
+    await carl.script(["#closed", "#advice_given", NOTE, REASON, "#yes"])
+    await carl.say(f"/casenote {ref} {CASE_NOTE}")
     await rita.pick("Yes")
     await rita.say(REMARK)
     await carl.say(f"/note {TREND}")

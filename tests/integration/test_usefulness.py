@@ -64,7 +64,7 @@ class Pair:
         reference = await self.share()
         self.clock.advance(hours=2)
         await self.press(self.cora, f"act:status:{reference}")
-        await self.cora.script(["#closed", "#advice_given", "We talked it through.", "#yes"])
+        await self.cora.script(["#closed", "#advice_given", "We talked it through.", "#skip", "#yes"])
         return reference, self.outlet.to("anna")[-1]
 
     async def share(self) -> str:
@@ -159,7 +159,7 @@ async def test_only_the_reporter_can_answer_and_only_once_the_concern_is_closed(
     early = await pair.press(pair.anna, f"act:useful:{reference}~yes")
     assert early[-1].text == "That button is no longer valid."
     await pair.press(pair.cora, f"act:status:{reference}")
-    await pair.cora.script(["#closed", "#advice_given", "#skip", "#yes"])
+    await pair.cora.script(["#closed", "#advice_given", "#skip", "#skip", "#yes"])
     other = await pair.press(pair.cora, f"act:useful:{reference}~no")
     assert other[-1].text == "That button is no longer valid."
     invented = await pair.press(pair.anna, f"act:useful:{reference}~maybe")
@@ -247,7 +247,7 @@ async def test_a_reporter_on_slack_is_asked_too_where_the_network_has_a_slack_fe
             [concern] = await uow.concerns.of_reporter(sara.member.id)
         clock.advance(hours=1)
         await pair.press(cora, f"act:status:{concern.reference}")
-        await cora.script(["#closed", "#advice_given", "#skip", "#yes"])
+        await cora.script(["#closed", "#advice_given", "#skip", "#skip", "#yes"])
         update = slack.to("T0001:U0SARA")[-1]
         assert update.text.startswith(f"Update on your concern {concern.reference}: Closed.")
         assert [c.label for c in update.choices] == ["Yes", "Partly", "No"]

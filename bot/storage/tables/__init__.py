@@ -5,6 +5,7 @@ submodules group the tables by what they keep.
 """
 
 from bot.storage.tables.additions import additions
+from bot.storage.tables.casefile import case_events
 from bot.storage.tables.columns import Stamp, UtcStamp, metadata
 from bot.storage.tables.concerns import (
     access_log,
@@ -24,6 +25,7 @@ __all__ = [
     "access_log",
     "additions",
     "attempts",
+    "case_events",
     "concerns",
     "dialog_states",
     "identities",
