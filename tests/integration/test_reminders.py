@@ -323,7 +323,9 @@ async def test_a_status_update_to_the_reporter_postpones_the_feedback_reminder(
     await desk.acknowledge(reference)
     desk.clock.set(THURSDAY + timedelta(days=10))
     await desk.cora.send(ChoiceMade(Sender(desk.cora.address), f"act:status:{reference}"))
-    await desk.cora.script(["#in_analysis", "We are discussing it with the school.", "#skip", "#yes"])
+    await desk.cora.script(
+        ["#in_analysis", "We are discussing it with the school.", "#skip", "#yes"]
+    )
     assert await desk.run_at(THURSDAY + timedelta(days=14, hours=1)) == 0
     still = translator("en")(STILL_WORKING).format(reference=reference)
     assert still not in desk.texts(desk.anna)

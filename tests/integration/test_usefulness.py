@@ -64,7 +64,9 @@ class Pair:
         reference = await self.share()
         self.clock.advance(hours=2)
         await self.press(self.cora, f"act:status:{reference}")
-        await self.cora.script(["#closed", "#advice_given", "We talked it through.", "#skip", "#yes"])
+        await self.cora.script(
+            ["#closed", "#advice_given", "We talked it through.", "#skip", "#yes"]
+        )
         return reference, self.outlet.to("anna")[-1]
 
     async def share(self) -> str:
