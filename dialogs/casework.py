@@ -61,7 +61,8 @@ CASE_NOTE = Flow(
     ),
     begin=_note_begin,
     complete=_note_complete,
-    roles=COORDINATORS,
+    # Open to every role so that a refusal is one of load_for_coordinator's: said and logged.
+    roles=(Role.REPORTER, Role.COORDINATOR),
 )
 
 
