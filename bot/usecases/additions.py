@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.channels.replies import Choice
 from bot.conversation import feed
-from bot.conversation.cards import action, when
+from bot.conversation.cards import action
 from bot.conversation.turn import Turn
 from bot.domain.model import Concern
 from bot.domain.reference import normalise_reference
@@ -73,22 +73,6 @@ async def add_to_concern(turn: Turn, reference: str, text: str, kind: str = ADDI
     if not concern.is_open:
         done += " " + turn.t(CLOSED_DONE).format(reference=concern.reference)
     turn.say(done)
-
-
-async def additions_text(turn: Turn, concern: Concern) -> str:
-    """The reporter's later additions and messages, for the details view ("" when none)."""
-    if concern.id is None:
-        return ""
-    zone = turn.settings.bot.timezone
-    lines = []
-    for item in await turn.uow.additions.of_concern(concern.id):
-        head = (
-            N_("Added by the reporter")
-            if item.kind == ADDITION
-            else N_("Message from the reporter")
-        )
-        lines.append(f"{turn.t(head)} ({when(item.at, zone, turn.t)}):\n{item.text}")
-    return "\n\n".join(lines)
 
 
 ABOUT_SLOT = "about:"
