@@ -149,7 +149,8 @@ def _account_lines(concern: Concern, t: Translate) -> list[str]:
 
 
 def details_text(concern: Concern, reporter: str, zone: str, t: Translate) -> str:
-    """The full account, shown only on an explicit, logged request."""
+    """The full account, shown only on an explicit, logged request (without what happened
+    since: the case file's timeline follows it)."""
     lines = [
         headline(concern, t),
         f"{t(N_('Shared'))}: {when(concern.created_at, zone, t)} · {t(N_('Reporter'))}: {reporter}",
@@ -157,16 +158,8 @@ def details_text(concern: Concern, reporter: str, zone: str, t: Translate) -> st
         f"{t(N_('yes')) if concern.contact_allowed else t(N_('no'))}",
         "",
         *_account_lines(concern, t),
-        "",
-        f"{t(N_('History'))}:",
     ]
-    lines.append(f"• {when(concern.created_at, zone, t)} {label(STATUSES, Status.RECEIVED, t)}")
-    for change in concern.history:
-        outcome = f" ({label(OUTCOMES, change.outcome, t)})" if change.outcome else ""
-        note = f" — {change.note}" if change.note else ""
-        lines.append(
-            f"• {when(change.at, zone, t)} {label(STATUSES, change.status, t)}{outcome}{note}"
-        )
+    # What happened since (statuses with their notes and reasons) is the case file's timeline.
     return "\n".join(lines)
 
 

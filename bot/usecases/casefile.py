@@ -124,7 +124,7 @@ async def _status_entries(
         if change.status is Status.IN_ANALYSIS and change.at in reopened:
             continue  # the reopening's own entry says it, with its reason
         kind = EntryKind.ACKNOWLEDGED if change.status is Status.ACKNOWLEDGED else EntryKind.STATUS
-        detail = label(STATUSES, change.status, t)
+        detail = "" if kind is EntryKind.ACKNOWLEDGED else label(STATUSES, change.status, t)
         if change.outcome is not None:
             detail += f" · {t(N_('Outcome'))}: {label(OUTCOMES, change.outcome, t)}"
         lines = []

@@ -63,7 +63,7 @@ async def test_the_timeline_shows_every_event_in_order_with_who_and_when(
     case_file = shown[shown.index("Case file (only coordinators see this):") :]
     order = [
         "Shared — ",
-        "Acknowledged: Acknowledged — Carl-Coordinator (coordinator)",
+        "Acknowledged — Carl-Coordinator (coordinator)",
         "Question to the reporter — Carl-Coordinator (coordinator)\n   Was anyone else there?",
         "Answer of the reporter — ",
         "   Two classmates.",

@@ -254,6 +254,7 @@ def triaged(shared: Shared) -> Run:
         "Update status",
         "In analysis",
         NOTE,
+        "Skip",  # the reason for colleagues
         "Yes, update",
     ]
     return run_console(

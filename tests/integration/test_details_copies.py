@@ -126,7 +126,7 @@ async def test_retention_deletes_the_account_a_coordinator_opened_on_telegram(
 ) -> None:
     reference = await shared_long(world)
     await world.press(COORDINATOR, "Update status")
-    for choice in ("closed", "referred", "skip", "yes"):
+    for choice in ("closed", "referred", "skip", "skip", "yes"):
         await world.press(COORDINATOR, choice)
     world.clock.advance(days=366)
     ids = await open_details(world, reference)

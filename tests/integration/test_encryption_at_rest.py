@@ -13,7 +13,14 @@ from bot.app.composition import App, bootstrap
 from bot.domain.model import Role
 from bot.settings import Settings
 from bot.storage.crypto import Cipher, KeyRing, KeyringError
-from bot.storage.tables import concerns, dialog_states, outbox, questions, status_changes
+from bot.storage.tables import (
+    case_events,
+    concerns,
+    dialog_states,
+    outbox,
+    questions,
+    status_changes,
+)
 from bot.testing import TEST_KEY, Chat, FakeClock, RecordingOutlet, join, start_app
 from tests.integration.conftest import act, share, share_script
 
@@ -24,6 +31,8 @@ CANARIES = {
     "question": "CANARY-QUESTION-0d1e2f",
     "answer": "CANARY-ANSWER-3a4b5c",
     "note": "CANARY-NOTE-6d7e8f",
+    "reason": "CANARY-REASON-9a0b1c",
+    "case_note": "CANARY-CASENOTE-2d3e4f",
 }
 OTHER_KEY = base64.urlsafe_b64encode(bytes(range(64, 96))).decode()
 
@@ -69,7 +78,9 @@ async def the_journey(reporter: Chat, coordinator: Chat) -> str:
     await coordinator.pick("closed")
     await coordinator.pick("advice_given")
     await coordinator.say(f"{CANARIES['note']} advice was given.")
+    await coordinator.say(f"{CANARIES['reason']} the school handles it.")
     await coordinator.pick("yes")
+    await coordinator.say(f"/casenote {reference} {CANARIES['case_note']} mentor informed.")
     return reference
 
 
@@ -110,6 +121,7 @@ async def test_every_free_text_column_holds_a_sealed_value(
         for q in await connection.execute(select(questions)):
             sealed += [q.question_enc, q.answer_enc]
         sealed += [r.payload_enc for r in await connection.execute(select(outbox))]
+        sealed += [r.text_enc for r in await connection.execute(select(case_events))]
     assert len(sealed) > 10
     for value in sealed:
         assert value.startswith("v1$test$")

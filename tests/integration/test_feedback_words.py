@@ -58,7 +58,7 @@ async def test_closing_says_what_the_outcome_means_for_the_reporter(
 ) -> None:
     reporter = await join(app, outlet, "Rita-Reporter-q9", language=language)
     reference = await share(reporter)
-    for step in ("closed", "no_further_action", "skip", "yes"):  # closed without a note
+    for step in ("closed", "no_further_action", "skip", "skip", "yes"):  # without a note
         await (
             act(coordinator, "status", reference) if step == "closed" else coordinator.pick(step)
         )

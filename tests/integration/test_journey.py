@@ -25,14 +25,20 @@ CANARY = "CANARY"
 
 
 async def set_status(
-    coordinator: Chat, reference: str, status: str, note: str, outcome: str | None = None
+    coordinator: Chat,
+    reference: str,
+    status: str,
+    note: str,
+    outcome: str | None = None,
+    reason: str = "",
 ) -> list[Reply]:
-    """Walk the set-status dialog: status, (outcome), note, confirm."""
+    """Walk the set-status dialog: status, (outcome), note, reason (for colleagues), confirm."""
     replies = await act(coordinator, "status", reference)
     replies += await coordinator.pick(status)
     if outcome is not None:
         replies += await coordinator.pick(outcome)
     replies += await coordinator.say(note)
+    replies += await (coordinator.say(reason) if reason else coordinator.pick("skip"))
     replies += await coordinator.pick("yes")
     return replies
 

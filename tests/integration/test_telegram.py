@@ -866,6 +866,7 @@ async def test_a_coordinator_on_telegram_handles_a_concern_with_buttons(world: W
     await world.press(COORDINATOR, "Update status")
     await world.press(COORDINATOR, "in_analysis")
     await world.say(COORDINATOR, "We discuss it in the case meeting on Thursday.")
+    await world.press(COORDINATOR, "skip")  # no reason for colleagues
     await world.press(COORDINATOR, "yes")
     update = world.texts(REPORTER)[-1]
     assert update.startswith(f"Update on your concern {reference}: In analysis")
