@@ -37,6 +37,7 @@ def triage_form(t: Translate, verb: str, reference: str, channel: str, url: str)
         select_input("status", t(N_("New status")), statuses, False),
         select_input("outcome", t(N_("Outcome (when closing)")), outcomes, True),
         text_input("note", t(N_("Feedback note for the reporter (sent to them)")), True),
+        text_input("reason", t(N_("Reason for colleagues (case file only, not sent)")), True),
     ]
     return input_modal(
         "status", metadata, t(N_("Update status")), t(N_("Save")), t(N_("Cancel")), fields

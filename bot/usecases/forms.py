@@ -41,6 +41,10 @@ async def submit(turn: Turn, form: str, values: dict[str, str]) -> None:
         if len(note) > MAX_MESSAGE_CHARS:
             _error(turn, "note", N_("The note is too long."))
             return
-        await set_status(turn, reference, status, outcome, note)
+        reason = clean(values.get("reason", ""))
+        if len(reason) > MAX_MESSAGE_CHARS:
+            _error(turn, "reason", N_("The reason is too long."))
+            return
+        await set_status(turn, reference, status, outcome, note, reason)
         return
     turn.say(turn.t(N_("That form is no longer valid.")))

@@ -62,6 +62,7 @@ HOSTILE_NAME = "<!channel> <@U0CARLA>"
 ANSWER = f"{CANARY}-answer: twice this month <!channel>, see <https://evil.example|here>."
 QUESTION = "Did this happen once, or more often?"
 NOTE = "We talked with the care coordinator; thank you for sharing."
+REASON = "Handled by the school's care team; no further signals."
 PROMPT_SECONDS = 3.0
 WITHIN = 10.0
 STALE_SECONDS = 6 * 60
@@ -670,7 +671,7 @@ async def test_a_coordinator_takes_a_concern_from_alert_to_closed_without_leavin
 
     # With an outcome and a note it closes; the reporter gets the note; the alert says Closed.
     closed = await world.submit(
-        CARLA, 4, {"status": "closed", "outcome": "advice_given", "note": NOTE}
+        CARLA, 4, {"status": "closed", "outcome": "advice_given", "note": NOTE, "reason": REASON}
     )
     assert (closed.status, closed.text) == (200, "")
     stored = await world.concern(reference)
@@ -688,6 +689,11 @@ async def test_a_coordinator_takes_a_concern_from_alert_to_closed_without_leavin
     assert world.ephemerals(CARLA)[-1]["text"] == (
         f"{reference} is now: Closed. The reporter has been told."
     )
+    # The reason for colleagues is in the case file only: not for the reporter, not in Slack.
+    assert REASON not in last
+    assert all(REASON not in text_of(call) for call in world.slack.requests)
+    await world.press(CARLA, final, "View details")
+    assert f"Reason (for colleagues): {REASON}" in str(world.slack.views[-1])
 
     # Nothing the reporter wrote ever went into a message: only into modals.
     for call in world.slack.requests:
