@@ -137,7 +137,11 @@ HANDOVER = Flow(
 
 
 async def _reopen_begin(turn: Turn, argument: str) -> dict[str, Answer] | None:
-    concern = await load_for_coordinator(turn, argument.strip(), "reopen")
+    reference, _, reason = argument.strip().partition(" ")
+    if reason.strip():  # /reopen REF reason: at once (as Slack's /concern reopen needs)
+        await reopen_concern(turn, reference, reason.strip())
+        return None
+    concern = await load_for_coordinator(turn, reference, "reopen")
     if concern is None:
         return None
     if concern.is_open:

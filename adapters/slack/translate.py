@@ -22,7 +22,8 @@ SECTION_LIMIT = 3000
 BUTTON_LIMIT = 75
 MODAL_BLOCKS = 100
 MESSAGE_BLOCKS = 50
-SLASH_VERBS = ("list", "invite", "note", "stats", "help", "join")
+SLASH_VERBS: tuple[str, ...] = ("list", "invite", "note", "stats", "help", "join")
+SLASH_VERBS += ("casenote", "link", "unlink", "reopen")  # the case file, its text given inline
 
 
 def escape(text: str) -> str:

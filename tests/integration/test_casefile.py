@@ -257,3 +257,15 @@ async def test_a_long_timeline_reaches_the_chat_in_parts_that_fit(
     assert len(parts) > 1
     assert all(utf16_len(p) <= MAX_MESSAGE_CHARS for p in parts)
     assert "11: word" in parts[-1]
+
+
+async def test_a_reason_given_with_the_command_reopens_at_once(
+    reporter: Chat, coordinator: Chat
+) -> None:
+    reference = await share(reporter)
+    await set_status(coordinator, reference, ["#closed", "#advice_given", "#skip", "#skip", "#yes"])
+    done = await coordinator.say(f"/reopen {reference} {REOPEN}")
+    assert done[-1].text == f"{reference} is open again: In analysis. The reporter has been told."
+    assert f"Reopened — Carl-Coordinator (coordinator)\n   {REOPEN}" in await details(
+        coordinator, reference
+    )

@@ -1081,3 +1081,22 @@ async def test_a_slack_outage_delays_alerts_and_updates_but_loses_none_and_keeps
     ]
     assert "Status: Acknowledged" in world.current(first_ts)["text"]
     assert "Status: Acknowledged" in world.current(second_ts)["text"]
+
+
+async def test_case_file_commands_in_slack_answer_only_the_coordinator_and_post_nothing(
+    shared: tuple[World, str],
+) -> None:
+    world, reference = shared
+    other = await world.share()
+    messages = len(world.slack.called("chat.postMessage"))
+    before = len(world.ephemerals(CARLA))
+    note = "The mentor knows him well; call her before the case meeting."
+    for text in (f"casenote {reference} {note}", f"link {reference} {other}"):
+        answer = await world.command(CARLA, text)
+        assert (answer.status, answer.text) == (200, "")
+    noted, linked = world.ephemerals(CARLA)[before:]
+    assert noted["text"].startswith(f"Note added to the case file of {reference}.")
+    assert linked["text"] == f"{reference} and {other} are now linked. Only coordinators see this."
+    assert len(world.slack.called("chat.postMessage")) == messages
+    assert all(note not in text_of(call) for call in world.slack.requests)
+    assert all(note not in text for text in world.texts(REPORTER))
