@@ -18,7 +18,7 @@ from adapters.ratelimit import SendLimiter
 from adapters.slack.alert_channels import AlertChannels
 from adapters.slack.answers import show
 from adapters.slack.errors import mapped, remove
-from adapters.slack.forms import VIEW, erased_modal, shown_slot, triage_form
+from adapters.slack.forms import FORM_VERBS, VIEW, erased_modal, probe, shown_slot, triage_form
 from adapters.slack.requests import refusal
 from adapters.slack.settings import SlackSettings
 from adapters.slack.translate import (
@@ -73,7 +73,7 @@ class SlackAdapter:
             logger=logging.getLogger("slack_bolt"),
         )
         self.app.action(re.compile(r"^act:"))(self._on_action)
-        self.app.view(re.compile(r"^(ask|status)$"))(self._on_submission)
+        self.app.view(re.compile(r"^(ask|status|handover)$"))(self._on_submission)
         self.app.command("/concern")(self._on_command)
         self._limiter = limiter or SendLimiter(20.0, 1.0, 3.0)
         self.channels = AlertChannels(self.client, self._limiter, settings.token_env)
@@ -180,15 +180,14 @@ class SlackAdapter:
         verb = event.choice_id.split(":")[1]
         reference = event.choice_id.split(":", 2)[2]
         channel = str((body.get("channel") or {}).get("id", ""))
-        if verb in ("ask", "status"):
+        if verb in FORM_VERBS:
             # With the press's own event id: a replay of the press opens no second form.
-            probe = await self._sink.respond(replace(event, choice_id=f"act:show:{reference}"))
-            if not any(r.choices for r in probe):
-                await self._ephemeral(body, channel, probe)
+            probed = await self._sink.respond(replace(event, choice_id=probe(verb, reference)))
+            if not any(r.choices for r in probed):
+                await self._ephemeral(body, channel, probed)
                 return
-            form = triage_form(
-                self._t, verb, reference, channel, str(body.get("response_url") or "")
-            )
+            url, offered = str(body.get("response_url") or ""), probed[-1].choices
+            form = triage_form(self._t, verb, reference, channel, url, offered)
             await self.client.views_open(trigger_id=body["trigger_id"], view=form)
             return
         replies: list[Reply] = await self._sink.respond(event)

@@ -3,9 +3,11 @@ erased concern says instead of its details."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from adapters.slack.translate import input_modal, select_input, text_input, text_modal
+from bot.channels.replies import Choice
 from bot.domain.vocabulary import OUTCOMES, STATUSES
 from bot.i18n import N_, Translate
 
@@ -23,9 +25,34 @@ def erased_modal(t: Translate) -> dict[str, Any]:
     return text_modal(t(N_("Erased")), t(ERASED), t(N_("Close")))
 
 
-def triage_form(t: Translate, verb: str, reference: str, channel: str, url: str) -> dict[str, Any]:
-    """The modal of an ask or status press; its metadata carries reference, channel and URL."""
+FORM_VERBS = ("ask", "status", "handover")
+"""Presses answered with a modal: the core is asked first (``probe``) whether the press may."""
+
+
+def probe(verb: str, reference: str) -> str:
+    """The action that tells whether a form press may go on (and, for a handover, to whom)."""
+    return f"act:{'colleagues' if verb == 'handover' else 'show'}:{reference}"
+
+
+def triage_form(
+    t: Translate,
+    verb: str,
+    reference: str,
+    channel: str,
+    url: str,
+    choices: Sequence[Choice] = (),
+) -> dict[str, Any]:
+    """The modal of an ask, status or hand-over press (``choices``: the colleagues); its
+    metadata carries reference, channel and URL."""
     metadata = f"{reference}|{channel}|{url}"
+    if verb == "handover":
+        fields = [
+            select_input("to", t(N_("Hand over to")), [(c.id, c.label) for c in choices], False),
+            text_input("note", t(N_("Handover note (to that colleague and the case file)")), False),
+        ]
+        return input_modal(
+            "handover", metadata, t(N_("Hand over")), t(N_("Hand over")), t(N_("Cancel")), fields
+        )
     if verb == "ask":
         fields = [text_input("question", t(N_("Your question for the reporter")), False)]
         return input_modal(

@@ -9,6 +9,7 @@ from bot.usecases import (
     casework,
     data_rights,
     followup,
+    handover,
     info,
     network,
     referrals,
@@ -76,6 +77,7 @@ DIRECT_ACTIONS: dict[str, Action] = {
     "reply": relay.view_reply,
     "route": referrals.open_referral,
     "still": followup.confirm_still_open,
+    "colleagues": handover.offer_colleagues,
 }
 
 

@@ -7,6 +7,7 @@ from bot.conversation.text import MAX_MESSAGE_CHARS, clean
 from bot.conversation.turn import Turn
 from bot.domain.model import Outcome, Status
 from bot.i18n import N_
+from bot.usecases.handover import hand_over
 from bot.usecases.relay import ask_reporter
 from bot.usecases.triage import set_status
 
@@ -46,5 +47,16 @@ async def submit(turn: Turn, form: str, values: dict[str, str]) -> None:
             _error(turn, "reason", N_("The reason is too long."))
             return
         await set_status(turn, reference, status, outcome, note, reason)
+        return
+    if form == "handover":
+        note = clean(values.get("note", ""))
+        if not values.get("to", "").isdigit():
+            _error(turn, "to", N_("Please pick a colleague."))
+        elif not note:
+            _error(turn, "note", N_("Please write a handover note."))
+        elif len(note) > MAX_MESSAGE_CHARS:
+            _error(turn, "note", N_("The note is too long."))
+        else:
+            await hand_over(turn, reference, int(values["to"]), note)
         return
     turn.say(turn.t(N_("That form is no longer valid.")))

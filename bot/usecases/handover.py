@@ -44,6 +44,17 @@ async def may_hand_over(turn: Turn, reference: str) -> tuple[Concern, list[Membe
     return concern, choices
 
 
+async def offer_colleagues(turn: Turn, reference: str) -> None:
+    """The colleagues a concern can be handed to, as choices by member id (what a form, such as
+    Slack's hand-over modal, offers; refusals said and logged as for the dialog)."""
+    found = await may_hand_over(turn, reference)
+    if found is not None:
+        concern, choices = found
+        prompt = turn.t(N_("Hand {reference} over to which colleague?"))
+        options = tuple(Choice(str(m.id), m.display_name) for m in choices)
+        turn.say(prompt.format(reference=concern.reference), options)
+
+
 async def hand_over(turn: Turn, reference: str, to_member_id: int, note: str) -> None:
     """Make ``to_member_id`` responsible for the concern, with a handover note in the case
     file; the new and the previous assignee are told directly, the reporter without names."""

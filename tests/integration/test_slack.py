@@ -1100,3 +1100,41 @@ async def test_case_file_commands_in_slack_answer_only_the_coordinator_and_post_
     assert len(world.slack.called("chat.postMessage")) == messages
     assert all(note not in text_of(call) for call in world.slack.requests)
     assert all(note not in text for text in world.texts(REPORTER))
+
+
+async def test_a_handover_in_slack_is_a_modal_and_the_note_goes_to_the_colleague_directly(
+    shared: tuple[World, str],
+) -> None:
+    world, reference = shared
+    dirk = "U0DIRK"
+    assert (await world.join(dirk)).status == 200
+    dirk_member = await world.member(dirk)
+    assert dirk_member is not None
+    note = "The mentor expects a call on Friday; the care team is informed."
+    await world.command(CARLA, "list")
+    await world.press(CARLA, world.ephemerals(CARLA)[-1], reference)
+    card = world.ephemerals(CARLA)[-1]
+    assert "Hand over" in labels(card)
+
+    await world.press(CARLA, card, "Hand over")
+    form = world.slack.views[-1]
+    assert form["callback_id"] == "handover"
+    [select] = [b for b in form["blocks"] if b["block_id"] == "to"]
+    assert [o["text"]["text"] for o in select["element"]["options"]] == ["carla", "dirk"]
+    index = len(world.slack.views) - 1
+    missing = await world.submit(CARLA, index, {"to": str(dirk_member.id), "note": " "})
+    assert missing.json()["errors"] == {"note": "Please write a handover note."}
+    done = await world.submit(CARLA, index, {"to": str(dirk_member.id), "note": note})
+    assert (done.status, done.text) == (200, "")
+
+    assert (await world.concern(reference)).assignee_id == dirk_member.id
+    assert world.ephemerals(CARLA)[-1]["text"].startswith(
+        f"{reference} is now assigned to dirk. Told directly: dirk."
+    )
+    [opened] = [c for c in world.slack.called("conversations.open") if "DIRK" in str(c)]
+    direct = [p for p in world.slack.called("chat.postMessage") if p["channel"] != ALERTS]
+    assert any(note in str(p) for p in direct)
+    assert all(note not in str(p) for p in world.slack.posted(ALERTS))
+    assert world.thread(world.alerts()[-1]["ts"])[-1]["text"] == "Handed over to dirk."
+    assert all(note not in text for text in world.texts(REPORTER))
+    assert opened
