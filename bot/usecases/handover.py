@@ -21,11 +21,13 @@ NO_COLLEAGUE = N_("There is no other coordinator in your network to hand {refere
 
 
 async def colleagues(turn: Turn, concern: Concern) -> list[Member]:
-    """The coordinators of the concern's network it can be handed to (not its assignee)."""
+    """The coordinators of the concern's network it can be handed to: not its assignee, and not
+    the actor (who takes it on with "Assign to me")."""
+    keep = {concern.assignee_id, turn.member_id}
     return [
         m
         for m in await turn.uow.members.coordinators(concern.network_id)
-        if m.id is not None and m.id != concern.assignee_id and not m.unreachable
+        if m.id is not None and m.id not in keep and not m.unreachable
     ]
 
 
