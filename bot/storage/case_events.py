@@ -85,12 +85,16 @@ class CaseEventRepository:
         ]
 
     async def linked_to(self, concern_id: int) -> list[str]:
-        """The references of the concerns linked to this one now (a later unlink undoes a link),
-        read from the non-free ``detail`` only."""
+        """The references of the concerns linked to this one now (a later unlink undoes a link;
+        a concern that was deleted is linked no more), read from the non-free ``detail``."""
         e = case_events.c
         query = (
             select(e.kind, e.detail)
-            .where(e.concern_id == concern_id, e.kind.in_(("linked", "unlinked")))
+            .where(
+                e.concern_id == concern_id,
+                e.kind.in_(("linked", "unlinked")),
+                e.linked_id.is_not(None),  # the other concern is gone (erased, or retention)
+            )
             .order_by(e.id)
         )
         linked: list[str] = []

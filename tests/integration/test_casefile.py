@@ -269,3 +269,19 @@ async def test_a_reason_given_with_the_command_reopens_at_once(
     assert f"Reopened — Carl-Coordinator (coordinator)\n   {REOPEN}" in await details(
         coordinator, reference
     )
+
+
+async def test_a_link_to_a_concern_that_was_deleted_is_no_longer_shown(
+    app: App, outlet: RecordingOutlet, reporter: Chat, coordinator: Chat
+) -> None:
+    rob = await join(app, outlet, "Rob")
+    first = await share(reporter)
+    second = await share(rob)
+    await coordinator.say(f"/link {first} {second}")
+    async with app.uow() as uow:
+        gone = await uow.concerns.by_reference(second)
+        assert gone is not None
+        assert gone.id is not None
+        await uow.concerns.delete(gone.id)
+        await uow.commit()
+    assert "Linked to" not in texts(await coordinator.say(f"/show {first}"))
