@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -77,3 +78,5 @@ async def _quietly(call: Awaitable[Any]) -> None:
         data = error.response.data
         code = data.get("error") if isinstance(data, dict) else error.response.status_code
         log.warning("publishing a home view failed: %s", code)
+    except (aiohttp.ClientError, TimeoutError) as error:
+        log.warning("publishing a home view failed: %s", type(error).__name__)

@@ -18,6 +18,7 @@ import pytest
 from bot.domain.deadlines import acknowledge_due, feedback_due
 from bot.domain.model import Concern, Mode, Role, Status
 from bot.domain.reference import new_reference
+from bot.scheduling.jobs.reminders import run_reminders
 from bot.storage.outbox_home import HOME_SETTLE
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
 from tests.fakes.slack_home import app_home_opened
@@ -369,3 +370,22 @@ async def test_the_view_as_the_fake_received_it_is_saved_for_the_closing_note(
     if APPHOME.parent.is_dir():  # the closing note's copy, where the notes are
         saved = json.dumps(view, ensure_ascii=False, indent=2) + "\n"
         await asyncio.to_thread(APPHOME.write_text, saved, encoding="utf-8")
+
+
+async def test_a_deadline_passing_shows_in_home_once_the_reminders_run(
+    shared: tuple[World, str],
+) -> None:
+    world, reference = shared
+    assert "OVERDUE" not in shown(await open_home(world, CARLA))
+
+    concern = await world.concern(reference)
+    world.clock.set(concern.acknowledge_due + timedelta(minutes=1))
+    async with world.app.uow() as uow:
+        for message in await run_reminders(uow, world.app.settings, world.clock.now()):
+            await uow.outbox.add(message, world.clock.now())
+        await uow.commit()
+    world.clock.advance(seconds=HOME_SETTLE.total_seconds())
+    await world.deliver()
+
+    assert "OVERDUE" in shown(world.slack.homes[CARLA])
+    assert "1 overdue" in shown(world.slack.homes[CARLA])
