@@ -29,6 +29,7 @@ from tests.integration.test_slack import (
     NOBODY,
     PROMPT_SECONDS,
     SIGNING_SECRET,
+    WEST_ORG,
     WIM,
     Answer,
     World,
@@ -297,6 +298,26 @@ async def test_someone_who_coordinates_nothing_gets_a_line_about_the_bot_and_no_
     users = [c["user_id"] for c in world.slack.called("views.publish")]
     assert users.count(NOBODY) == 1
     assert users.count(REPORTER_ON_SLACK) == 1
+
+
+async def test_a_coordinator_of_another_network_sees_only_that_networks_concerns(
+    shared: tuple[World, str],
+) -> None:
+    world, reference = shared
+    await world.join(WIM, WEST_ORG)
+    west = await open_home(world, WIM)
+    assert reference not in text_of({"view": west})
+    assert "Netwerk West" in shown(west)
+    await open_home(world, CARLA)
+
+    [alert] = world.alerts()
+    await world.press(CARLA, alert, "Acknowledge")
+    world.clock.advance(seconds=HOME_SETTLE.total_seconds())
+    await world.deliver()
+
+    users = [c["user_id"] for c in world.slack.called("views.publish")]
+    assert users.count(WIM) == 1  # a change in another network publishes nothing to Wim
+    assert users.count(CARLA) == 2
 
 
 async def test_an_unsigned_or_repeated_event_publishes_nothing_more(
