@@ -34,7 +34,6 @@ from tests.integration.test_slack import (
     Answer,
     World,
     config,
-    labels,
     shared,
     signature,
     text_of,
@@ -376,21 +375,35 @@ async def test_the_view_as_the_fake_received_it_is_saved_for_the_closing_note(
     await world.join(WIM)
     carla, wim = await coordinator_id(world, CARLA), await coordinator_id(world, WIM)
     reporter = (await world.concern(reference)).reporter_id
-    await stored(world, reporter, timedelta(minutes=20), acute=True)
-    await stored(world, reporter, timedelta(days=3), assignee=carla)
-    await stored(world, reporter, timedelta(days=9))  # not acknowledged in time: overdue
+    acute = await stored(world, reporter, timedelta(minutes=5), acute=True)
+    mine = await stored(world, reporter, timedelta(days=3), assignee=carla)
+    late = await stored(world, reporter, timedelta(days=9))  # not acknowledged in time
     await stored(world, reporter, timedelta(days=1), assignee=wim)
 
     view = await open_home(world, CARLA)
     text = shown(view)
+    cards = [b["block_id"][5:] for b in view["blocks"] if b["block_id"].startswith("card:")]
+    assert cards[:3] == [mine.reference, late.reference, acute.reference]
+    assert text.index("Your queue") < text.index("Everything else that is open")
     assert "ACUTE" in text
     assert "OVERDUE" in text
-    mine = text.index("Your queue")
-    assert text.index("Everything else that is open") > mine
-    assert labels({"blocks": view["blocks"]})
-    if APPHOME.parent.is_dir():  # the closing note's copy, where the notes are
+    assert "Assigned to: wim" in text
+    await save(view, APPHOME)
+
+    async with world.app.uow() as uow:
+        await uow.members.set_language(carla, "nl")
+        await uow.commit()
+    dutch = await open_home(world, CARLA)
+    assert "Jouw wachtrij" in shown(dutch)
+    assert "TE LAAT" in shown(dutch)
+    await save(dutch, APPHOME.with_name("apphome.nl.json"))
+
+
+async def save(view: dict[str, Any], path: Path) -> None:
+    """Keep a copy of ``view`` for the closing note, where the notes are."""
+    if path.parent.is_dir():
         saved = json.dumps(view, ensure_ascii=False, indent=2) + "\n"
-        await asyncio.to_thread(APPHOME.write_text, saved, encoding="utf-8")
+        await asyncio.to_thread(path.write_text, saved, encoding="utf-8")
 
 
 async def test_a_deadline_passing_shows_in_home_once_the_reminders_run(
