@@ -33,7 +33,7 @@ MINE_EMPTY = N_("Nothing is assigned to you.")
 OTHERS = N_("Everything else that is open")
 OTHERS_EMPTY = N_("No other concern is open.")
 SHARED_AGO = N_("shared {age} ago")
-UNASSIGNED = N_("unassigned")
+UNASSIGNED = N_("Unassigned")
 NOT_FOR_YOU = N_(
     "This tab is for the coordinators of a network: it shows their open concerns and what to do "
     "next. You have no such role here. Type /concern help to see what you can do."
@@ -60,8 +60,11 @@ def age(t: Translate, span: timedelta) -> str:
     return duration(t, minutes=max(seconds // 60, 1))
 
 
-def card(concern: Concern, assignee: str, t: Translate, zone: str, now: datetime) -> HomeCard:
-    """One concern: reference, acute, status; age and next deadline (overdue); assignee."""
+def card(
+    concern: Concern, assignee: str, t: Translate, zone: str, now: datetime, mine: bool = False
+) -> HomeCard:
+    """One concern: reference, acute, status; age and next deadline (overdue); assignee; the
+    alert's actions (but "Assign to me" on what is the viewer's already)."""
     acute = [t(N_("ACUTE"))] if concern.acute else []
     head = " · ".join([concern.reference, *acute, label(STATUSES, concern.status, t)])
     due = N_("Acknowledge by") if concern.status is Status.RECEIVED else N_("Feedback by")
@@ -69,8 +72,9 @@ def card(concern: Concern, assignee: str, t: Translate, zone: str, now: datetime
     timing += f"{t(due)}: {when(next_deadline(concern), zone, t)}"
     if concern.is_overdue(now):
         timing += " — " + t(N_("OVERDUE"))
-    who = f"{t(N_('Assigned to'))}: {assignee or t(UNASSIGNED)}"
-    return HomeCard(concern.reference, "\n".join((head, timing, who)), triage_choices(concern, t))
+    who = f"{t(N_('Assigned to'))}: {assignee}" if assignee else t(UNASSIGNED)
+    choices = tuple(c for c in triage_choices(concern, t) if not (mine and ":assign:" in c.id))
+    return HomeCard(concern.reference, "\n".join((head, timing, who)), choices)
 
 
 async def view_for(
@@ -93,7 +97,10 @@ async def view_for(
     shown_mine, shown_others = mine[:MOST], others[: max(MOST - len(mine), 0)]
 
     def cards(found: list[Concern]) -> tuple[HomeCard, ...]:
-        return tuple(card(c, names.get(c.assignee_id, ""), t, zone, now) for c in found)
+        return tuple(
+            card(c, names.get(c.assignee_id, ""), t, zone, now, c.assignee_id == member.id)
+            for c in found
+        )
 
     late = sum(c.is_overdue(now) for c in concerns)
     return HomeView(

@@ -177,7 +177,7 @@ async def test_a_coordinator_opening_home_sees_the_open_concerns_with_the_alerts
 
     text = shown(view)
     assert view["type"] == "home"
-    for part in (reference, "Received", "unassigned", "Your queue", "Nothing is assigned"):
+    for part in (reference, "Received", "Unassigned", "Your queue", "Nothing is assigned"):
         assert part in text
     assert "Acknowledge by" in text
     assert "shared " in text
@@ -388,6 +388,9 @@ async def test_the_view_as_the_fake_received_it_is_saved_for_the_closing_note(
     assert "ACUTE" in text
     assert "OVERDUE" in text
     assert "Assigned to: wim" in text
+    with pytest.raises(AssertionError):  # what is hers already she cannot take again
+        home_button(view, mine.reference, "Assign to me")
+    assert home_button(view, mine.reference, "Update status")
     await save(view, APPHOME)
 
     async with world.app.uow() as uow:
