@@ -28,6 +28,7 @@ from tests.integration.test_slack import (
     CARLA,
     NOBODY,
     PROMPT_SECONDS,
+    REPORTER,
     SIGNING_SECRET,
     WEST_ORG,
     WIM,
@@ -39,6 +40,7 @@ from tests.integration.test_slack import (
     text_of,
     world,
 )
+from tests.integration.test_slack_modals import erase_on_telegram
 
 FIXTURES = (config, shared, world)  # used here by name, as pytest passes them
 REPORTER_ON_SLACK = "U0REPO"
@@ -426,3 +428,24 @@ async def test_a_deadline_passing_shows_in_home_once_the_reminders_run(
 
     assert "OVERDUE" in shown(world.slack.homes[CARLA])
     assert "1 overdue" in shown(world.slack.homes[CARLA])
+
+
+async def test_a_closed_or_erased_concern_leaves_home(shared: tuple[World, str]) -> None:
+    world, reference = shared
+    await world.enrol_reporter(REPORTER + 1)
+    other = await world.share(REPORTER + 1)
+    view = await open_home(world, CARLA)
+
+    await press_in_home(world, CARLA, home_button(view, reference, "Update status"))
+    values: dict[str, str | None] = {"status": "closed", "outcome": "advice_given"}
+    await world.submit(CARLA, len(world.slack.views) - 1, values)
+    world.clock.advance(seconds=HOME_SETTLE.total_seconds())
+    await world.deliver()
+    assert reference not in shown(world.slack.homes[CARLA])
+    assert other in shown(world.slack.homes[CARLA])
+
+    await erase_on_telegram(world, other)
+    world.clock.advance(seconds=HOME_SETTLE.total_seconds())
+    await world.deliver()
+    assert other not in text_of({"view": world.slack.homes[CARLA]})
+    assert "0 open" in shown(world.slack.homes[CARLA])
