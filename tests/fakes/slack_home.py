@@ -7,12 +7,18 @@ most 3000 characters, ``callback_id`` and ``external_id`` at most 255; the whole
 250 kB (``view_too_large``, taken as 250 000 bytes of its JSON, the stricter of kB and KiB).
 Blocks as in ``slack_blocks``. Not documented, so the stricter reading: an unknown user id is
 ``user_not_found``; a home view has no ``title``, ``submit`` or ``close`` (modal fields); and
-every ``action_id`` is unique in the whole view, not only in its block."""
+every ``action_id`` is unique in the whole view, not only in its block. Events reach the app
+as Slack sends them (``app_home_opened``, ``send_event``): signed JSON over HTTP."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import time
 from typing import Any
+
+import aiohttp
 
 from tests.fakes.slack_blocks import ID_LENGTH, PRIVATE_METADATA, VIEW_BYTES, block_problems
 
@@ -75,3 +81,19 @@ def app_home_opened(
         "event_time": 1764330000,
         "authorizations": [{"team_id": team, "user_id": "U0BOT", "is_bot": True}],
     }
+
+
+async def send_event(
+    http: aiohttp.ClientSession, url: str, body: dict[str, Any], secret: str | None
+) -> int:
+    """POST an Events API body to the app as Slack does: JSON, with the v0 signature of
+    ``secret`` over the timestamp and the raw body (None: unsigned); the HTTP status."""
+    raw = json.dumps(body)
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        stamp = str(int(time.time()))
+        base = f"v0:{stamp}:{raw}".encode()
+        digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+        headers |= {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": "v0=" + digest}
+    async with http.post(url, data=raw.encode(), headers=headers) as response:
+        return response.status

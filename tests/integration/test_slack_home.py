@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -21,7 +20,7 @@ from bot.domain.reference import new_reference
 from bot.scheduling.jobs.reminders import run_reminders
 from bot.storage.outbox_home import HOME_SETTLE
 from tests.fakes.slack_api import TEAM_ID, FakeSlack
-from tests.fakes.slack_home import app_home_opened
+from tests.fakes.slack_home import app_home_opened, send_event
 from tests.integration.test_slack import (
     ALERTS,
     CANARY,
@@ -36,7 +35,6 @@ from tests.integration.test_slack import (
     World,
     config,
     shared,
-    signature,
     text_of,
     world,
 )
@@ -60,19 +58,10 @@ def before_start() -> Callable[[FakeSlack], None]:
 async def post_event(
     world: World, body: dict[str, Any], secret: str | None = SIGNING_SECRET
 ) -> int:
-    """POST an Events API body as Slack does (JSON, signed), wait for the listeners, deliver."""
-    raw = json.dumps(body)
-    headers = {"Content-Type": "application/json"}
-    if secret is not None:
-        stamp = str(int(time.time()))
-        headers |= {
-            "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": signature(secret, stamp, raw),
-        }
+    """Slack sends an Events API body; wait for the listeners, then deliver the outbox."""
     loop = asyncio.get_running_loop()
     started = loop.time()
-    async with world.http.post(world.url, data=raw.encode(), headers=headers) as response:
-        status = response.status
+    status = await send_event(world.http, world.url, body, secret)
     assert loop.time() - started < PROMPT_SECONDS
     await world.listeners.settled()
     await world.deliver()
