@@ -78,14 +78,20 @@ def card(
 
 
 async def view_for(
-    uow: UnitOfWork, settings: Settings, member: Member, to: Address, now: datetime
+    uow: UnitOfWork,
+    settings: Settings,
+    member: Member,
+    to: Address,
+    now: datetime,
+    open_ones: list[Concern] | None = None,
 ) -> HomeView:
-    """The home view of the coordinator ``member`` at ``to``, in their language."""
+    """The home view of the coordinator ``member`` at ``to``, in their language (of the
+    network's ``open_ones`` when the caller has them already)."""
     t = translator(member.language)
     network = settings.network(member.network_id)
-    concerns = sorted(
-        await uow.concerns.open_in_network(member.network_id), key=lambda c: urgency(c, now)
-    )
+    if open_ones is None:
+        open_ones = await uow.concerns.open_in_network(member.network_id)
+    concerns = sorted(open_ones, key=lambda c: urgency(c, now))
     names = {m.id: m.display_name for m in await uow.members.coordinators(network.id)}
     for concern in concerns:
         if concern.assignee_id is not None and concern.assignee_id not in names:
@@ -120,13 +126,16 @@ async def refreshed(
     uow: UnitOfWork, settings: Settings, network_id: str, now: datetime
 ) -> list[HomeView]:
     """A fresh home view for each coordinator of the network who has opened theirs."""
-    views = []
+    views: list[HomeView] = []
+    open_ones: list[Concern] | None = None
     for opened in await uow.posted.in_slot(HOME_SLOT):
         member = await uow.members.by_address(opened.address)
         if member is None or member.role is not Role.COORDINATOR:
             continue
         if member.network_id == network_id:
-            views.append(await view_for(uow, settings, member, opened.address, now))
+            if open_ones is None:  # read once for all of the network's viewers
+                open_ones = await uow.concerns.open_in_network(network_id)
+            views.append(await view_for(uow, settings, member, opened.address, now, open_ones))
     return views
 
 
