@@ -438,3 +438,18 @@ async def test_a_closed_or_erased_concern_leaves_home(shared: tuple[World, str])
     await world.deliver()
     assert other not in text_of({"view": world.slack.homes[CARLA]})
     assert "0 open" in shown(world.slack.homes[CARLA])
+
+
+async def test_a_new_concern_reaches_home_as_it_is_shared(shared: tuple[World, str]) -> None:
+    world, reference = shared
+    await open_home(world, CARLA)
+
+    await world.enrol_reporter(REPORTER + 2)
+    fresh = await world.share(REPORTER + 2)
+    world.clock.advance(seconds=HOME_SETTLE.total_seconds())
+    await world.deliver()
+
+    text = shown(world.slack.homes[CARLA])
+    assert fresh in text
+    assert reference in text
+    assert "2 open" in text
