@@ -65,7 +65,7 @@ class RecordingOutlet:
             raise self.failures.pop(0)
         if isinstance(reply, Removal):
             self.removals.append(reply)
-        else:
+        elif isinstance(reply, Reply):
             self.sent.append(reply)
 
     def to(self, user_id: str) -> list[Reply]:

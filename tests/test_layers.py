@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.conversation.cards",
             "bot.conversation.flows",
             "bot.conversation.feed",
+            "bot.conversation.home",
             "bot.conversation.inbound",
             "bot.conversation.throttle",
         ),

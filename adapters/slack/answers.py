@@ -1,6 +1,8 @@
 """Answers only the coordinator sees: through the interaction's response URL, which works in
 any conversation (a direct message between colleagues, a private channel without the bot),
-and through ``chat.postEphemeral`` only where Slack gave no URL or the URL is used up."""
+and through ``chat.postEphemeral`` only where Slack gave no URL or the URL is used up. A press
+in the App Home comes from no conversation: it is answered in the user's direct messages
+with the bot."""
 
 from __future__ import annotations
 
@@ -41,9 +43,17 @@ async def show(
                 return True
             # A used-up or expired URL (5 answers, 30 minutes): the channel may still work.
             log.warning("response URL refused the answer: http %d", answer.status_code)
-    if not channel or not user:
+    if not user:
         return False
     try:
+        if not channel and not response_url:  # pressed in the App Home
+            opened = await client.conversations_open(users=user)
+            await client.chat_postMessage(
+                channel=str(opened["channel"]["id"]), text=text, blocks=blocks, unfurl_links=False
+            )
+            return True
+        if not channel:
+            return False
         await client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
     except SlackApiError as error:
         data = error.response.data

@@ -17,7 +17,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.ratelimit import SendLimiter
 from adapters.slack.alert_channels import AlertChannels
 from adapters.slack.answers import show
-from adapters.slack.errors import mapped, remove
+from adapters.slack.app_home import AppHome, pressed_in_home
+from adapters.slack.errors import mapped, not_misleading, remove
 from adapters.slack.forms import FORM_VERBS, VIEW, erased_modal, probe, shown_slot, triage_form
 from adapters.slack.requests import refusal
 from adapters.slack.settings import SlackSettings
@@ -30,6 +31,7 @@ from adapters.slack.translate import (
     text_modal,
 )
 from bot.app.logs import add_secret
+from bot.channels.home import HomeView
 from bot.channels.protocol import Capability, Route, Sink
 from bot.channels.replies import Outgoing, Removal, Reply
 from bot.delivery.outcomes import Disconnected
@@ -66,7 +68,7 @@ class SlackAdapter:
         self._app_token = app_token
         self._t = translator(language)
         self.client = AsyncWebClient(token=token, base_url=settings.api_base_url)
-        logging.getLogger("slack_bolt").addFilter(_not_misleading)
+        logging.getLogger("slack_bolt").addFilter(not_misleading)
         self.app = AsyncApp(
             client=self.client,
             signing_secret=signing_secret,
@@ -77,6 +79,7 @@ class SlackAdapter:
         self.app.command("/concern")(self._on_command)
         self._limiter = limiter or SendLimiter(20.0, 1.0, 3.0)
         self.channels = AlertChannels(self.client, self._limiter, settings.token_env)
+        self.home = AppHome(self.app, self.client, self._limiter, lambda: self._sink)
         self._sink: Sink | None = None
         self._socket: Any = None
 
@@ -129,6 +132,9 @@ class SlackAdapter:
             if isinstance(reply, Removal):
                 await remove(self.client, reply, erased_modal(self._t))
                 return None
+            if isinstance(reply, HomeView):
+                await self.home.publish(reply)
+                return None
             return await self._post(reply)
         except SlackApiError as error:
             raise mapped(error) from None
@@ -180,6 +186,9 @@ class SlackAdapter:
         verb = event.choice_id.split(":")[1]
         reference = event.choice_id.split(":", 2)[2]
         channel = str((body.get("channel") or {}).get("id", ""))
+        if pressed_in_home(body) and verb not in FORM_VERBS:
+            await self._sink.handle(event)  # through the outbox, to the user's direct messages
+            return
         if verb in FORM_VERBS:
             # With the press's own event id: a replay of the press opens no second form.
             probed = await self._sink.respond(replace(event, choice_id=probe(verb, reference)))
@@ -238,12 +247,3 @@ class SlackAdapter:
                 reply = Reply(reply.to, self._t(NO_FILES))
             text, blocks = render(reply)
             await show(self.client, url, channel, user, text, blocks)
-
-
-_TOKEN_UNUSED = "As you gave `client` as well, `token` will be unused."
-
-
-def _not_misleading(record: logging.LogRecord) -> bool:
-    # slack_bolt reads $SLACK_BOT_TOKEN on its own and warns that it goes unused: the client
-    # we give it carries that very token, so the warning only confuses an operator.
-    return record.getMessage() != _TOKEN_UNUSED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -20,6 +21,12 @@ _FOR_GOOD = {
     "msg_too_long",
     "no_text",
     "cant_update_message",
+    # views.publish: the Home tab is off in the app's settings, the user is gone, or the view
+    # is refused as it is (trying it again cannot help).
+    "not_enabled",
+    "user_not_found",
+    "view_too_large",
+    "invalid_arguments",
 }
 
 
@@ -50,3 +57,12 @@ def mapped(error: SlackApiError) -> DeliveryError:
     if status >= 500:
         return ServerError(f"http_{status}")
     return DeliveryError(code or f"http_{status}")
+
+
+_TOKEN_UNUSED = "As you gave `client` as well, `token` will be unused."
+
+
+def not_misleading(record: logging.LogRecord) -> bool:
+    """False for slack_bolt's warning that ``$SLACK_BOT_TOKEN`` goes unused: the client we give
+    it carries that very token, so the warning only confuses an operator."""
+    return record.getMessage() != _TOKEN_UNUSED

@@ -25,7 +25,7 @@ from adapters.telegram.webhook import TELEGRAM_PATH, webhook
 from bot.app.logs import add_secret
 from bot.channels.events import InboundEvent
 from bot.channels.protocol import Capability, Route, Sink
-from bot.channels.replies import Outgoing, Removal
+from bot.channels.replies import Outgoing, Removal, Reply
 from bot.delivery.outcomes import RetryLater, part_sent
 
 log = logging.getLogger(__name__)
@@ -150,6 +150,8 @@ class TelegramAdapter:
             if isinstance(reply, Removal):
                 await self._remove(reply)
                 return None
+            if not isinstance(reply, Reply):
+                return None  # a home view: Telegram keeps none
             parts = render(reply)
             # The parts a failed attempt already delivered are skipped: none is sent twice.
             ids = list(reply.parts_sent)

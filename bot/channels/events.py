@@ -74,7 +74,17 @@ class FormSubmitted:
     event_id: str | None = None
 
 
-InboundEvent = TextReceived | ChoiceMade | CommandReceived | UnsupportedReceived | FormSubmitted
+@dataclass(frozen=True)
+class HomeOpened:
+    """The sender opened their home view in a channel that keeps one (Slack's App Home)."""
+
+    sender: Sender
+    event_id: str | None = None
+
+
+InboundEvent = (
+    TextReceived | ChoiceMade | CommandReceived | UnsupportedReceived | FormSubmitted | HomeOpened
+)
 
 
 def parse_text(

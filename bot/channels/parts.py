@@ -9,6 +9,14 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One option the recipient can pick; ``id`` comes back in ``ChoiceMade``."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
 class View:
     """Show the reply in a read-only window where the channel has them (such as a modal),
     titled ``title``; ``kind`` says what it shows (``details`` of a concern, a ``reply``)."""

@@ -7,15 +7,19 @@ from dataclasses import KW_ONLY, dataclass
 from typing import TypedDict
 
 from bot.channels.events import Address
-from bot.channels.parts import Attachment, Card, Copy, FieldError, Placement, Thread, View
+from bot.channels.home import HomeView
+from bot.channels.parts import (
+    Attachment,
+    Card,
+    Choice,
+    Copy,
+    FieldError,
+    Placement,
+    Thread,
+    View,
+)
 
-
-@dataclass(frozen=True)
-class Choice:
-    """One option the recipient can pick; ``id`` comes back in ``ChoiceMade``."""
-
-    id: str
-    label: str
+__all__ = ["Choice", "HomeView", "Outgoing", "Removal", "Reply", "outgoing_from_payload"]
 
 
 @dataclass(frozen=True)
@@ -145,11 +149,13 @@ class Removal:
         return {"op": "remove", "message_ids": list(self.message_ids)}
 
 
-Outgoing = Reply | Removal
+Outgoing = Reply | Removal | HomeView
 
 
 def outgoing_from_payload(to: Address, payload: dict[str, object]) -> Outgoing:
-    """Rebuild a ``Reply`` or ``Removal`` stored with ``to_payload``."""
+    """Rebuild a ``Reply``, ``Removal`` or ``HomeView`` stored with ``to_payload``."""
+    if payload.get("op") == "home":
+        return HomeView.from_payload(to, payload)
     if payload.get("op") == "remove":
         ids = payload.get("message_ids") or []
         assert isinstance(ids, list)

@@ -9,6 +9,7 @@ from bot.channels.events import Address
 from bot.channels.parts import Card, Thread
 from bot.channels.replies import Choice, Reply
 from bot.conversation.cards import card_text, triage_choices
+from bot.conversation.home import refresh
 from bot.conversation.turn import Turn
 from bot.domain.model import Concern
 from bot.i18n import N_, Translate, translator
@@ -30,7 +31,9 @@ async def _alert_text(turn: Turn, concern: Concern) -> str:
 
 
 async def post_alert(turn: Turn, concern: Concern, replace: bool = False) -> None:
-    """Post (or, with ``replace``, update in place) the concern's alert in every feed."""
+    """Post (or, with ``replace``, update in place) the concern's alert in every feed; the
+    network's coordinators' home views follow (every change of a concern comes by here)."""
+    await refresh(turn, concern.network_id)
     feeds = turn.feeds.get(concern.network_id, ())
     if not feeds:
         return

@@ -10,6 +10,7 @@ from bot.channels.events import (
     ChoiceMade,
     CommandReceived,
     FormSubmitted,
+    HomeOpened,
     InboundEvent,
     TextReceived,
     UnsupportedReceived,
@@ -26,6 +27,7 @@ from bot.conversation.dialog import (
     start,
 )
 from bot.conversation.flows import Flow
+from bot.conversation.home import open_home
 from bot.conversation.turn import Turn
 from bot.i18n import N_
 from bot.usecases import additions, forms, relay
@@ -67,6 +69,9 @@ class Router:
         """Handle ``event`` for the member of ``turn``, whose dialog state is ``state``."""
         if state is not None and (stored := self._flows.get(state.dialog)) is not None:
             state = resumable(stored.dialog, state)  # a step an upgrade removed
+        if isinstance(event, HomeOpened):
+            await open_home(turn)  # beside any dialog: it neither answers nor stops one
+            return
         if isinstance(event, ChoiceMade) and event.choice_id.startswith("act:"):
             await self._action(turn, state, event.choice_id)
             return

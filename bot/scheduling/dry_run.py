@@ -93,7 +93,8 @@ def kind(message: Outgoing) -> str:
     """What sort of message this is, without its text."""
     if isinstance(message, Removal):
         return f"removal of {_counted(len(message.message_ids), 'chat message')}"
-    assert isinstance(message, Reply)
+    if not isinstance(message, Reply):
+        return "home view"
     sort = "file" if message.attachment is not None else "message"
     if message.card is not None and message.card.replaces:
         sort = "update of a posted message"

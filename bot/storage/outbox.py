@@ -11,10 +11,11 @@ from sqlalchemy import Integer, and_, bindparam, delete, func, insert, literal, 
 from sqlalchemy.sql.dml import Update
 
 from bot.channels.events import Address
-from bot.channels.replies import Outgoing, Reply, outgoing_from_payload
+from bot.channels.replies import HomeView, Outgoing, Reply, outgoing_from_payload
 from bot.domain.clock import as_utc
 from bot.storage.crypto import Cipher
 from bot.storage.ids import new_id
+from bot.storage.outbox_home import HOME_KEY, replace_waiting, settled
 from bot.storage.statements import Statements
 from bot.storage.tables import outbox
 
@@ -32,6 +33,8 @@ def order_key(reply: Outgoing) -> str:
     its own, updated in place) may pass each other, so that a burst of alerts to one channel
     goes out side by side. A concern's own card and thread stay in order (they share its
     reference, which is a pseudonymous code, no content)."""
+    if isinstance(reply, HomeView):  # a page, not a message: an order of its own
+        return HOME_KEY
     if isinstance(reply, Reply) and (reply.card is not None or reply.thread is not None):
         return (reply.concern or "")[:64]
     return ""
@@ -59,15 +62,21 @@ class OutboxRepository:
         self, reply: Outgoing, now: datetime, claimed_until: datetime | None = None
     ) -> int:
         """Queue ``reply``; returns the row id. With ``claimed_until`` the row is claimed as it
-        is written: the caller sends it itself once its transaction is committed."""
+        is written: the caller sends it itself once its transaction is committed. A home view
+        takes the place of one still waiting (see ``bot.storage.outbox_home``)."""
         payload = json.dumps(reply.to_payload(), ensure_ascii=False)
+        sealed = self._cipher.seal(payload, _PAYLOAD)
+        if isinstance(reply, HomeView) and claimed_until is None:
+            waiting = await replace_waiting(self._c, reply.to, sealed)
+            if waiting is not None:
+                return waiting
         values = {
             "channel": reply.to.channel,
             "address": reply.to.user_id,
-            "payload_enc": self._cipher.seal(payload, _PAYLOAD),
+            "payload_enc": sealed,
             "state": PENDING,
             "attempts": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": settled(reply, now) if isinstance(reply, HomeView) else now,
             "created_at": now,
             "claimed_until": claimed_until,
             "claimed_by": None if claimed_until is None else self._owner,

@@ -88,6 +88,14 @@ class PostedMessages:
             for r in await self._c.execute(query)
         ]
 
+    async def in_slot(self, slot: str) -> list[Posted]:
+        """Every message recorded under exactly ``slot``, in any chat."""
+        query = select(posted_messages).where(posted_messages.c.slot == slot)
+        return [
+            Posted(Address(r.channel, r.address), r.slot, r.message_id, as_utc(r.at))
+            for r in await self._c.execute(query)
+        ]
+
     async def shown_between(self, prefix: str, since: datetime, until: datetime) -> list[Posted]:
         """Messages under slots starting with ``prefix``, posted from ``since`` to ``until``."""
         query = select(posted_messages).where(

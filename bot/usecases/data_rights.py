@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.channels.parts import Attachment
+from bot.conversation.home import refresh
 from bot.conversation.turn import Turn
 from bot.domain.model import AccessLogEntry, Concern, Status
 from bot.i18n import N_, N_plural, ngettext
@@ -177,6 +178,7 @@ async def erase_concern(turn: Turn, reference: str) -> None:
     await turn.uow.posted.forget_concern(concern.reference)
     await turn.uow.concerns.delete(concern.id)
     await turn.log("delete", "ok:on_request", concern.reference)
+    await refresh(turn, concern.network_id)
     if concern.reporter_id is not None:
         await turn.notify(concern.reporter_id, erased_notice(ERASED_ON_REQUEST, concern.reference))
     done = turn.t(N_("{reference} and everything stored with it have been erased.")).format(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.channels.replies import Choice
 from bot.conversation import feed
 from bot.conversation.cards import when
+from bot.conversation.home import refresh
 from bot.conversation.turn import Turn
 from bot.domain.deadlines import feedback_due
 from bot.i18n import N_, Translate
@@ -27,6 +28,7 @@ async def confirm_still_open(turn: Turn, reference: str) -> None:
     concern.note_feedback(turn.now, feedback_due(turn.now, turn.settings.deadlines))
     await turn.uow.concerns.save(concern)
     await turn.log("confirm_open", "ok", concern.reference)
+    await refresh(turn, concern.network_id)  # the next deadline moved
     zone = turn.settings.bot.timezone
 
     def compose(t: Translate) -> tuple[str, tuple[Choice, ...]]:

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from tests.fakes.slack_blocks import message_problem, view_problem
 from tests.fakes.slack_conversations import BOT_USER_ID, Workspace
+from tests.fakes.slack_home import home_problem
 from tests.fakes.slack_interactions import Interactions
 
 TEAM_ID = "T0TEST"
@@ -71,6 +72,9 @@ class FakeSlack:
         self.closed: set[str] = set()  # view ids of modals their user closed
         self.shown: list[dict[str, Any]] = []  # ephemeral messages, by either way
         self.interactions = Interactions(now)
+        self.users: set[str] = set()  # who is in the workspace (views.publish checks)
+        self.home_tab = True  # the app's Home tab is enabled in its settings
+        self.homes: dict[str, dict[str, Any]] = {}  # each user's Home tab as last published
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -273,6 +277,19 @@ class FakeSlack:
             return problem
         self.views[number - 1] = view
         return {"ok": True, "view": {"id": view_id, **view}}
+
+    def _api_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = str(params.get("user_id", ""))
+        if not self.home_tab:
+            return {"ok": False, "error": "not_enabled"}
+        if user not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        view = _view(params)
+        problem = home_problem(view)
+        if problem:
+            return problem
+        self.homes[user] = view
+        return {"ok": True, "view": {"id": "VHOME" + user, **view}}
 
     def _api_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         refused = self.workspace.missing("im:write")

@@ -2,11 +2,12 @@
 
 Lengths are counted in UTF-16 code units: Slack does not document how it counts, and a
 character beyond U+FFFF (most emoji) is two units but one code point, so this is the stricter
-reading. Limits: https://docs.slack.dev/reference/block-kit (section text 3000, button text 75,
-label 2000, option text 75 and value 150, plain_text_input max_length 3000, action_id and
-block_id 255, 1 to 100 options, 25 elements in an actions block), views: title, submit and
-close 24, private_metadata 3000, callback_id 255, 100 blocks, and ``view_too_large`` above
-250 kB (taken as 250 000 bytes of the view's JSON, the stricter of kB and KiB)."""
+reading. Limits: https://docs.slack.dev/reference/block-kit (section text 3000, button text 75
+and value 2000, header text 150 (plain_text only), label 2000, option text 75 and value 150,
+plain_text_input max_length 3000, action_id and block_id 255, 1 to 100 options, 25 elements
+in an actions block), views: title, submit and close 24, private_metadata 3000, callback_id
+255, 100 blocks, and ``view_too_large`` above 250 kB (taken as 250 000 bytes of the view's
+JSON, the stricter of kB and KiB)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ MESSAGE_BLOCKS = 50
 MODAL_BLOCKS = 100
 SECTION_TEXT = 3000
 BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+HEADER_TEXT = 150
 MODAL_TITLE = 24
 MESSAGE_TEXT = 40000
 LABEL_TEXT = 2000
@@ -98,6 +101,12 @@ def block_problems(blocks: list[Any], limit: int, inputs: bool) -> list[str]:
                 at = f"{where}/elements/{m}"
                 problems += text_problems(element.get("text"), at + "/text", BUTTON_TEXT, True)
                 problems += _id_problems(element.get("action_id"), at + "/action_id")
+                if len(str(element.get("value", ""))) > BUTTON_VALUE:
+                    problems.append(f"[ERROR] {at}/value: at most {BUTTON_VALUE} characters")
+        elif kind == "header":
+            problems += text_problems(block.get("text"), where + "/text", HEADER_TEXT, True)
+        elif kind == "divider":
+            pass
         elif kind == "input" and inputs:
             problems += text_problems(block.get("label"), where + "/label", LABEL_TEXT, True)
             problems += _element_problems(block.get("element"), where + "/element")

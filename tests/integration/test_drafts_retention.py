@@ -62,8 +62,9 @@ class PostingOutlet:
 
     async def send(self, reply: Outgoing) -> str | None:
         """Record ``reply``; a posted message gets an id like Slack's ``ts``."""
-        if isinstance(reply, Removal):
-            self.removals.append(reply)
+        if not isinstance(reply, Reply):
+            if isinstance(reply, Removal):
+                self.removals.append(reply)
             return None
         self.sent.append(reply)
         edited = reply.placement.ref if reply.placement and reply.placement.edit else None

@@ -31,6 +31,7 @@ from slack_bolt.async_app import AsyncAck
 
 from adapters.ratelimit import SendLimiter
 from adapters.service import Service
+from adapters.slack.app_home import AppHome
 from adapters.slack.channel import SlackAdapter
 from adapters.telegram.translate import parse_callback
 from bot.app.composition import App
@@ -112,12 +113,12 @@ class Listeners:
         self._changed = asyncio.Condition()
 
     def wrap(
-        self, original: Callable[[SlackAdapter, AsyncAck, dict[str, Any]], Awaitable[None]]
-    ) -> Callable[[SlackAdapter, AsyncAck, dict[str, Any]], Awaitable[None]]:
+        self, original: Callable[[Any, AsyncAck, dict[str, Any]], Awaitable[None]]
+    ) -> Callable[[Any, AsyncAck, dict[str, Any]], Awaitable[None]]:
         """The listener, counted (bolt passes ``ack`` and ``body`` by these names)."""
         probe = self
 
-        async def listener(self: SlackAdapter, ack: AsyncAck, body: dict[str, Any]) -> None:
+        async def listener(self: Any, ack: AsyncAck, body: dict[str, Any]) -> None:
             probe.started += 1
             try:
                 await original(self, ack, body)
@@ -498,6 +499,7 @@ async def world(
     listeners = Listeners()
     for name in ("_on_action", "_on_submission", "_on_command"):
         monkeypatch.setattr(SlackAdapter, name, listeners.wrap(getattr(SlackAdapter, name)))
+    monkeypatch.setattr(AppHome, "_on_opened", listeners.wrap(AppHome._on_opened))
     clock = FakeClock()
     slack, telegram = FakeSlack(now=lambda: clock.now().timestamp()), FakeTelegram()
     await slack.start()

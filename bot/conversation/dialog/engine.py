@@ -8,6 +8,7 @@ from bot.channels.events import (
     ChoiceMade,
     CommandReceived,
     FormSubmitted,
+    HomeOpened,
     InboundEvent,
     UnsupportedReceived,
 )
@@ -36,7 +37,7 @@ def advance(dialog: Dialog, state: DialogState, event: InboundEvent, t: Translat
     """Apply one event to ``state`` and say what follows."""
     if isinstance(event, CommandReceived):
         return _command(dialog, state, event.command, t)
-    if isinstance(event, FormSubmitted):
+    if isinstance(event, FormSubmitted | HomeOpened):
         return Transition(state, unhandled=True)
     step = dialog.step(state.step)
     if isinstance(event, UnsupportedReceived):

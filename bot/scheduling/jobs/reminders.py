@@ -9,6 +9,7 @@ from bot.channels.events import Address
 from bot.channels.replies import Choice, Outgoing, Reply
 from bot.conversation.cards import action, alert_text, triage_choices, when
 from bot.conversation.feed import line_replies
+from bot.conversation.home import refreshed
 from bot.delivery.notify import Compose, message_for
 from bot.domain.deadlines import feedback_due
 from bot.domain.model import Concern, Member, Status
@@ -58,11 +59,13 @@ async def run_reminders(
         network_feeds = all_feeds.get(network.id, ())
         # Coordinators on a channel where this network has a feed follow it there.
         skip = frozenset(a.channel for a in network_feeds)
+        late = False  # a deadline passed: the home views show it overdue from now
         for concern in await uow.concerns.open_in_network(network.id):
             if concern.status is Status.RECEIVED and concern.acknowledge_due <= at:
                 key = f"{concern.reference}@{concern.acknowledge_due.isoformat()}"
                 if not await uow.ledger.first_time("remind_ack", key, at):
                     continue
+                late = True
                 out += await _to_all(uow, coordinators, _late(concern, settings), skip)
                 line = ft(ESCALATED_LINE if concern.acute else LATE_LINE)
                 out += line_replies(network_feeds, concern, line, triage_choices(concern, ft))
@@ -78,8 +81,11 @@ async def run_reminders(
                 key = f"{concern.reference}@{concern.feedback_due.isoformat()}"
                 if not await uow.ledger.first_time("remind_feedback", key, at):
                     continue
+                late = True
                 out += await _feedback_late(uow, settings, concern, at)
                 out += line_replies(network_feeds, concern, ft(FEEDBACK_LINE))
+        if late:
+            out += await refreshed(uow, settings, network.id, at)
     return out
 
 
