@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.app.config_rules import check_deadlines, check_endpoints
 from bot.app.config_regie import check_municipalities, municipalities
+from bot.app.config_rules import check_deadlines, check_endpoints
 from bot.app.sections import is_int, section
 from bot.domain.model import Network, Organisation, Referral, RoleContact
 from bot.settings import CORE_SECTIONS
@@ -166,7 +166,7 @@ def _areas(item: Mapping[str, Any]) -> tuple[str, ...]:
     """The network's ``areas``: a list of distinct, non-empty names."""
     value = item.get("areas", [])
     if not isinstance(value, list) or not all(isinstance(a, str) and a.strip() for a in value):
-        raise ConfigError("[[networks]] areas must be a list of area names, e.g. [\"Centrum\"]")
+        raise ConfigError('[[networks]] areas must be a list of area names, e.g. ["Centrum"]')
     areas = tuple(a.strip() for a in value)
     if len(set(areas)) != len(areas) or "unknown" in areas:
         raise ConfigError("[[networks]] areas must be distinct names (and not 'unknown')")

@@ -22,7 +22,9 @@ def _entry(index: int, entry: object) -> Municipality:
     unknown = set(table) - _KEYS
     if unknown:
         raise ConfigError(
-            refusal(where, f"has unknown keys: {', '.join(sorted(unknown))}", "use id, name, networks")
+            refusal(
+                where, f"has unknown keys: {', '.join(sorted(unknown))}", "use id, name, networks"
+            )
         )
     missing = [key for key in ("id", "name", "networks") if key not in table]
     if missing:
