@@ -13,6 +13,7 @@ from bot.usecases import (
     referrals,
     relay,
     status,
+    trends,
     triage,
     wipe,
 )
@@ -32,6 +33,7 @@ WITH_ARGS: dict[str, Action] = {
     "invite": network.invite,
     "note": network.add_note,
     "backup": network.set_backup,
+    "trends": trends.show_trends,
 }
 NO_ARGS: dict[str, Callable[[Turn], Awaitable[None]]] = {
     "status": status.show_status,
