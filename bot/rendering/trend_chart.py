@@ -35,7 +35,8 @@ def trend_chart_png(series: TrendSeries, t: Translate) -> bytes:
         axes.annotate(str(count), (i, count), ha="center", va="bottom", fontsize=8)
     hidden = [i for i, c in zip(positions, series.counts, strict=True) if c is None]
     top = max([c for _, c in shown], default=series.k)
-    for i in hidden:
+    for i in hidden:  # a gap: a light band where the bar would be, no height
+        axes.axvspan(i - 0.35, i + 0.35, color="#eeeeee", zorder=0)
         axes.annotate("–", (i, 0), ha="center", va="bottom", color="#888888", fontsize=12)
     axes.set_xticks(list(positions), [_month(m, t) for m in series.months], rotation=45, fontsize=8)
     axes.set_ylim(0, top * 1.2 + 1)
