@@ -7,8 +7,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Integer, Select, Subquery, and_, case, func, literal, select
 
 from bot.domain.clock import as_utc
 from bot.storage.statements import Statements
@@ -43,6 +44,14 @@ def month_index(moment: ColumnElement[datetime], starts: Sequence[datetime]) -> 
     )
 
 
+def _grouped(inner: Subquery) -> Select[tuple[Any, ...]]:
+    """Counts per (network, month, key) of ``inner`` (grouped outside it: PostgreSQL groups an
+    expression with bound parameters only by a column of a subquery)."""
+    return select(inner.c.network_id, inner.c.m, inner.c.key, func.count()).group_by(
+        inner.c.network_id, inner.c.m, inner.c.key
+    )
+
+
 class TrendQueries:
     """The month-by-month counts of /trends."""
 
@@ -59,12 +68,8 @@ class TrendQueries:
         month = month_index(c.created_at, starts)
         for name in BREAKDOWNS:
             column = c.organisation_id if name == "organisation" else c[name]
-            query = (
-                select(c.network_id, month, column, func.count())
-                .where(shared)
-                .group_by(c.network_id, month, column)
-            )
-            for network, m, key, n in await self._c.execute(query):
+            inner = select(c.network_id, month.label("m"), column.label("key")).where(shared)
+            for network, m, key, n in await self._c.execute(_grouped(inner.subquery())):
                 result.cells[(name, str(network), int(m), str(key or ""))] += int(n)
                 if name == "subject":
                     result.totals[(str(network), int(m))] += int(n)
@@ -81,12 +86,8 @@ class TrendQueries:
             result.to_close.setdefault((str(network), int(m)), []).append(
                 as_utc(at) - as_utc(created)
             )
-        answered = month_index(u.at, starts)
-        useful = (
-            select(u.network_id, answered, u.answer, func.count())
-            .where(u.network_id.in_(network_ids), u.at >= starts[0], u.at < end)
-            .group_by(u.network_id, answered, u.answer)
-        )
-        for network, m, answer, n in await self._c.execute(useful):
+        answered = select(u.network_id, month_index(u.at, starts).label("m"), u.answer.label("key"))
+        answered = answered.where(u.network_id.in_(network_ids), u.at >= starts[0], u.at < end)
+        for network, m, answer, n in await self._c.execute(_grouped(answered.subquery())):
             result.useful[(str(network), int(m), str(answer))] += int(n)
         return result
