@@ -109,9 +109,12 @@ def trend_text(tables: TrendTables, view: str, settings: Settings, t: Translate)
         t(N_("Median time to close (by month closed):")),
         " · ".join(_wait(tables.to_close[(view, m)], t) for m in months),
         "",
-        t(N_("Was sharing useful? (answers over these twelve months)")),
-        " · ".join(
-            f"{t(text)}: {_count(tables.useful[('useful', view, key)])}"
+        f"{t(N_('Answers to “Was sharing useful?”'))} ({heading}):",
+        *(
+            f"• {t(text)}: "
+            + " · ".join(
+                _count(tables.useful.get(("cell", "answer", view, m, key))) for m in months
+            )
             for key, text in USEFUL.items()
         ),
         "",
@@ -145,6 +148,8 @@ def trend_csv(tables: TrendTables, view: str, settings: Settings, t: Translate) 
         ):
             wait = waits[(view, m)]
             row(month, name, "", None if wait is None else round(wait.total_seconds() / 3600, 1))
-    for key, text in USEFUL.items():
-        row("year", "useful", t(text), tables.useful[("useful", view, key)])
+    for m, start in enumerate(tables.months):
+        for key, text in USEFUL.items():
+            value = tables.useful.get(("cell", "answer", view, m, key))
+            row(start.strftime("%Y-%m"), "useful", t(text), value)
     return out.getvalue()

@@ -4,14 +4,13 @@ every other; medians only over k or more concerns."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
 from zoneinfo import ZoneInfo
 
-from bot.domain.audit import Audit, Figure, Row
-from bot.domain.trends import ALL, Published, TrendCounts, members, publish, views
+from bot.domain.trends import Published, TrendCounts, members, publish, views
 from bot.domain.vocabulary import SETTINGS, SUBJECTS
 from bot.scheduling.jobs.digest import USEFUL
 from bot.settings import Settings
@@ -35,8 +34,8 @@ class TrendTables:
     to_acknowledge: dict[tuple[str, int], timedelta | None]
     """Per (view, month): the median wait for acknowledgement, None where too few."""
     to_close: dict[tuple[str, int], timedelta | None]
-    useful: dict[Hashable, int | None]
-    """``("useful", view, answer)`` and ``("useful", view)`` over the year; None: hidden."""
+    useful: Published
+    """The usefulness answers, keyed as ``published`` with the breakdown ``answer``."""
     k: int
 
     def cell(self, name: str, view: str, month: int, key: str) -> int | None:
@@ -124,28 +123,17 @@ def _medians(
     return result
 
 
-def _useful(rows: TrendRows, networks: tuple[str, ...], k: int) -> dict[Hashable, int | None]:
-    figures: list[Figure] = []
-    table_rows: list[Row] = []
-    per = {
-        (n, a): sum(c for (nn, _, aa), c in rows.useful.items() if (nn, aa) == (n, a))
-        for n in networks
-        for a in USEFUL
-    }
-    for v in views(networks):
-        nets = members(v, networks)
-        for a in USEFUL:
-            support = frozenset((n, a) for n in nets)
-            figures.append(Figure(("useful", v, a), support, sum(per[x] for x in support)))
-        whole = frozenset((n, a) for n in nets for a in USEFUL)
-        figures.append(Figure(("useful", v), whole, sum(per[x] for x in whole)))
-        table_rows.append(Row(("useful", v), tuple(("useful", v, a) for a in USEFUL)))
-    if len(networks) > 1:
-        for a in USEFUL:
-            table_rows.append(Row(("useful", ALL, a), tuple(("useful", n, a) for n in networks)))
-        table_rows.append(Row(("useful", ALL), tuple(("useful", n) for n in networks)))
-    shown = Audit(figures, k, table_rows).run()
-    return {f.key: f.value if shown[f.key] else None for f in figures}
+def _useful(rows: TrendRows, networks: tuple[str, ...], k: int) -> Published:
+    """The usefulness answers month by month, suppressed like the concerns (the answers are
+    a table of their own: ``("cell", "answer", view, m, answer)``, month and year totals)."""
+    totals: dict[tuple[str, int], int] = {}
+    cells: dict[tuple[str, str, int, str], int] = {}
+    for (n, m, answer), count in rows.useful.items():
+        if answer in USEFUL:
+            totals[(n, m)] = totals.get((n, m), 0) + count
+            cells[("answer", n, m, answer)] = count
+    answers = {"answer": {n: tuple(USEFUL) for n in networks}}
+    return publish(TrendCounts(networks, MONTHS, totals, answers, cells, k))
 
 
 async def trend_tables(

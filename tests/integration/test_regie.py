@@ -247,3 +247,21 @@ async def test_a_coordinator_and_the_adviser_read_the_same_figures_for_a_network
     coordinator_view = texts(await outsider.say("/trends")).split("\n", 1)[1]
     adviser_view = texts(await adviser.say("/trends west")).split("\n", 1)[1]
     assert coordinator_view == adviser_view
+
+
+async def test_usefulness_answers_month_by_month_small_ones_hidden(
+    app: App, adviser: Chat, clock: FakeClock
+) -> None:
+    clock.set(NOW)
+    created = NOW - timedelta(days=40)
+    refs = await store(app, "demo", "jongerenwerk-noord", created, 8)
+    async with app.uow() as uow:
+        for i, ref in enumerate(refs):
+            concern = await uow.concerns.by_reference(ref)
+            assert concern is not None
+            assert concern.id is not None
+            await uow.usefulness.record(concern.id, "demo", "yes" if i < 6 else "no", created)
+        await uow.commit()
+    said = texts(await adviser.say("/trends demo"))
+    assert "• useful: " + " · ".join(["–"] * 10 + ["6", "–"]) in said
+    assert "• not useful: " + " · ".join(["–"] * 12) in said
