@@ -16,31 +16,38 @@ from hypothesis import strategies as st
 from bot.domain.trends import ALL, TrendCounts, members, publish
 
 CATS = {"subject": ("a", "b", "c"), "area": ("x", "y")}
+ORGS = ("p", "q")
+"""Each network's own organisations (``n1-p``, ``n1-q``): a breakdown nested in the network."""
+Joint = tuple[str, int, str, str, str]
+"""One concern's network, month, subject, area and organisation."""
+WHERE = {"subject": 2, "area": 3, "organisation": 4}
 
 
-def counts_of(
-    concerns: list[tuple[str, int, str, str]], networks: tuple[str, ...], months: int, k: int
-) -> TrendCounts:
-    totals = Counter((n, m) for n, m, _, _ in concerns)
+def counts_of(concerns: list[Joint], networks: tuple[str, ...], months: int, k: int) -> TrendCounts:
+    totals = Counter((n, m) for n, m, *_ in concerns)
     cells: Counter[tuple[str, str, int, str]] = Counter()
-    for n, m, subject, area in concerns:
-        cells[("subject", n, m, subject)] += 1
-        cells[("area", n, m, area)] += 1
+    for joint in concerns:
+        for name, where in WHERE.items():
+            cells[(name, joint[0], joint[1], str(joint[where]))] += 1
     categories = {name: {n: cats for n in networks} for name, cats in CATS.items()}
+    categories["organisation"] = {n: tuple(f"{n}-{o}" for o in ORGS) for n in networks}
     return TrendCounts(networks, months, dict(totals), categories, dict(cells), k)
 
 
-def support(
-    key: tuple[Hashable, ...], networks: tuple[str, ...], months: int
-) -> set[tuple[str, int, str, str]]:
-    """The joint cells (network, month, subject, area) a figure sums."""
-    joint = itertools.product(networks, range(months), CATS["subject"], CATS["area"])
+def support(key: tuple[Hashable, ...], networks: tuple[str, ...], months: int) -> set[Joint]:
+    """The joint cells a figure sums."""
+    joint = [
+        (n, m, s, a, f"{n}-{o}")
+        for n, m, s, a, o in itertools.product(
+            networks, range(months), CATS["subject"], CATS["area"], ORGS
+        )
+    ]
     if key[0] == "year":
         return {j for j in joint if j[0] in members(str(key[1]), networks)}
     if key[0] == "month":
         return {j for j in joint if j[0] in members(str(key[1]), networks) and j[1] == key[2]}
     _, name, view, m, c = key
-    where = 2 if name == "subject" else 3
+    where = WHERE[str(name)]
     return {
         j for j in joint if j[0] in members(str(view), networks) and j[1] == m and j[where] == c
     }
@@ -75,10 +82,11 @@ concern = st.tuples(
     st.integers(0, 2),
     st.sampled_from(CATS["subject"]),
     st.sampled_from(CATS["area"]),
-)
+    st.sampled_from(ORGS),
+).map(lambda c: (*c[:4], f"{c[0]}-{c[4]}"))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(concern, max_size=60),
     st.integers(1, 3),
@@ -86,13 +94,13 @@ concern = st.tuples(
     st.integers(2, 5),
 )
 def test_no_published_combination_reveals_a_cell_below_k(
-    concerns: list[tuple[str, int, str, str]], n_networks: int, months: int, k: int
+    concerns: list[Joint], n_networks: int, months: int, k: int
 ) -> None:
     networks = ("n1", "n2", "n3")[:n_networks]
     concerns = [c for c in concerns if c[0] in networks and c[1] < months]
     data = counts_of(concerns, networks, months, k)
     published = publish(data)
-    true = Counter((n, m, s, a) for n, m, s, a in concerns)
+    true = Counter(concerns)
     shown: list[dict[object, Fraction]] = []
     hidden: list[tuple[object, int, dict[object, Fraction]]] = []
     for key, value in published.items():
@@ -112,7 +120,7 @@ def test_no_published_combination_reveals_a_cell_below_k(
 
 def test_a_network_alone_and_with_others_hides_the_same_difference() -> None:
     """Two networks: n2 has 1 concern in a month; neither n2's month nor (all − n1) gives it."""
-    concerns = [("n1", 0, "a", "x")] * 6 + [("n2", 0, "b", "y")]
+    concerns: list[Joint] = [("n1", 0, "a", "x", "n1-p")] * 6 + [("n2", 0, "b", "y", "n2-q")]
     published = publish(counts_of(concerns, ("n1", "n2"), 1, 5))
     assert published[("month", "n2", 0)] is None
     assert published[("month", ALL, 0)] is None or published[("month", "n1", 0)] is None
