@@ -2,7 +2,7 @@
 worked out from those published, by adding and subtracting them, or from a row whose hidden
 part is pinned down (its hidden cells sum to 0, or to as much as they can be below k).
 
-Figures are sums of cells; the hidden ones below k are hidden first (primary suppression), then
+Figures are sums of cells; those below k are hidden first (primary suppression), then
 the smallest shown figure next to one that can be worked out is hidden too (complementary
 suppression), until none can. Standard library only."""
 

@@ -4,6 +4,7 @@ every other; medians only over k or more concerns."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -145,13 +146,16 @@ async def trend_tables(
     rows = await uow.trends.rows(networks, starts, next_month(starts[-1]))
     k = max(settings.network(n).digest_threshold for n in networks)
     cats = _categories(settings, networks)
+    # Suppression takes up to a second for many networks: off the event loop, other chats go on.
+    published = await asyncio.to_thread(publish, _counts(rows, networks, cats, k))
+    useful = await asyncio.to_thread(_useful, rows, networks, k)
     return TrendTables(
         networks=networks,
         months=starts,
         categories=cats,
-        published=publish(_counts(rows, networks, cats, k)),
+        published=published,
         to_acknowledge=_medians(rows.to_acknowledge, networks, k),
         to_close=_medians(rows.to_close, networks, k),
-        useful=_useful(rows, networks, k),
+        useful=useful,
         k=k,
     )
