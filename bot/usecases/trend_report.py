@@ -100,7 +100,9 @@ def trend_text(tables: TrendTables, view: str, settings: Settings, t: Translate)
             listed += 1
             row = " · ".join(_count(v) for v in values)
             lines.append(f"• {category_name(name, key, view, tables, settings, t)}: {row}")
-        if listed < len(tables.keys(name, view)):
+        if not listed:
+            lines.append("• " + t(N_("too few to show")))
+        elif listed < len(tables.keys(name, view)):
             lines.append("• " + t(N_("the others: too few to show")))
     lines += [
         "",
