@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.domain.deadlines import DeadlineSettings as DeadlineSettings
 from bot.domain.model import Network
+from bot.domain.network import Municipality
 from bot.startup_errors import ConfigError
 
 
@@ -112,6 +113,8 @@ class Settings:
     networks: tuple[Network, ...] = ()
     network_deadlines: Mapping[str, DeadlineSettings] = field(default_factory=dict)
     """A network's own ``[networks.deadlines]`` over ``[deadlines]``, by network id."""
+    municipalities: tuple[Municipality, ...] = ()
+    """The municipalities and the networks each directs (``[[municipalities]]``)."""
     channels: Mapping[str, Any] = field(default_factory=dict)
     """Each channel's own settings by channel name: its settings type's value once a channel
     registry has read it, its raw table until then (see ``bot.app.catalog``)."""
@@ -122,6 +125,10 @@ class Settings:
             if network.id == network_id:
                 return network
         raise ConfigError(f"no network with id {network_id!r} in the configuration")
+
+    def municipality_of(self, network_id: str) -> Municipality | None:
+        """The municipality that directs the network, if one is configured."""
+        return next((m for m in self.municipalities if network_id in m.networks), None)
 
     def deadlines_of(self, network_id: str) -> DeadlineSettings:
         """The deadlines that apply in a network: its own, else the bot's."""

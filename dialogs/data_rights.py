@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.conversation.dialog import CANCEL, END, Answer, Answers, Dialog, Option, Step
-from bot.conversation.flows import Flow
+from bot.conversation.flows import EVERYONE, Flow
 from bot.conversation.turn import Turn
 from bot.domain.model import Role
 from bot.i18n import N_, Translate
@@ -41,6 +41,7 @@ FORGET = Flow(
         ),
     ),
     complete=_forget,
+    roles=EVERYONE,
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.conversation.dialog import Answer, Dialog, Option, Step
-from bot.conversation.flows import Flow
+from bot.conversation.flows import EVERYONE, Flow
 from bot.conversation.turn import Turn
 from bot.i18n import N_, translator
 
@@ -30,6 +30,7 @@ LANGUAGE = Flow(
         ),
     ),
     complete=_complete,
+    roles=EVERYONE,
 )
 
 

@@ -11,6 +11,7 @@ from bot.usecases import acute
 from bot.usecases.referrals import offer_referrals
 from bot.usecases.reporting import submit_concern
 from dialogs import advice
+from dialogs.share.area import AREAS
 from dialogs.share.texts import ADVICE
 from dialogs.share_concern import DIALOG
 
@@ -24,7 +25,9 @@ REMOVED = N_plural(
 
 async def _begin(turn: Turn, argument: str) -> dict[str, Answer]:
     deadlines = turn.settings.deadlines_of(turn.member.network_id)
+    areas = {AREAS: list(turn.network.areas)} if turn.network.areas else {}
     return {
+        **areas,
         "_retention_days": str(turn.network.retention_days),
         "_ack_days": str(deadlines.longest_working_days()),
         "_feedback_days": str(deadlines.feedback_days),

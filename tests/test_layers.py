@@ -20,6 +20,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("domain", ("bot.domain",)),
     ("settings", ("bot.settings",)),
     ("contract", ("bot.channels",)),
+    ("rendering", ("bot.rendering",)),
     (
         "dialog engine",
         (

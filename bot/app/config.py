@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.app.config_regie import check_municipalities, municipalities
 from bot.app.config_rules import check_deadlines, check_endpoints
 from bot.app.sections import is_int, section
 from bot.domain.model import Network, Organisation, Referral, RoleContact
@@ -50,6 +51,7 @@ def load_settings(
             raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from exc
     tables = {name: value for name, value in raw.items() if name not in CORE_SECTIONS}
     tables.pop("networks", None)
+    tables.pop("municipalities", None)
     read: dict[str, Any] = tables
     if channels is not None:
         read = channels.read(tables, env, path)
@@ -64,7 +66,13 @@ def load_settings(
         for item in entries
         if (found := _network_deadlines(item, deadlines)) is not None
     }
-    settings = Settings(networks=networks, network_deadlines=own, channels=read, **sections)
+    settings = Settings(
+        networks=networks,
+        network_deadlines=own,
+        municipalities=municipalities(raw.get("municipalities", [])),
+        channels=read,
+        **sections,
+    )
     _check(settings)
     if channels is not None:
         channels.check(settings)
@@ -97,6 +105,7 @@ _NETWORK_KEYS = {
     "retention_days",
     "referrals",
     "deadlines",
+    "areas",
 }
 _REFERRAL_KEYS = {"id", "name", "what_for", "contact"}
 
@@ -147,9 +156,21 @@ def _network(entry: object) -> Network:
             referrals=referrals,
             digest_threshold=_whole(item, "digest_threshold", 5),
             retention_days=_whole(item, "retention_days", 365),
+            areas=_areas(item),
         )
     except KeyError as exc:
         raise ConfigError(f"a [[networks]] entry lacks the key {exc.args[0]!r}") from exc
+
+
+def _areas(item: Mapping[str, Any]) -> tuple[str, ...]:
+    """The network's ``areas``: a list of distinct, non-empty names."""
+    value = item.get("areas", [])
+    if not isinstance(value, list) or not all(isinstance(a, str) and a.strip() for a in value):
+        raise ConfigError('[[networks]] areas must be a list of area names, e.g. ["Centrum"]')
+    areas = tuple(a.strip() for a in value)
+    if len(set(areas)) != len(areas) or "unknown" in areas:
+        raise ConfigError("[[networks]] areas must be distinct names (and not 'unknown')")
+    return areas
 
 
 def _check(settings: Settings) -> None:
@@ -167,6 +188,7 @@ def _check(settings: Settings) -> None:
             where = f"network {network.id!r}: [networks.deadlines]"
             check_deadlines(settings.network_deadlines[network.id], where)
     check_deadlines(settings.deadlines, "[deadlines]")
+    check_municipalities(settings)
     try:
         ZoneInfo(settings.bot.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:

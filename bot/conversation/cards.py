@@ -108,6 +108,14 @@ def _alert_title(concern: Concern, t: Translate) -> str:
     return t(N_("New concern shared"))
 
 
+def area_line(concern: Concern, t: Translate) -> list[str]:
+    """The card's area line, when the intake asked for the area."""
+    if not concern.area:
+        return []
+    area = t(N_("Unknown / rather not say")) if concern.area == "unknown" else concern.area
+    return [f"{t(N_('Area'))}: {area}"]
+
+
 def card_text(
     concern: Concern, network: Network, zone: str, t: Translate, assignee: Member | None
 ) -> str:
@@ -119,6 +127,7 @@ def card_text(
         f"{t(N_('Assigned to'))}: {assignee.display_name if assignee else t(N_('nobody yet'))}",
         f"{t(N_('Urgency'))}: {label(URGENCIES, concern.urgency, t)}",
         f"{t(N_('Organisation'))}: {network.organisation(concern.organisation_id).name}",
+        *area_line(concern, t),
     ]
     if concern.status is Status.RECEIVED:
         lines.append(f"{t(N_('Acknowledge by'))}: {when(concern.acknowledge_due, zone, t)}")

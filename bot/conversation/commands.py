@@ -15,6 +15,7 @@ from bot.usecases import (
     referrals,
     relay,
     status,
+    trends,
     triage,
     wipe,
 )
@@ -36,6 +37,7 @@ WITH_ARGS: dict[str, Action] = {
     "backup": network.set_backup,
     "link": casework.link_concerns,
     "unlink": casework.unlink_concerns,
+    "trends": trends.show_trends,
 }
 NO_ARGS: dict[str, Callable[[Turn], Awaitable[None]]] = {
     "status": status.show_status,

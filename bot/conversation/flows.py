@@ -22,6 +22,10 @@ async def no_context(turn: Turn, argument: str) -> dict[str, Answer] | None:
     return {}
 
 
+EVERYONE: tuple[Role, ...] = tuple(Role)
+"""Every role, for a dialog about one's own account (language, erasing it)."""
+
+
 @dataclass(frozen=True)
 class Flow:
     """A dialog with its entry (initial answers, or None to refuse) and its completion."""

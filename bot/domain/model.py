@@ -18,6 +18,8 @@ class Role(StrEnum):
 
     REPORTER = "reporter"
     COORDINATOR = "coordinator"
+    MUNICIPALITY = "municipality"
+    """The municipality's adviser: aggregates of the networks it directs, never a concern."""
 
 
 class Status(StrEnum):
@@ -129,6 +131,8 @@ class Concern:
     """An advice consult's question, kept apart from the situation it describes."""
     sources_detail: str = ""
     """Which part comes from which source, when the parts have different sources."""
+    area: str = ""
+    """The area (district) chosen from the network's list, ``unknown``, or empty: not asked."""
 
     @property
     def is_open(self) -> bool:

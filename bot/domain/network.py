@@ -47,6 +47,8 @@ class Network:
     digest_threshold: int = 5
     retention_days: int = 365
     referrals: tuple[Referral, ...] = ()
+    areas: tuple[str, ...] = ()
+    """The areas (districts) a reporter chooses from in the intake; none: not asked."""
 
     def referral(self, referral_id: str) -> Referral | None:
         """The referral route with this id, if the network has it."""
@@ -58,3 +60,12 @@ class Network:
             if org.id == organisation_id:
                 return org
         raise DomainError("unknown_organisation")
+
+
+@dataclass(frozen=True)
+class Municipality:
+    """A municipality that directs the local approach of one or more networks (its regie)."""
+
+    id: str
+    name: str
+    networks: tuple[str, ...]

@@ -47,6 +47,7 @@ def account_values(concern: Concern, cipher: Cipher) -> dict[str, object]:
         actions_taken=",".join(concern.actions_taken),
         frequency=concern.frequency,
         informed=concern.informed,
+        area=concern.area or None,
         **{
             f"{k}_enc": cipher.seal(getattr(concern, k), f"concerns.{k}")
             for k in (*SEALED, *OPTIONAL_SEALED)
@@ -123,6 +124,7 @@ def concern(row: RowMapping, history: list[StatusChange], cipher: Cipher) -> Con
         history=history,
         frequency=row["frequency"],
         informed=row["informed"],
+        area=row["area"] or "",
         **{k: cipher.open(row[f"{k}_enc"], f"concerns.{k}") for k in SEALED},
         **{
             k: "" if row[f"{k}_enc"] is None else cipher.open(row[f"{k}_enc"], f"concerns.{k}")

@@ -28,6 +28,7 @@ from bot.storage.sqlite.lock_wait import WAIT_LIMIT, while_busy
 from bot.storage.sqlite.writer import WriterTurns
 from bot.storage.statements import Committer, InPlace, SharedConnection, Statements
 from bot.storage.stats import StatsQueries
+from bot.storage.trends import TrendQueries
 from bot.storage.usefulness import UsefulnessAnswers
 
 _NOT_WAITING_FOR_THE_DISK = text("SET LOCAL synchronous_commit TO OFF")
@@ -55,6 +56,7 @@ class UnitOfWork:
     posted: PostedMessages
     notes: TrendNotes
     stats: StatsQueries
+    trends: TrendQueries
     ledger: JobLedger
     usefulness: UsefulnessAnswers
     case_events: CaseEventRepository
@@ -113,6 +115,7 @@ class UnitOfWork:
         self.posted = PostedMessages(c)
         self.notes = TrendNotes(c, cipher)
         self.stats = StatsQueries(c)
+        self.trends = TrendQueries(c)
         self.ledger = JobLedger(c)
         self.usefulness = UsefulnessAnswers(c, cipher)
         self.case_events = CaseEventRepository(c, cipher)

@@ -57,6 +57,7 @@ def concern_fields(answers: dict[str, Answer]) -> dict[str, Any]:
         "informed": str(answers.get("informed", "unknown")),
         "question": _text(answers, "question"),
         "sources_detail": _text(answers, "sources_detail"),
+        "area": str(answers.get("area", "")),
     }
 
 

@@ -46,6 +46,21 @@ CASEWORK_HELP = N_(
     "/link REFERENCE REFERENCE – link two concerns about the same group or event\n"
     "/unlink REFERENCE REFERENCE – undo a link"
 )
+TRENDS_HELP = N_("/trends [csv] – month by month over the last year, small numbers hidden")
+MUNICIPALITY_HELP = N_(
+    "For the municipality's adviser (only counts, never a concern):\n"
+    "/trends – month by month over the last year, for all networks your municipality directs: "
+    "per organisation, kind, setting and area, times to acknowledge and close, usefulness\n"
+    "/trends NETWORK – the same for one of those networks\n"
+    "/trends csv [NETWORK] – the same as a CSV file\n"
+    "/network – who does what in your network\n"
+    "/privacy – what happens with what is shared\n"
+    "/language – Nederlands or English\n"
+    "/mydata – a file with everything stored about you\n"
+    "/forgetme – erase your account\n"
+    "/cancel – stop what you are doing\n"
+    "/help – this list"
+)
 PRIVACY = N_(
     "What happens with what you share:\n"
     "• Your account is stored encrypted and read only by the coordinators of your network "
@@ -69,9 +84,13 @@ PRIVACY = N_(
 def show_help(turn: Turn) -> None:
     """List the commands the actor can use."""
     t = turn.t
+    if turn.member.role is Role.MUNICIPALITY:
+        turn.say(t(MUNICIPALITY_HELP))
+        return
     text = t(REPORTER_HELP)
     if turn.member.role is Role.COORDINATOR:
         text += "\n\n" + t(COORDINATOR_HELP)
+        text += "\n" + t(TRENDS_HELP)
         text += "\n\n" + t(CASEWORK_HELP)
     turn.say(text)
 

@@ -70,6 +70,11 @@ async def create_invite(
 ) -> str:
     """Store a new invite (as a hash) and return the code, shown once."""
     network = network_of(settings, organisation_id)
+    if role is Role.MUNICIPALITY and settings.municipality_of(network.id) is None:
+        raise ConfigError(
+            f"no [[municipalities]] entry directs network {network.id!r}, so it has no "
+            "municipality adviser: add one naming the network first"
+        )
     code = new_code()
     await uow.invites.add(hash_code(code), network.id, organisation_id, role, now, now + valid_for)
     return code

@@ -34,12 +34,13 @@ async def invite(turn: Turn, args: str) -> None:
     role_name = words[0].lower() if words else ""
     organisation_id = words[1] if len(words) > 1 else turn.member.organisation_id
     organisations = {o.id: o for o in turn.network.organisations}
-    if role_name not in (Role.REPORTER.value, Role.COORDINATOR.value) or (
-        organisation_id not in organisations
-    ):
+    roles = [Role.REPORTER.value, Role.COORDINATOR.value]
+    if turn.settings.municipality_of(turn.network.id) is not None:
+        roles.append(Role.MUNICIPALITY.value)
+    if role_name not in roles or organisation_id not in organisations:
         turn.say(
-            t(N_("Use: invite reporter|coordinator [organisation]. Organisations: {ids}")).format(
-                ids=", ".join(organisations)
+            t(N_("Use: invite {roles} [organisation]. Organisations: {ids}")).format(
+                roles="|".join(roles), ids=", ".join(organisations)
             )
         )
         return
@@ -134,7 +135,11 @@ async def show_stats(turn: Turn) -> None:
     )
 
 
-ROLE_NAMES = {Role.REPORTER: N_("reporter"), Role.COORDINATOR: N_("coordinator")}
+ROLE_NAMES = {
+    Role.REPORTER: N_("reporter"),
+    Role.COORDINATOR: N_("coordinator"),
+    Role.MUNICIPALITY: N_("municipality adviser"),
+}
 """A role as people read it (the invite names the role it is for)."""
 BACKUP_ON = N_(
     "Saved: you are a backup coordinator now. When an acute concern is not acknowledged in "

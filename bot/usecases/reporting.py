@@ -120,6 +120,7 @@ async def enrich(turn: Turn, stored: Concern, answers: dict[str, Answer], final:
         sources_detail=fresh.sources_detail,
         frequency=fresh.frequency,
         informed=fresh.informed,
+        area=fresh.area,
     )
     await turn.uow.concerns.save_account(concern)
     if final or _shown(stored) != _shown(concern):

@@ -46,6 +46,7 @@ async def list_open(turn: Turn) -> None:
     """Show the network's open concerns, overdue ones first, each as a choice."""
     t = turn.t
     if turn.member.role is not Role.COORDINATOR:
+        await turn.log("list", "denied")
         turn.say(t(N_("Only coordinators can list concerns. /status shows your own.")))
         return
     now = turn.now

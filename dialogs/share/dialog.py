@@ -26,7 +26,7 @@ from bot.domain.vocabulary import (
     URGENCIES,
 )
 from bot.i18n import N_
-from dialogs.share import texts
+from dialogs.share import area, texts
 from dialogs.share.summary import summary
 from dialogs.share.texts import SAFETY, card, danger, facts_so_far, identity_prompt
 
@@ -66,6 +66,8 @@ _EDITABLE = (
 
 def _editable(answers: Answers) -> tuple[Option, ...]:
     keys = list(_EDITABLE)
+    if area.areas(answers):
+        keys.insert(keys.index("frequency"), "area")
     if not danger(answers):
         keys += ["urgency", "contact"]
     keys.append("identity")
@@ -159,9 +161,10 @@ DIALOG = Dialog(
             "setting",
             N_("Where did you notice it?"),
             options=_entries(SETTINGS),
-            next="frequency",
+            next=area.after_setting,
             label=N_("Setting"),
         ),
+        area.STEP,
         Step(
             "frequency",
             N_("How often, and since when?"),

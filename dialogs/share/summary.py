@@ -15,6 +15,7 @@ from bot.domain.vocabulary import (
     label,
 )
 from bot.i18n import N_, Translate
+from dialogs.share.area import summary_line
 from dialogs.share.texts import ACUTE_SUMMARY_HEAD, SUMMARY_HEAD, danger
 
 
@@ -29,6 +30,7 @@ def summary_lines(answers: Answers, t: Translate) -> list[str]:
         f"{t(N_('About'))}: {label(SUBJECTS, str(answers.get('subject', '')), t)}",
         f"{t(N_('Age'))}: {label(AGE_BANDS, str(answers.get('age_band', '')), t)}",
         f"{t(N_('Setting'))}: {label(SETTINGS, str(answers.get('setting', '')), t)}",
+        *summary_line(answers, t),
         f"{t(N_('How often'))}: {label(FREQUENCIES, str(answers.get('frequency', '')), t)}",
         f"{t(N_('Already done'))}: {_actions(answers, t)}",
         f"{t(N_('Young person or parents know'))}: "

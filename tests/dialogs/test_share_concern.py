@@ -20,8 +20,11 @@ T: Translate = translator("en")
 SENDER = Sender(Address("console", "reporter"))
 CONTEXT = {"_retention_days": "365", "_ack_days": "2", "_feedback_days": "14"}
 FACTS = "He repeated a slogan from a banned group twice in class this week."
-ALL_STEPS = [step.key for step in DIALOG.steps]
+ALL_STEPS = [step.key for step in DIALOG.steps if step.key != "area"]
+"""Every step the default walk visits ("area" is asked only in a network with areas:
+tests/dialogs/test_share_area.py)."""
 CHOICE_STEPS = [s.key for s in DIALOG.steps if s.kind in (Kind.CHOICE, Kind.MULTI)]
+CHOICE_STEPS.remove("area")
 PER_PART = "The slogan: I heard it myself; the video: a colleague showed it to me."
 QUESTIONS_ABOUT_THE_YOUNG_PERSON = ("How old", "Is it about one young person", "in your own words")
 

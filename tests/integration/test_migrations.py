@@ -49,6 +49,7 @@ REVISIONS = (
     "0011_twoway",
     "0012_advice",
     "0013_casefile",
+    "0014_regie",
 )
 HEAD = REVISIONS[-1]
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -80,6 +81,7 @@ CREATED = {
     "0011_twoway": ("additions",),
     "0012_advice": (),
     "0013_casefile": ("case_events",),
+    "0014_regie": (),
 }
 HOLDER = 424242  # the instance holding a claim seeded at 0009
 

@@ -9,7 +9,8 @@ from bot.share_script import share_path
 from dialogs.share_concern import DIALOG
 
 OPTIONAL = {"urgency", "contact"}  # not asked for an acute concern
-NOT_ON_THE_PATH = {"edit_pick", "facts_edit"}  # reached only by changing a part at the summary
+NOT_ON_THE_PATH = {"edit_pick", "facts_edit", "area"}
+"""Reached only by changing a part at the summary, or (area) only in a network with areas."""
 PER_PART = {"sources_detail"}  # asked only when the parts come from different sources
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.channels.events import Address
 from bot.channels.replies import Reply
 from bot.conversation.cards import when
-from bot.domain.model import Network
+from bot.domain.model import Network, Role
 from bot.domain.suppression import suppress
 from bot.domain.vocabulary import OUTCOMES, SETTINGS, STATUSES, SUBJECTS, label
 from bot.i18n import N_, N_plural, Translate, ngettext, translator
@@ -205,6 +205,8 @@ async def run_digest(uow: UnitOfWork, settings: Settings, slot: datetime) -> lis
             length = due_for(member.digest, slot, zone)
             if length is None or member.unreachable or member.id is None:
                 continue
+            if member.role is Role.MUNICIPALITY:
+                continue  # the adviser reads /trends; the digest carries the coordinators' notes
             if addresses is None:  # one query for every subscriber, and none when nobody is due
                 addresses = await uow.members.addresses_in(network.id)
             address = addresses.get(member.id)

@@ -43,6 +43,7 @@ concerns = Table(
     Column("informed", String(16), nullable=False, server_default="unknown"),
     Column("question_enc", Text, nullable=True),
     Column("sources_detail_enc", Text, nullable=True),
+    Column("area", String(64), nullable=True),
     Index("ix_concerns_network_status", "network_id", "status"),
     Index("ix_concerns_reporter", "reporter_id"),
     Index("ix_concerns_network_created", "network_id", "created_at"),

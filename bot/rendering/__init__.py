@@ -1,0 +1,1 @@
+"""Rendering of reports into files people look at (charts, sheets)."""
