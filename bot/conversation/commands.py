@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.conversation.turn import Turn
+from bot.security.step_up import guarded
 from bot.usecases import (
     data_rights,
     followup,
@@ -48,7 +49,12 @@ FLOW_COMMANDS = {
     "digest": "digest",
     "forgetme": "forgetme",
 }
-FLOW_COMMANDS_WITH_ARGS = {"erase": "erase", "add": "add_info", "message": "message_coordinator"}
+FLOW_COMMANDS_WITH_ARGS = {
+    "erase": "erase",
+    "add": "add_info",
+    "message": "message_coordinator",
+    "2fa": "two_factor",
+}
 FLOW_ACTIONS = {
     "ask": "ask_reporter",
     "status": "set_status",
@@ -59,10 +65,11 @@ FLOW_ACTIONS = {
 }
 DIRECT_ACTIONS: dict[str, Action] = {
     "show": triage.show_card,
-    "details": triage.view_details,
+    # Details open only after a step-up code where the channel has no login of its own.
+    "details": guarded("details")(triage.view_details),
     "ack": triage.acknowledge,
     "assign": triage.assign_to_self,
-    "reply": relay.view_reply,
+    "reply": guarded("reply")(relay.view_reply),
     "route": referrals.open_referral,
     "still": followup.confirm_still_open,
 }

@@ -27,6 +27,7 @@ from bot.storage.sqlite.lock_wait import WAIT_LIMIT, while_busy
 from bot.storage.sqlite.writer import WriterTurns
 from bot.storage.statements import Committer, InPlace, SharedConnection, Statements
 from bot.storage.stats import StatsQueries
+from bot.storage.totp import TotpSecrets
 from bot.storage.usefulness import UsefulnessAnswers
 
 _NOT_WAITING_FOR_THE_DISK = text("SET LOCAL synchronous_commit TO OFF")
@@ -56,6 +57,7 @@ class UnitOfWork:
     stats: StatsQueries
     ledger: JobLedger
     usefulness: UsefulnessAnswers
+    totp: TotpSecrets
 
     def __init__(
         self,
@@ -113,6 +115,7 @@ class UnitOfWork:
         self.stats = StatsQueries(c)
         self.ledger = JobLedger(c)
         self.usefulness = UsefulnessAnswers(c, cipher)
+        self.totp = TotpSecrets(c, cipher)
         return self
 
     async def _open(self) -> Statements:

@@ -16,7 +16,7 @@ from bot.share_script import share_path
 from bot.testing import Chat, RecordingOutlet, join
 from tests.integration.conftest import texts
 
-COORDINATOR_ONLY = frozenset({"list", "show", "invite", "note", "stats", "backup", "erase"})
+COORDINATOR_ONLY = frozenset({"list", "show", "invite", "note", "stats", "backup", "erase", "2fa"})
 """The commands /help lists only for coordinators (the rest are everyone's)."""
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 PATH = share_path()
@@ -29,7 +29,7 @@ async def person(app: App, role: Role, language: str) -> Chat:
 
 def listed(help_text: str) -> set[str]:
     """The commands a /help text names at the start of its lines."""
-    return set(re.findall(r"^/([a-z]+)", help_text, flags=re.MULTILINE))
+    return set(re.findall(r"^/([a-z0-9]+)", help_text, flags=re.MULTILINE))
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])
