@@ -129,6 +129,8 @@ class World:
     service: Service | None = None
     pressed: int = 0
     sent_by: dict[int, list[int]] = field(default_factory=dict)
+    secrets: dict[int, str] = field(default_factory=dict)
+    """Each user's authenticator secret, once set up (``two_factor``)."""
 
     @property
     def app(self) -> App:
@@ -242,7 +244,15 @@ class World:
         assert found is not None
         await self.say(user, pyotp.TOTP(found.group(1)).at(self.clock.now()))
         assert self.texts(user)[-1].startswith("Done: your second factor is active.")
+        self.secrets[user] = found.group(1)
         return found.group(1)
+
+    async def step_up(self, user: int) -> bool:
+        """Type the code of the user's app now if the bot just asked for one (True if so)."""
+        if "Type the 6 digits" not in self.texts(user)[-1]:
+            return False
+        await self.say(user, pyotp.TOTP(self.secrets[user]).at(self.clock.now()))
+        return True
 
     async def share(self, user: int, script: tuple[str, ...] = SHARE_SCRIPT) -> str:
         """Share a concern through the whole dialog; returns its reference."""
