@@ -7,6 +7,7 @@ goes through the fake Telegram Bot API."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -252,3 +253,20 @@ async def test_the_secret_is_sealed_on_disk_and_key_rotation_reseals_it(
         rotated = (await connection.execute(select(totp_secrets.c.secret_enc))).scalar_one()
     assert rotated.startswith("v1$fresh$")
     assert ring.open(rotated, "totp_secrets.secret") == secret
+
+
+async def test_mydata_says_since_when_a_second_factor_is_set_up_and_forgetme_erases_it(
+    desk: Desk,
+) -> None:
+    secret = await desk.enrol()
+
+    (reply,) = await desk.carl.say("/mydata")
+
+    assert reply.attachment is not None
+    exported = json.loads(reply.attachment.content)
+    assert exported["member"]["second_factor_since"] == desk.clock.now().isoformat()
+    assert secret not in reply.attachment.content  # a credential, not data to hand out
+    await desk.carl.say("/forgetme")
+    await desk.carl.pick("yes")
+    async with desk.app.uow() as uow:
+        assert await uow.totp.get(desk.carl_id) is None
