@@ -132,7 +132,8 @@ async def _step_up_complete(turn: Turn, answers: dict[str, Answer]) -> None:
     if record is None or not record.active:
         turn.say(turn.t(step_up.NOT_ENROLLED))
         return
-    if await check_code(turn, record, str(answers.get("code", ""))):
+    opening = step_up.reference_of(str(answers.get("_argument", "")))
+    if await check_code(turn, record, str(answers.get("code", "")), opening):
         await step_up.resume(turn, answers)
         return
     again = await turn.uow.totp.get(turn.member_id)

@@ -75,21 +75,21 @@ async def stepped_up(turn: Turn, action: str = "", argument: str = "") -> bool:
         return True
     record = await turn.uow.totp.get(turn.member_id)
     if record is None or not record.active:
-        await turn.log("step_up", "not_enrolled", _reference(argument))
+        await turn.log("step_up", "not_enrolled", reference_of(argument))
         turn.say(turn.t(NOT_ENROLLED))
         return False
     idle = timedelta(minutes=turn.settings.security.step_up_idle_minutes)
     if record.verified_at is not None and turn.now - record.verified_at < idle:
         return True
     if record.locked_until is not None and turn.now < record.locked_until:
-        await turn.log("step_up", "locked", _reference(argument))
+        await turn.log("step_up", "locked", reference_of(argument))
         turn.say(locked_text(turn, record.locked_until))
         return False
     if await turn.uow.dialogs.load(turn.member_id) is not None:
-        await turn.log("step_up", "busy", _reference(argument))
+        await turn.log("step_up", "busy", reference_of(argument))
         turn.say(turn.t(BUSY))
         return False
-    await turn.log("step_up", "asked", _reference(argument))
+    await turn.log("step_up", "asked", reference_of(argument))
     await ask(turn, DIALOG, {"_action": action, "_argument": argument})
     return False
 
@@ -125,7 +125,8 @@ async def resume(turn: Turn, answers: Answers) -> None:
         await action(turn, str(answers.get("_argument", "")))
 
 
-def _reference(argument: str) -> str | None:
-    """The argument when it looks like a concern reference (for the access log)."""
+def reference_of(argument: str) -> str | None:
+    """The argument when it looks like a concern reference (for the access log), else None
+    (a reply's number)."""
     ref = normalise_reference(argument) if argument else ""
     return ref if len(ref) == 7 and ref[3] == "-" else None

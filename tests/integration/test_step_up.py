@@ -186,6 +186,8 @@ async def test_after_the_idle_time_a_code_is_asked_and_the_details_open_after_it
     assert FACTS in opened
     assert await desk.rows("step_up") == ["asked"]
     assert await desk.rows("view_details") == ["ok", "ok"]
+    coded = [e for e in await access_log(desk.app, reference) if e.action == "totp_code"]
+    assert [e.outcome for e in coded] == ["ok"]  # the code that opened this concern
 
 
 async def test_five_wrong_codes_lock_for_fifteen_minutes_and_every_try_is_logged(
