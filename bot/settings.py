@@ -98,6 +98,15 @@ class HttpSettings:
 
 
 @dataclass(frozen=True)
+class SecuritySettings:
+    """Step-up authentication: how long a right code from an authenticator app holds."""
+
+    step_up_idle_minutes: int = 15
+    """Minutes after the last right code before opening details asks for a code again
+    (only on channels without a strong login of their own, such as Telegram)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything concernbot is configured with."""
 
@@ -110,6 +119,7 @@ class Settings:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
     networks: tuple[Network, ...] = ()
     network_deadlines: Mapping[str, DeadlineSettings] = field(default_factory=dict)
     """A network's own ``[networks.deadlines]`` over ``[deadlines]``, by network id."""
@@ -149,5 +159,6 @@ CORE_SECTIONS: dict[str, type[Any]] = {
     "scheduler": SchedulerSettings,
     "limits": LimitSettings,
     "http": HttpSettings,
+    "security": SecuritySettings,
 }
 """The sections the core reads itself; every other table belongs to a channel."""

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from bot.app.composition import App, bootstrap
 from bot.app.config import Settings, load_settings
 from bot.channels.events import Address, ChoiceMade, InboundEvent, Sender, parse_text
+from bot.channels.protocol import Capability
 from bot.channels.replies import Outgoing, Removal, Reply
 from bot.delivery.outcomes import DeliveryError
 from bot.delivery.worker import Deliverer
@@ -55,6 +56,8 @@ class RecordingOutlet:
     """An outlet that records what it was asked to deliver; can be told to fail."""
 
     name: str = "console"
+    capabilities: frozenset[Capability] = frozenset({Capability.OWN_LOGIN})
+    """What the channel it stands for declares (by default the terminal's own login)."""
     sent: list[Reply] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
     failures: list[DeliveryError] = field(default_factory=list)
@@ -130,7 +133,7 @@ class Chat:
     async def send(self, event: InboundEvent) -> list[Reply]:
         """Hand an event to the bot, deliver the outbox, return the replies to this member."""
         before = len(self.outlet.to(self.address.user_id))
-        await self.app.bot.handle(event)
+        await self.app.bot.handle(event, self.outlet.capabilities)
         await self.deliverer.deliver_due()
         return self.outlet.to(self.address.user_id)[before:]
 

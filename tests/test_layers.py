@@ -45,7 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("scheduling", ("bot.scheduling",)),
-    ("use cases", ("bot.usecases", "dialogs")),
+    ("use cases", ("bot.usecases", "bot.security", "dialogs")),
     ("turn handler", ("bot.conversation",)),
     ("wiring", ("bot",)),
 )

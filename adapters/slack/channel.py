@@ -50,7 +50,7 @@ class SlackAdapter:
     """Posts alerts into network channels and turns buttons, modals and /concern into events."""
 
     name = CHANNEL
-    capabilities = frozenset({Capability.ANSWERS_IN_PLACE, Capability.FORMS})
+    capabilities = frozenset({Capability.ANSWERS_IN_PLACE, Capability.FORMS, Capability.OWN_LOGIN})
 
     def __init__(
         self,

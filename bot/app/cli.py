@@ -83,7 +83,13 @@ def _parser() -> argparse.ArgumentParser:
         help="init: create the local key file; new: add a new active key; status: values per "
         "key; rotate: re-encrypt everything with the active key",
     )
-    members = command("members", "list the members: id, role, organisation, channel, language")
+    members = command(
+        "members",
+        "list the members: id, role, organisation, channel, language; "
+        "or 'reset-2fa MEMBER': forget a member's authenticator app (a lost phone)",
+    )
+    members.add_argument("action", nargs="?", choices=["reset-2fa"], help="reset-2fa MEMBER")
+    members.add_argument("member", nargs="?", help="the member's id or pseudonym")
     members.add_argument(
         "--names", action="store_true", help="also show display names (never contact details)"
     )
@@ -144,8 +150,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, channels: Chan
             return await operator.keys_status(settings)
         return await operator.keys_rotate(settings)
     if args.command == "members":
-        from bot.app.roster import members
+        from bot.app.roster import members, reset_two_factor
 
+        if args.action == "reset-2fa":
+            if not args.member:
+                raise ConfigError("members reset-2fa needs a member id or pseudonym")
+            return await reset_two_factor(settings, args.member)
         return await members(settings, args.names)
     if args.command == "audit":
         return await operator.audit(settings, args.concern, args.member, args.since)

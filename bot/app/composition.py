@@ -49,6 +49,7 @@ def default_flows() -> dict[str, Flow]:
     from dialogs.reporter import ADD, ANSWER, MESSAGE_COORDINATOR, WHICH
     from dialogs.settings import CHAT_HYGIENE, DIGEST, LANGUAGE
     from dialogs.share_flow import FLOW as SHARE
+    from dialogs.two_factor import STEP_UP, TWO_FACTOR
     from dialogs.usefulness import USEFULNESS
 
     return {
@@ -71,6 +72,8 @@ def default_flows() -> dict[str, Flow]:
             USEFULNESS,
             FORGET,
             ERASE,
+            TWO_FACTOR,
+            STEP_UP,
         )
     }
 

@@ -203,6 +203,8 @@ def _check(settings: Settings) -> None:
         raise ConfigError("[outbox] max_in_flight must be at least 1")
     if settings.bot.default_language not in ("nl", "en"):
         raise ConfigError("[bot] default_language must be 'nl' or 'en'")
+    if not 1 <= settings.security.step_up_idle_minutes <= 24 * 60:
+        raise ConfigError("[security] step_up_idle_minutes must be from 1 to 1440")
 
 
 def _check_crontab(line: str, key: str) -> None:

@@ -1,4 +1,5 @@
-"""Who is who, for the operator: ``concernbot members`` and the actors in ``concernbot audit``.
+"""Who is who, for the operator: ``concernbot members`` and the actors in ``concernbot audit``;
+``concernbot members reset-2fa <member>`` for a member who lost their authenticator app.
 
 Members are shown by id, role, organisation, channel, language and pseudonym; a display name
 only when asked for, and never a channel account id or any other contact detail.
@@ -9,8 +10,10 @@ from __future__ import annotations
 import sys
 
 from bot.app.composition import bootstrap
-from bot.domain.model import Member
+from bot.domain.model import AccessLogEntry, Member
 from bot.settings import Settings
+from bot.startup_errors import ConfigError
+from bot.storage.uow import UnitOfWork
 
 COLUMNS = ("id", "network", "organisation", "role", "channel", "language", "pseudonym", "flags")
 
@@ -56,3 +59,44 @@ def _print_table(rows: list[tuple[str, ...]]) -> None:
     for row in rows:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip())
+
+
+async def reset_two_factor(settings: Settings, who: str) -> int:
+    """Forget a member's authenticator secret (a lost phone), so that they set it up again
+    with /2fa; logged in the access log as done by the operator."""
+    app = await bootstrap(settings)
+    try:
+        async with app.uow() as uow:
+            member = await _find(uow, settings, who)
+            if member is None or member.id is None:
+                raise ConfigError(f"no member {who!r} (give an id or a pseudonym)")
+            removed = await uow.totp.remove(member.id)
+            await uow.access_log.add(
+                AccessLogEntry(
+                    at=app.clock.now(),
+                    actor_member_id=None,
+                    action="totp_reset",
+                    outcome="ok" if removed else "none",
+                    subject_member_id=member.id,
+                    on_behalf_of="operator",
+                )
+            )
+            await uow.commit()
+    finally:
+        await app.close()
+    if removed:
+        print(f"Reset the second factor of member {member.id}; they set it up again with /2fa.")
+    else:
+        print(f"Member {member.id} had no second factor set up; nothing changed.")
+    return 0
+
+
+async def _find(uow: UnitOfWork, settings: Settings, who: str) -> Member | None:
+    """A member by id, or by pseudonym in any configured network."""
+    if who.isdigit():
+        return await uow.members.get(int(who))
+    for network in settings.networks:
+        for member in await uow.members.in_network(network.id):
+            if member.pseudonym.upper() == who.upper():
+                return member
+    return None

@@ -20,12 +20,12 @@ class ChannelSink:
 
     async def handle(self, event: InboundEvent) -> None:
         """Process one event; replies go out through the outbox."""
-        await self._bot.handle(event)
+        await self._bot.handle(event, self._capabilities)
 
     async def respond(self, event: InboundEvent) -> list[Reply]:
         """Process one event; the replies for its sender come back to be shown in place."""
         self._require(Capability.ANSWERS_IN_PLACE)
-        return await self._bot.respond(event)
+        return await self._bot.respond(event, self._capabilities)
 
     async def shown(self, to: Address, slot: str, shown_id: str, reference: str) -> None:
         """Remember a copy of a concern shown in a form, for erasure to reach."""

@@ -32,6 +32,11 @@ class Capability(StrEnum):
     """It answers its user where they acted (``Sink.respond``), not through the outbox."""
     FORMS = "forms"
     """It shows forms holding a concern, which erasure must reach (``Sink.shown``)."""
+    OWN_LOGIN = "own_login"
+    """Its users passed a strong login of the platform's own, so opening a concern's details
+    there asks for no step-up code (``bot.security.step_up``): Slack (the workspace's login,
+    SSO and two factors as the workspace sets them) has it, Telegram (a phone number and an
+    SMS code) does not."""
 
 
 class CapabilityMissing(RuntimeError):

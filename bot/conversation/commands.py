@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.conversation.turn import Turn
+from bot.security.step_up import guarded
 from bot.usecases import (
     casework,
     data_rights,
@@ -61,6 +62,7 @@ FLOW_COMMANDS_WITH_ARGS = {
     "casenote": "case_note",
     "assign": "hand_over",
     "reopen": "reopen",
+    "2fa": "two_factor",
 }
 FLOW_ACTIONS = {
     "ask": "ask_reporter",
@@ -73,10 +75,11 @@ FLOW_ACTIONS = {
 }
 DIRECT_ACTIONS: dict[str, Action] = {
     "show": triage.show_card,
-    "details": triage.view_details,
+    # Details open only after a step-up code where the channel has no login of its own.
+    "details": guarded("details")(triage.view_details),
     "ack": triage.acknowledge,
     "assign": triage.assign_to_self,
-    "reply": relay.view_reply,
+    "reply": guarded("reply")(relay.view_reply),
     "route": referrals.open_referral,
     "still": followup.confirm_still_open,
     "colleagues": handover.offer_colleagues,

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot import metrics
 from bot.channels.events import Address, CommandReceived, FormSubmitted, InboundEvent
+from bot.channels.protocol import Capability
 from bot.channels.replies import Outgoing, Reply
 from bot.conversation.flows import Flow
 from bot.conversation.inbound import sanitised
@@ -68,15 +69,20 @@ class Bot:
         self._feeds = dict(feeds or {})
         self._courier = courier
 
-    async def handle(self, event: InboundEvent) -> None:
-        """Process one event; its effects and every reply are committed together."""
-        await self._process(event, direct=False)
+    async def handle(
+        self, event: InboundEvent, capabilities: frozenset[Capability] = frozenset()
+    ) -> None:
+        """Process one event; its effects and every reply are committed together
+        (``capabilities``: the powers its channel declared, such as its own login)."""
+        await self._process(event, direct=False, capabilities=capabilities)
 
-    async def respond(self, event: InboundEvent) -> list[Reply]:
+    async def respond(
+        self, event: InboundEvent, capabilities: frozenset[Capability] = frozenset()
+    ) -> list[Reply]:
         """Process one event and return the replies meant for its sender, instead of queueing
         them (for channels that answer in place, such as Slack's ephemeral messages and modals).
         Messages for anyone else still go through the outbox."""
-        return await self._process(event, direct=True)
+        return await self._process(event, direct=True, capabilities=capabilities)
 
     async def shown(self, to: Address, slot: str, shown_id: str, reference: str) -> None:
         """Remember a copy of a concern an adapter showed in place (such as Slack's details
@@ -85,11 +91,13 @@ class Bot:
             await uow.posted.record(to, slot, shown_id, reference, self._clock.now())
             await uow.commit()
 
-    async def _process(self, event: InboundEvent, direct: bool) -> list[Reply]:
+    async def _process(
+        self, event: InboundEvent, direct: bool, capabilities: frozenset[Capability]
+    ) -> list[Reply]:
         started = time.perf_counter()
         event = sanitised(event)  # here, so that no adapter can forget it
         try:
-            queued = await self._handle(event, direct)
+            queued = await self._handle(event, direct, capabilities)
         except Exception as error:
             # The type only: an exception's message may quote what the user wrote.
             log.error("turn failed: %s", type(error).__name__)
@@ -99,7 +107,9 @@ class Bot:
         metrics.TURN_SECONDS.observe(time.perf_counter() - started)
         return queued.kept
 
-    async def _handle(self, event: InboundEvent, direct: bool) -> Queued:
+    async def _handle(
+        self, event: InboundEvent, direct: bool, capabilities: frozenset[Capability]
+    ) -> Queued:
         address = event.sender.address
         async with self._uow() as uow:
             now = self._clock.now()
@@ -128,7 +138,14 @@ class Bot:
                     await uow.members.mark_unreachable(member.id, unreachable=False)
                     member.unreachable = False
                 turn = Turn(
-                    uow, member, address, self._clock, self._settings, _now=now, feeds=self._feeds
+                    uow,
+                    member,
+                    address,
+                    self._clock,
+                    self._settings,
+                    _now=now,
+                    feeds=self._feeds,
+                    capabilities=capabilities,
                 )
                 assert member.id is not None
                 state = await uow.dialogs.load(member.id)

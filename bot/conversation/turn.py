@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.channels.events import Address
 from bot.channels.parts import Attachment, Copy, FieldError, View
+from bot.channels.protocol import Capability
 from bot.channels.replies import Choice, Outgoing, Removal, Reply
 from bot.delivery.notify import Compose, message_for
 from bot.domain.clock import Clock
@@ -29,6 +30,8 @@ class Turn:
     replies: list[Outgoing] = field(default_factory=list)
     _now: datetime | None = None
     feeds: Mapping[str, tuple[Address, ...]] = field(default_factory=dict)
+    capabilities: frozenset[Capability] = frozenset()
+    """What the actor's channel declared (none when unknown: the strictest reading)."""
 
     @property
     def t(self) -> Translate:

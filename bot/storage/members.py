@@ -13,7 +13,7 @@ from bot.domain.model import Member, Role
 from bot.storage.crypto import Cipher
 from bot.storage.ids import new_id
 from bot.storage.statements import Statements
-from bot.storage.tables import identities, members
+from bot.storage.tables import identities, members, totp_secrets
 
 _NAME = "members.display_name"
 _PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -157,8 +157,10 @@ class MemberRepository:
         return (await self._c.execute(query)).first() is not None
 
     async def erase(self, member_id: int, pseudonym: str) -> None:
-        """Remove the member's name and every way to reach them; the row stays as a pseudonym."""
+        """Remove the member's name, every way to reach them and their authenticator secret;
+        the row stays as a pseudonym."""
         await self.unlink_all(member_id)
+        await self._c.execute(delete(totp_secrets).where(totp_secrets.c.member_id == member_id))
         await self._c.execute(
             update(members)
             .where(members.c.id == member_id)

@@ -27,6 +27,7 @@ SEALED: tuple[tuple[Table, str], ...] = (
     (tables.usefulness, "remark_enc"),
     (tables.additions, "text_enc"),
     (tables.case_events, "text_enc"),
+    (tables.totp_secrets, "secret_enc"),
 )
 """Every column that holds sealed text; its context is ``<table>.<column without _enc>``."""
 

@@ -28,6 +28,7 @@ from bot.storage.sqlite.lock_wait import WAIT_LIMIT, while_busy
 from bot.storage.sqlite.writer import WriterTurns
 from bot.storage.statements import Committer, InPlace, SharedConnection, Statements
 from bot.storage.stats import StatsQueries
+from bot.storage.totp import TotpSecrets
 from bot.storage.trends import TrendQueries
 from bot.storage.usefulness import UsefulnessAnswers
 
@@ -60,6 +61,7 @@ class UnitOfWork:
     ledger: JobLedger
     usefulness: UsefulnessAnswers
     case_events: CaseEventRepository
+    totp: TotpSecrets
 
     def __init__(
         self,
@@ -119,6 +121,7 @@ class UnitOfWork:
         self.ledger = JobLedger(c)
         self.usefulness = UsefulnessAnswers(c, cipher)
         self.case_events = CaseEventRepository(c, cipher)
+        self.totp = TotpSecrets(c, cipher)
         return self
 
     async def _open(self) -> Statements:

@@ -61,6 +61,10 @@ def _concern_record(concern: Concern) -> dict[str, Any]:
     }
 
 
+def _when(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
 async def export_member(
     uow: UnitOfWork, member_id: int, now: datetime, on_behalf_of: str
 ) -> dict[str, Any] | None:
@@ -93,6 +97,7 @@ async def export_member(
                 }
             )
     access = await uow.access_log.entries(member_id=member_id)
+    totp = await uow.totp.get(member_id)  # when, not the secret: that is a credential
     await uow.access_log.add(
         AccessLogEntry(
             at=now,
@@ -117,6 +122,8 @@ async def export_member(
             "channel": None if address is None else address.channel,
             "remove_messages_after_sharing": member.remove_messages,
             "digest": member.digest,
+            "second_factor_since": _when(None if totp is None else totp.confirmed_at),
+            "second_factor_last_code_at": _when(None if totp is None else totp.verified_at),
         },
         "concerns_shared": [_concern_record(c) for c in concerns],
         "questions_to_you": questions,

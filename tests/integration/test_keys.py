@@ -80,6 +80,7 @@ async def _stock(app: App) -> str:
     await rita.say(f"/add {ref}")
     await rita.say(ADDITION)
     await rob.say("/new")
+    await carl.say("/2fa")  # a step-up secret, sealed (pending its first code)
     return ref
 
 

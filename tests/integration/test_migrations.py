@@ -50,12 +50,14 @@ REVISIONS = (
     "0012_advice",
     "0013_casefile",
     "0014_regie",
+    "0015_totp",
 )
 HEAD = REVISIONS[-1]
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 REFERENCE = "K7Q-M3X"
 FACTS = "A pupil praised an attack abroad in class, twice this week."
 NETWORK, ORG = "demo", "jongerenwerk-noord"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 # Tables each revision creates (and its downgrade drops).
 CREATED = {
@@ -82,6 +84,7 @@ CREATED = {
     "0012_advice": (),
     "0013_casefile": ("case_events",),
     "0014_regie": (),
+    "0015_totp": ("totp_secrets",),
 }
 HOLDER = 424242  # the instance holding a claim seeded at 0009
 
@@ -341,6 +344,18 @@ async def seed(connection: AsyncConnection, revision: str, cipher: Cipher) -> Se
             claimed_by=HOLDER,
             created_at=T0,
         )
+    if at_least("0015_totp"):
+        await _insert(
+            connection,
+            "totp_secrets",
+            member_id=coordinator,
+            secret_enc=cipher.seal(TOTP_SECRET, "totp_secrets.secret"),
+            created_at=T0,
+            confirmed_at=T0,
+            last_step=59_000_000,
+            verified_at=T0,
+            failures=0,
+        )
     counts = {name: await count(connection, name) for name in tables_at(revision)}
     return Seeded(revision, reporter, coordinator, concern, counts)
 
@@ -451,6 +466,14 @@ async def check_repositories_at_head(engine: AsyncEngine, cipher: Cipher, seeded
         if seeded.revision >= "0003":
             found = await uow.posted.find(Address("slack", "C0000000000"), f"alert:{REFERENCE}")
             assert found == "1764320000.000001"
+        record = await uow.totp.get(seeded.coordinator)
+        # Seeded at 0013 and still there (the row counts are checked before, undone or not).
+        if seeded.revision >= "0015_totp" and record is not None:
+            assert (record.secret, record.active, record.last_step) == (
+                TOTP_SECRET,
+                True,
+                59_000_000,
+            )
     uow_factory.dispose()
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
@@ -28,6 +29,7 @@ from adapters.telegram.commands import COMMANDS
 from adapters.telegram.translate import MAX_TEXT, parse_callback
 from bot.app.composition import App
 from bot.channels.events import Address, InboundEvent
+from bot.channels.protocol import Capability
 from bot.conversation.core import Bot
 from bot.conversation.dialog import DialogState
 from bot.delivery.worker import Deliverer
@@ -127,6 +129,8 @@ class World:
     service: Service | None = None
     pressed: int = 0
     sent_by: dict[int, list[int]] = field(default_factory=dict)
+    secrets: dict[int, str] = field(default_factory=dict)
+    """Each user's authenticator secret, once set up (``two_factor``)."""
 
     @property
     def app(self) -> App:
@@ -230,6 +234,25 @@ class World:
         code = await self.invite(role)
         await self.say(user, f"/start {code}")
         assert any(t.startswith("Welcome.") for t in self.texts(user))
+
+    async def two_factor(self, user: int) -> str:
+        """Set up the user's authenticator app with /2fa and its first code; returns the
+        secret, as the app keeps it (taken from the otpauth:// link the bot showed)."""
+        await self.say(user, "/2fa")
+        shown = next(t for t in reversed(self.texts(user)) if "otpauth://" in t)
+        found = re.search(r"secret=([A-Z2-7]+)", shown)
+        assert found is not None
+        await self.say(user, pyotp.TOTP(found.group(1)).at(self.clock.now()))
+        assert self.texts(user)[-1].startswith("Done: your second factor is active.")
+        self.secrets[user] = found.group(1)
+        return found.group(1)
+
+    async def step_up(self, user: int) -> bool:
+        """Type the code of the user's app now if the bot just asked for one (True if so)."""
+        if "Type the 6 digits" not in self.texts(user)[-1]:
+            return False
+        await self.say(user, pyotp.TOTP(self.secrets[user]).at(self.clock.now()))
+        return True
 
     async def share(self, user: int, script: tuple[str, ...] = SHARE_SCRIPT) -> str:
         """Share a concern through the whole dialog; returns its reference."""
@@ -337,9 +360,11 @@ async def running_world(
     handle = Bot.handle
     deliver_due = Deliverer.deliver_due
 
-    async def handled(self: Bot, event: InboundEvent) -> None:
+    async def handled(
+        self: Bot, event: InboundEvent, capabilities: frozenset[Capability] = frozenset()
+    ) -> None:
         try:
-            await handle(self, event)
+            await handle(self, event, capabilities)
         finally:
             await probe.note_handled(event)
 
@@ -844,6 +869,7 @@ async def test_a_coordinator_on_telegram_handles_a_concern_with_buttons(world: W
     await world.press(COORDINATOR, "Acknowledge")
     assert world.texts(REPORTER)[-1].startswith(f"Update on your concern {reference}: Acknowledged")
 
+    await world.two_factor(COORDINATOR)  # Telegram has no login of its own: a second factor
     await world.press(COORDINATOR, "View details")
     assert ACCOUNT_TEXT[0] in world.texts(COORDINATOR)[-1]
     async with world.app.uow() as uow:

@@ -27,6 +27,7 @@ async def test_a_display_name_with_bidi_overrides_reaches_the_coordinator_cleane
     world: World,
 ) -> None:
     await world.enrol(COORDINATOR, Role.COORDINATOR)
+    await world.two_factor(COORDINATOR)  # details open on Telegram after a step-up code
     await _enrol_as(world, REPORTER, SPOOF)
     member = await world.member(REPORTER)
     assert member is not None
@@ -46,6 +47,7 @@ async def test_a_paste_of_50000_characters_is_kept_whole_up_to_the_limit_and_sho
     world: World,
 ) -> None:
     await world.enrol(COORDINATOR, Role.COORDINATOR)
+    await world.two_factor(COORDINATOR)  # details open on Telegram after a step-up code
     await world.enrol(REPORTER)
     await world.run_script(REPORTER, share_path().before("facts"))
     account = (WORDS * (50_000 // len(WORDS) + 1))[:50_000]

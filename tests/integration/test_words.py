@@ -17,7 +17,7 @@ from bot.testing import Chat, RecordingOutlet, join
 from tests.integration.conftest import texts
 
 COORDINATOR_ONLY = frozenset(
-    {"list", "show", "invite", "note", "stats", "backup", "erase", "trends"}
+    {"list", "show", "invite", "note", "stats", "backup", "erase", "trends", "2fa"}
 ) | {
     *("casenote", "assign", "reopen", "link", "unlink"),  # the case file
 }
@@ -33,7 +33,7 @@ async def person(app: App, role: Role, language: str) -> Chat:
 
 def listed(help_text: str) -> set[str]:
     """The commands a /help text names at the start of its lines."""
-    return set(re.findall(r"^/([a-z]+)", help_text, flags=re.MULTILINE))
+    return set(re.findall(r"^/([a-z0-9]+)", help_text, flags=re.MULTILINE))
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])

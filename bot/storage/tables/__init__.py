@@ -18,6 +18,7 @@ from bot.storage.tables.concerns import (
 from bot.storage.tables.messaging import outbox, posted_messages, send_budget_holders, send_budgets
 from bot.storage.tables.people import dialog_states, identities, invites, members
 from bot.storage.tables.runtime import attempts, job_runs, processed_events
+from bot.storage.tables.totp import totp_secrets
 
 __all__ = [
     "Stamp",
@@ -40,6 +41,7 @@ __all__ = [
     "send_budget_holders",
     "send_budgets",
     "status_changes",
+    "totp_secrets",
     "trend_notes",
     "usefulness",
 ]

@@ -1,0 +1,1 @@
+"""Security beyond access rules: step-up codes from an authenticator app (TOTP)."""
