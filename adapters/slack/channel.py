@@ -18,8 +18,9 @@ from adapters.ratelimit import SendLimiter
 from adapters.slack.alert_channels import AlertChannels
 from adapters.slack.answers import show
 from adapters.slack.errors import mapped, remove
+from adapters.slack.files import NotADirectMessage, direct_channel, file_after, file_to_dm
 from adapters.slack.forms import VIEW, erased_modal, shown_slot, triage_form
-from adapters.slack.requests import refusal
+from adapters.slack.requests import not_misleading, refusal
 from adapters.slack.settings import SlackSettings
 from adapters.slack.translate import (
     CHANNEL,
@@ -37,10 +38,6 @@ from bot.i18n import N_, translator
 
 log = logging.getLogger(__name__)
 
-NO_FILES = N_(
-    "Slack cannot receive this file here. Use the bot on Telegram, or ask the operator for "
-    "'concernbot export'."
-)
 SLACK_PATH = "/slack/events"
 
 
@@ -66,7 +63,7 @@ class SlackAdapter:
         self._app_token = app_token
         self._t = translator(language)
         self.client = AsyncWebClient(token=token, base_url=settings.api_base_url)
-        logging.getLogger("slack_bolt").addFilter(_not_misleading)
+        logging.getLogger("slack_bolt").addFilter(not_misleading)
         self.app = AsyncApp(
             client=self.client,
             signing_secret=signing_secret,
@@ -138,17 +135,23 @@ class SlackAdapter:
     async def _post(self, reply: Reply) -> str | None:
         channel = reply.to.user_id
         direct = ":" in channel
+        if reply.attachment is not None and not direct:
+            raise NotADirectMessage("file_outside_dm")  # a file goes to one person only
         if direct:  # a user in a workspace: write in their direct-message channel
-            opened = await self.client.conversations_open(users=channel.split(":", 1)[1])
-            channel = str(opened["channel"]["id"])
-        try:
-            ts = await self._place(channel, reply)
-        except SlackApiError as error:
-            # Not (or no longer) in the alert channel: join it and post again, or keep the
-            # message queued (ChannelLacksBot) until someone invites the bot.
-            if direct or not await self.channels.refused(channel, error):
-                raise
-            ts = await self._place(channel, reply)
+            channel = await direct_channel(self.client, channel)
+        if reply.parts_sent:  # the text went out before the file failed: only the file again
+            ts = reply.parts_sent[0]
+        else:
+            try:
+                ts = await self._place(channel, reply)
+            except SlackApiError as error:
+                # Not (or no longer) in the alert channel: join it and post again, or keep the
+                # message queued (ChannelLacksBot) until someone invites the bot.
+                if direct or not await self.channels.refused(channel, error):
+                    raise
+                ts = await self._place(channel, reply)
+        if reply.attachment is not None:
+            await file_after(self.client, channel, reply.attachment, ts)
         if not direct:
             self.channels.posted(channel)
         return ts
@@ -235,16 +238,7 @@ class SlackAdapter:
         user = str((body.get("user") or {}).get("id") or body.get("user_id") or "")
         url = str(body.get("response_url") or "") if url is None else url
         for reply in replies:
-            if reply.attachment is not None:
-                reply = Reply(reply.to, self._t(NO_FILES))
+            if reply.attachment is not None and self._sink is not None:
+                reply = await file_to_dm(self.client, self._sink, reply, self._t)
             text, blocks = render(reply)
             await show(self.client, url, channel, user, text, blocks)
-
-
-_TOKEN_UNUSED = "As you gave `client` as well, `token` will be unused."
-
-
-def _not_misleading(record: logging.LogRecord) -> bool:
-    # slack_bolt reads $SLACK_BOT_TOKEN on its own and warns that it goes unused: the client
-    # we give it carries that very token, so the warning only confuses an operator.
-    return record.getMessage() != _TOKEN_UNUSED

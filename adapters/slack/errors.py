@@ -7,6 +7,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.files import FILE, delete, direct_channel
 from adapters.slack.forms import VIEW
 from bot.channels.replies import Removal
 from bot.delivery.outcomes import DeliveryError, Rejected, RetryLater, ServerError
@@ -20,17 +21,23 @@ _FOR_GOOD = {
     "msg_too_long",
     "no_text",
     "cant_update_message",
+    "file_outside_dm",
 }
 
 
 async def remove(client: AsyncWebClient, removal: Removal, erased: dict[str, Any]) -> None:
-    """Delete each message of ``removal``, or replace each modal with ``erased``."""
+    """Delete each message (or file) of ``removal``, or replace each modal with ``erased``."""
+    channel = removal.to.user_id
     for ts in removal.message_ids:
         try:
             if ts.startswith(VIEW):  # a modal cannot be deleted, only replaced
                 await client.views_update(view_id=ts[len(VIEW) :], view=erased)
+            elif ts.startswith(FILE):
+                await delete(client, ts)
             else:
-                await client.chat_delete(channel=removal.to.user_id, ts=ts)
+                if ":" in channel:  # a user: their messages are in the direct message
+                    channel = await direct_channel(client, channel)
+                await client.chat_delete(channel=channel, ts=ts)
         except SlackApiError as error:
             # Already gone (a closed modal too) is done; anything else (a rate limit, an
             # outage) is retried, or an erased concern's copy would stay.
