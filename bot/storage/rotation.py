@@ -26,6 +26,7 @@ SEALED: tuple[tuple[Table, str], ...] = (
     (tables.trend_notes, "note_enc"),
     (tables.usefulness, "remark_enc"),
     (tables.additions, "text_enc"),
+    (tables.agreements, "agreed_enc"),
 )
 """Every column that holds sealed text; its context is ``<table>.<column without _enc>``."""
 

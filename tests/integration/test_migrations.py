@@ -48,6 +48,7 @@ REVISIONS = (
     "0010_dialog",
     "0011_twoway",
     "0012_advice",
+    "0013_sheet",
 )
 HEAD = REVISIONS[-1]
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -78,6 +79,7 @@ CREATED = {
     "0010_dialog": (),
     "0011_twoway": ("additions",),
     "0012_advice": (),
+    "0013_sheet": ("agreements",),
 }
 HOLDER = 424242  # the instance holding a claim seeded at 0009
 

@@ -17,12 +17,14 @@ from bot.storage.tables.concerns import (
 from bot.storage.tables.messaging import outbox, posted_messages, send_budget_holders, send_budgets
 from bot.storage.tables.people import dialog_states, identities, invites, members
 from bot.storage.tables.runtime import attempts, job_runs, processed_events
+from bot.storage.tables.sheet import agreements
 
 __all__ = [
     "Stamp",
     "UtcStamp",
     "access_log",
     "additions",
+    "agreements",
     "attempts",
     "concerns",
     "dialog_states",

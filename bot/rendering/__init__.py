@@ -1,0 +1,1 @@
+"""Documents the bot makes for people to keep or look at (a case sheet PDF, charts)."""
