@@ -43,6 +43,7 @@ SchedulerFactory = Callable[[Scheduling], Scheduler]
 def default_flows() -> dict[str, Flow]:
     """Every dialog the bot offers, by name."""
     from dialogs.advice import FLOW as ADVICE
+    from dialogs.casesheet import CASESHEET
     from dialogs.coordinator import ASK, STATUS
     from dialogs.data_rights import ERASE, FORGET
     from dialogs.reporter import ADD, ANSWER, MESSAGE_COORDINATOR, WHICH
@@ -67,6 +68,7 @@ def default_flows() -> dict[str, Flow]:
             USEFULNESS,
             FORGET,
             ERASE,
+            CASESHEET,
         )
     }
 

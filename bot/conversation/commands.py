@@ -48,7 +48,12 @@ FLOW_COMMANDS = {
     "digest": "digest",
     "forgetme": "forgetme",
 }
-FLOW_COMMANDS_WITH_ARGS = {"erase": "erase", "add": "add_info", "message": "message_coordinator"}
+FLOW_COMMANDS_WITH_ARGS = {
+    "erase": "erase",
+    "add": "add_info",
+    "message": "message_coordinator",
+    "casesheet": "casesheet",
+}
 FLOW_ACTIONS = {
     "ask": "ask_reporter",
     "status": "set_status",
