@@ -15,6 +15,7 @@ from bot.channels.parts import Attachment, Copy
 from bot.conversation.turn import Turn
 from bot.domain.legal_basis import LEGAL_BASES
 from bot.domain.model import Concern
+from bot.domain.timeline import EntryKind
 from bot.domain.vocabulary import INFORMED, SOURCES, label
 from bot.i18n import N_, Translate, language_of
 from bot.rendering.casesheet import ACCOUNT, AGREED, TIMELINE, CaseSheet, sheet_text
@@ -88,6 +89,11 @@ async def export_casesheet(turn: Turn, reference: str, request: SheetRequest) ->
     if concern is None or concern.id is None:
         return
     t, zone = turn.t, turn.settings.bot.timezone
+    # Built before this meeting's agreement is stored (it has a section of its own); earlier
+    # agreements are in it only when what was agreed is chosen too.
+    timeline = await sheet_timeline(turn.uow, concern, t) if TIMELINE in request.sections else []
+    if AGREED not in request.sections:
+        timeline = [e for e in timeline if e.kind is not EntryKind.AGREED]
     await turn.uow.agreements.add(
         Agreement(
             concern_id=concern.id,
@@ -99,7 +105,6 @@ async def export_casesheet(turn: Turn, reference: str, request: SheetRequest) ->
             at=turn.now,
         )
     )
-    timeline = await sheet_timeline(turn.uow, concern, t) if TIMELINE in request.sections else []
     sheet = CaseSheet(
         reference=concern.reference,
         network=turn.network.name,

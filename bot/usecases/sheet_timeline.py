@@ -40,6 +40,7 @@ async def sheet_timeline(uow: UnitOfWork, concern: Concern, t: Translate) -> lis
         if change.outcome is not None:
             detail += f", {label(OUTCOMES, change.outcome, t)}"
         kind = EntryKind.ACKNOWLEDGED if change.status is Status.ACKNOWLEDGED else EntryKind.STATUS
+        detail = "" if kind is EntryKind.ACKNOWLEDGED else detail  # the kind says it already
         entries.append(TimelineEntry(change.at, kind, name, role, change.note, detail))
     if concern.id is not None:
         for question in await uow.questions.of_concern(concern.id):
