@@ -16,7 +16,9 @@ from bot.share_script import share_path
 from bot.testing import Chat, RecordingOutlet, join
 from tests.integration.conftest import texts
 
-COORDINATOR_ONLY = frozenset({"list", "show", "invite", "note", "stats", "backup", "erase"})
+COORDINATOR_ONLY = frozenset(
+    {"list", "show", "invite", "note", "stats", "backup", "erase", "casesheet"}
+)
 """The commands /help lists only for coordinators (the rest are everyone's)."""
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 PATH = share_path()
