@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.ratelimit import SendLimiter
 from adapters.slack.alert_channels import AlertChannels
 from adapters.slack.answers import show
+from adapters.slack.casesheet_form import open_casesheet
 from adapters.slack.errors import mapped, remove
 from adapters.slack.files import NotADirectMessage, direct_channel, file_after, file_to_dm
 from adapters.slack.forms import VIEW, erased_modal, shown_slot, triage_form
@@ -70,7 +71,7 @@ class SlackAdapter:
             logger=logging.getLogger("slack_bolt"),
         )
         self.app.action(re.compile(r"^act:"))(self._on_action)
-        self.app.view(re.compile(r"^(ask|status)$"))(self._on_submission)
+        self.app.view(re.compile(r"^(ask|status|casesheet)$"))(self._on_submission)
         self.app.command("/concern")(self._on_command)
         self._limiter = limiter or SendLimiter(20.0, 1.0, 3.0)
         self.channels = AlertChannels(self.client, self._limiter, settings.token_env)
@@ -225,6 +226,8 @@ class SlackAdapter:
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
+        if await open_casesheet(self.client, self._t, body):
+            return  # its questions in one modal; the core checks who submits it
         event = command_to_event(body)
         if event is None or self._sink is None:
             return

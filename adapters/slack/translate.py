@@ -93,6 +93,9 @@ def submission_to_event(body: dict[str, Any]) -> FormSubmitted | None:
             if element.get("type") == "static_select":
                 selected = element.get("selected_option") or {}
                 values[block_id] = str(selected.get("value", ""))
+            elif element.get("type") == "checkboxes":  # the values picked, comma-separated
+                picked = element.get("selected_options") or []
+                values[block_id] = ",".join(str(o.get("value", "")) for o in picked)
             else:
                 values[block_id] = str(element.get("value") or "")
     # A corrected resubmission of the same modal must count as new; an identical one must not.
@@ -152,7 +155,7 @@ def buttons(reply: Reply) -> list[dict[str, Any]]:
         elements.append(
             {
                 "type": "button",
-                "text": _plain(choice.label, BUTTON_LIMIT),
+                "text": plain(choice.label, BUTTON_LIMIT),
                 "action_id": action_id,
                 "value": argument[:2000],
             }
@@ -167,7 +170,8 @@ def render(reply: Reply) -> tuple[str, list[dict[str, Any]]]:
     return escape(utf16_cut(reply.text, SECTION_LIMIT)), blocks
 
 
-def _plain(text: str, limit: int) -> dict[str, Any]:
+def plain(text: str, limit: int) -> dict[str, Any]:
+    """A plain-text object of at most ``limit`` UTF-16 units (cut, never empty)."""
     return {"type": "plain_text", "text": utf16_cut(text, limit) or "…", "emoji": False}
 
 
@@ -175,8 +179,8 @@ def text_modal(title: str, text: str, close: str) -> dict[str, Any]:
     """A read-only modal showing ``text`` (the account, a reply) in plain-text sections."""
     return {
         "type": "modal",
-        "title": _plain(title, 24),
-        "close": _plain(close, 24),
+        "title": plain(title, 24),
+        "close": plain(close, 24),
         "blocks": text_blocks(text, MODAL_BLOCKS),
     }
 
@@ -194,9 +198,9 @@ def input_modal(
         "type": "modal",
         "callback_id": callback_id,
         "private_metadata": reference,
-        "title": _plain(title, 24),
-        "submit": _plain(submit, 24),
-        "close": _plain(close, 24),
+        "title": plain(title, 24),
+        "submit": plain(submit, 24),
+        "close": plain(close, 24),
         "blocks": fields,
     }
 
@@ -207,7 +211,7 @@ def text_input(block_id: str, label: str, optional: bool, max_length: int = 3000
         "type": "input",
         "block_id": block_id,
         "optional": optional,
-        "label": _plain(label, 2000),
+        "label": plain(label, 2000),
         "element": {
             "type": "plain_text_input",
             "action_id": "value",
@@ -225,10 +229,10 @@ def select_input(
         "type": "input",
         "block_id": block_id,
         "optional": optional,
-        "label": _plain(label, 2000),
+        "label": plain(label, 2000),
         "element": {
             "type": "static_select",
             "action_id": "value",
-            "options": [{"text": _plain(text, 75), "value": value} for value, text in options],
+            "options": [{"text": plain(text, 75), "value": value} for value, text in options],
         },
     }

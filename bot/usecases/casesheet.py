@@ -5,20 +5,21 @@ gets it as a PDF and as text, in their own chat only. Every export is in the acc
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from bot.channels.parts import Attachment, Copy
+from bot.channels.parts import Attachment, Copy, FieldError
+from bot.conversation.text import MAX_MESSAGE_CHARS, clean
 from bot.conversation.turn import Turn
 from bot.domain.legal_basis import LEGAL_BASES
 from bot.domain.model import Concern
 from bot.domain.timeline import EntryKind
 from bot.domain.vocabulary import INFORMED, SOURCES, label
 from bot.i18n import N_, Translate, language_of
-from bot.rendering.casesheet import ACCOUNT, AGREED, TIMELINE, CaseSheet, sheet_text
+from bot.rendering.casesheet import ACCOUNT, AGREED, SECTIONS, TIMELINE, CaseSheet, sheet_text
 from bot.rendering.casesheet_pdf import render_pdf
 from bot.scheduling.jobs.details import sheet_copy
 from bot.storage.agreements import Agreement
@@ -33,7 +34,8 @@ _DAY = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$|^\s*(\d{4})-(\d{
 @dataclass(frozen=True)
 class SheetRequest:
     """What the coordinator chose: the sections, the legal basis, whether (and on which
-    day) the young person or parents were informed, and what was agreed (free text)."""
+    day) the young person or parents were informed (empty: as the reporter said), and what
+    was agreed (free text)."""
 
     sections: frozenset[str]
     legal_basis: str
@@ -89,6 +91,8 @@ async def export_casesheet(turn: Turn, reference: str, request: SheetRequest) ->
     if concern is None or concern.id is None:
         return
     t, zone = turn.t, turn.settings.bot.timezone
+    if not request.informed:  # not changed: what the reporter said when sharing holds
+        request = replace(request, informed=concern.informed)
     # Built before this meeting's agreement is stored (it has a section of its own); earlier
     # agreements are in it only when what was agreed is chosen too.
     timeline = await sheet_timeline(turn.uow, concern, t) if TIMELINE in request.sections else []
@@ -127,3 +131,26 @@ async def export_casesheet(turn: Turn, reference: str, request: SheetRequest) ->
         copy=Copy(sheet_copy(concern.reference)),
         concern=concern.reference,
     )
+
+
+async def submit_casesheet(turn: Turn, values: dict[str, str]) -> None:
+    """The case sheet's form (Slack's modal), checked field by field, then exported."""
+    sections = frozenset(v for v in values.get("sections", "").split(",") if v in SECTIONS)
+    basis, informed = values.get("legal_basis", ""), values.get("informed", "")
+    day_given = values.get("informed_on", "").strip()
+    day = parse_day(day_given) if day_given else None
+    agreed = clean(values.get("agreed", ""))
+    if not sections:
+        turn.say(turn.t(N_("Pick at least one part.")), error=FieldError("sections"))
+    elif basis not in LEGAL_BASES:
+        turn.say(turn.t(N_("Please pick a legal basis.")), error=FieldError("legal_basis"))
+    elif informed and informed not in INFORMED:
+        turn.say(turn.t(N_("Please pick one of the options.")), error=FieldError("informed"))
+    elif day_given and day is None:
+        turn.say(turn.t(N_("Write the day as 28-11-2026.")), error=FieldError("informed_on"))
+    elif len(agreed) > MAX_MESSAGE_CHARS:
+        turn.say(turn.t(N_("That is too long.")), error=FieldError("agreed"))
+    else:
+        request = SheetRequest(sections, basis, informed, day, agreed)
+        await export_casesheet(turn, values.get("reference", ""), request)
+
