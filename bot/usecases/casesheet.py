@@ -153,4 +153,3 @@ async def submit_casesheet(turn: Turn, values: dict[str, str]) -> None:
     else:
         request = SheetRequest(sections, basis, informed, day, agreed)
         await export_casesheet(turn, values.get("reference", ""), request)
-
