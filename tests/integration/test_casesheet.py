@@ -160,3 +160,21 @@ def test_days_are_read_as_coordinators_type_them() -> None:
     assert str(parse_day("2026-12-03")) == "2026-12-03"
     assert parse_day("31-02-2026") is None
     assert parse_day("yesterday") is None
+
+
+async def test_retention_deletes_the_sheet_with_the_concern(world: World) -> None:
+    reference = await shared(world)
+    await world.say(COORDINATOR, f"/show {reference}")
+    await world.press(COORDINATOR, "Update status")
+    for choice in ("closed", "case_meeting", "skip", "yes"):
+        await world.press(COORDINATOR, choice)
+    world.clock.advance(days=366)
+    await make_sheet(world, reference, ("account",))
+    (sheet,) = files_to(world, COORDINATOR)
+
+    await run_job(world, "retention")
+
+    assert sheet["message_id"] in deleted_in(world, COORDINATOR)
+    async with world.app.uow() as uow:
+        assert await uow.concerns.by_reference(reference) is None
+        assert await uow.posted.of_concern(reference) == []
