@@ -23,6 +23,8 @@ from bot.rendering.casesheet import (
 )
 
 FONT = "DejaVu"
+MISSING = "□"
+"""What a character the font lacks is shown as (DejaVu Sans has it)."""
 _WIDTH = 0  # fpdf2: 0 is "up to the right margin"
 _CREATED = datetime(2000, 1, 1)
 """The creation date written into the file: a fixed one, so that the PDF's bytes depend on
@@ -48,6 +50,13 @@ class _Sheet(FPDF):
         self.add_font(FONT, "B", str(bold))
         self.set_auto_page_break(auto=True, margin=18)
         self.set_margins(20, 18, 20)
+
+    def normalize_text(self, text: str) -> str:
+        """Text in the font's characters: any other (an emoji) becomes ``□``, here, so that
+        fpdf2 does not name the characters it lacks in a log line (they are what the
+        reporter wrote)."""
+        cmap = getattr(self.current_font, "cmap", None) or {}
+        return "".join(c if ord(c) in cmap or c in "\n\r\t" else MISSING for c in text)
 
     def header(self) -> None:
         """The running head on every page."""

@@ -3,8 +3,11 @@ typed), and the chat text, in the coordinator's language and with the chosen sec
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime
+
+import pytest
 
 from bot.domain.timeline import EntryKind, TimelineEntry
 from bot.i18n import translator
@@ -48,6 +51,17 @@ def test_the_pdf_is_a_pdf_of_one_page_and_the_same_bytes_each_time() -> None:
     assert pdf.rstrip().endswith(b"%%EOF")
     assert pages(pdf) == 1
     assert render_pdf(SHEET, translator("nl")) == pdf  # nothing of when or where it was made
+
+
+def test_a_character_the_font_lacks_is_drawn_as_a_box_and_never_named_in_a_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        pdf = render_pdf(SHEET, translator("nl"))
+
+    assert pdf.startswith(b"%PDF-")
+    assert "🙂" not in caplog.text
+    assert "missing" not in caplog.text
 
 
 def test_a_long_account_runs_onto_more_pages() -> None:
