@@ -12,6 +12,7 @@ from dataclasses import replace
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.translate import render
 from bot.channels.parts import Attachment
 from bot.channels.protocol import Sink
 from bot.channels.replies import Reply
@@ -39,16 +40,22 @@ async def direct_channel(client: AsyncWebClient, address: str) -> str:
 
 
 async def file_to_dm(client: AsyncWebClient, sink: Sink, reply: Reply, t: Translate) -> Reply:
-    """Upload the file of an answer shown in place into its recipient's direct message,
-    recorded under the reply's copy slot (so that the removal of copies, and erasing the
-    concern, delete it there too); returns the answer to show, without the file."""
+    """Put an answer that carries a file into its recipient's direct message instead of where
+    it was asked (an ephemeral in a channel): its text, then the file, both recorded under the
+    reply's copy slot (so that the removal of copies, and erasing the concern, delete them
+    there too). Returns what to show where it was asked: only where to find it."""
     if reply.attachment is None or ":" not in reply.to.user_id:
         raise NotADirectMessage("file_outside_dm")
     channel = await direct_channel(client, reply.to.user_id)
+    text, blocks = render(replace(reply, attachment=None))
+    posted = await client.chat_postMessage(
+        channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+    )
     ref = await upload(client, channel, reply.attachment, "")
     if reply.copy is not None and reply.concern:
+        await sink.shown(reply.to, f"{reply.copy.slot}:0", str(posted["ts"]), reply.concern)
         await sink.shown(reply.to, f"{reply.copy.slot}:file", ref, reply.concern)
-    return replace(reply, text=f"{reply.text}\n\n{t(FILE_IN_DM)}", attachment=None)
+    return Reply(reply.to, t(FILE_IN_DM))
 
 
 async def file_after(client: AsyncWebClient, channel: str, file: Attachment, text: str) -> None:

@@ -52,10 +52,14 @@ async def test_the_sheet_goes_to_the_coordinators_dm_and_nowhere_else(
     assert sheet.filename == f"casesheet-{reference}-20261130.pdf"
     assert sheet.content is not None
     assert sheet.content.startswith(b"%PDF-")
-    shown = text_of(world.ephemerals(CARLA)[-1])
-    assert "CONFIDENTIAL — CASE MEETING" in shown
-    assert "Young person or parents informed: Not yet, they will be told" in shown
-    assert "The file is in your direct messages with the bot, for you alone." in shown
+    (dm,) = world.slack.posted("D" + CARLA)
+    assert "CONFIDENTIAL — CASE MEETING" in text_of(dm)
+    assert "Young person or parents informed: Not yet, they will be told" in text_of(dm)
+    # Where it was asked (an ephemeral in the alert channel): only where to find it.
+    shown = world.ephemerals(CARLA)[-1]
+    assert shown["text"] == "The file is in your direct messages with the bot, for you alone."
+    assert FACTS not in text_of(shown)
+    assert AGREED not in text_of(shown)
     assert world.slack.files.in_channel(ALERTS) == []
     assert not any(AGREED in text_of(m) for m in world.slack.posted(ALERTS))
     assert not any(FACTS in text_of(m) for m in world.slack.posted(ALERTS))

@@ -88,23 +88,27 @@ async def test_a_file_for_a_channel_is_refused_and_nothing_is_uploaded(
     assert not [c for c in slack.requests if c.method.startswith("files.")]
 
 
-async def test_a_file_answered_in_place_goes_to_the_dm_and_is_recorded_for_removal(
+async def test_an_answer_in_place_with_a_file_goes_to_the_dm_and_is_recorded_for_removal(
     slack: FakeSlack, adapter: SlackAdapter
 ) -> None:
     sink = FunctionSink()
-    reply = Reply(TO_ALICE, "Sheet", attachment=SHEET, copy=Copy("casesheet:K7Q-M3X:ab"))
+    reply = Reply(TO_ALICE, "Sheet of K7Q-M3X", attachment=SHEET, copy=Copy("casesheet:K7Q:ab"))
+
     shown = await file_to_dm(
         adapter.client, sink, dataclasses.replace(reply, concern="K7Q-M3X"), translator("en")
     )
 
+    (text,) = slack.posted(DM)
+    assert text["text"] == "Sheet of K7Q-M3X"
     (shared,) = slack.files.in_channel(DM)
     assert shown.attachment is None
-    assert shown.text.endswith("The file is in your direct messages with the bot, for you alone.")
-    assert sink.shown_ids == [f"file:{shared.id}"]
+    assert shown.text == "The file is in your direct messages with the bot, for you alone."
+    assert sink.shown_ids == [text["ts"], f"file:{shared.id}"]
 
     await adapter.send(Removal(TO_ALICE, tuple(sink.shown_ids)))
     assert slack.files.in_channel(DM) == []
     assert slack.files.deleted == [shared.id]
+    assert (DM, text["ts"]) not in slack.messages
     await adapter.send(Removal(TO_ALICE, tuple(sink.shown_ids)))  # gone already: done
 
 
