@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.translate import input_modal, plain, select_input, text_input
+from adapters.slack.translate import input_modal, select_input, text_input
 from bot.domain.legal_basis import LEGAL_BASES
 from bot.domain.vocabulary import INFORMED
 from bot.i18n import N_, Translate
@@ -70,15 +70,8 @@ def casesheet_form(t: Translate, reference: str, channel: str, url: str) -> dict
 
 
 def checkboxes_input(block_id: str, label: str, options: list[tuple[str, str]]) -> dict[str, Any]:
-    """A required several-choice field (Slack: at most 10 checkboxes)."""
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": False,
-        "label": plain(label, 2000),
-        "element": {
-            "type": "checkboxes",
-            "action_id": "value",
-            "options": [{"text": plain(text, 75), "value": value} for value, text in options],
-        },
-    }
+    """A required several-choice field: a single-choice field's element, as checkboxes (the
+    same options; Slack takes at most 10)."""
+    field = select_input(block_id, label, options, False)
+    field["element"]["type"] = "checkboxes"
+    return field

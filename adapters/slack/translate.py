@@ -155,7 +155,7 @@ def buttons(reply: Reply) -> list[dict[str, Any]]:
         elements.append(
             {
                 "type": "button",
-                "text": plain(choice.label, BUTTON_LIMIT),
+                "text": _plain(choice.label, BUTTON_LIMIT),
                 "action_id": action_id,
                 "value": argument[:2000],
             }
@@ -170,8 +170,7 @@ def render(reply: Reply) -> tuple[str, list[dict[str, Any]]]:
     return escape(utf16_cut(reply.text, SECTION_LIMIT)), blocks
 
 
-def plain(text: str, limit: int) -> dict[str, Any]:
-    """A plain-text object of at most ``limit`` UTF-16 units (cut, never empty)."""
+def _plain(text: str, limit: int) -> dict[str, Any]:
     return {"type": "plain_text", "text": utf16_cut(text, limit) or "…", "emoji": False}
 
 
@@ -179,8 +178,8 @@ def text_modal(title: str, text: str, close: str) -> dict[str, Any]:
     """A read-only modal showing ``text`` (the account, a reply) in plain-text sections."""
     return {
         "type": "modal",
-        "title": plain(title, 24),
-        "close": plain(close, 24),
+        "title": _plain(title, 24),
+        "close": _plain(close, 24),
         "blocks": text_blocks(text, MODAL_BLOCKS),
     }
 
@@ -198,9 +197,9 @@ def input_modal(
         "type": "modal",
         "callback_id": callback_id,
         "private_metadata": reference,
-        "title": plain(title, 24),
-        "submit": plain(submit, 24),
-        "close": plain(close, 24),
+        "title": _plain(title, 24),
+        "submit": _plain(submit, 24),
+        "close": _plain(close, 24),
         "blocks": fields,
     }
 
@@ -211,7 +210,7 @@ def text_input(block_id: str, label: str, optional: bool, max_length: int = 3000
         "type": "input",
         "block_id": block_id,
         "optional": optional,
-        "label": plain(label, 2000),
+        "label": _plain(label, 2000),
         "element": {
             "type": "plain_text_input",
             "action_id": "value",
@@ -229,10 +228,10 @@ def select_input(
         "type": "input",
         "block_id": block_id,
         "optional": optional,
-        "label": plain(label, 2000),
+        "label": _plain(label, 2000),
         "element": {
             "type": "static_select",
             "action_id": "value",
-            "options": [{"text": plain(text, 75), "value": value} for value, text in options],
+            "options": [{"text": _plain(text, 75), "value": value} for value, text in options],
         },
     }
