@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.conversation.long_text",
         ),
     ),
+    ("rendering", ("bot.rendering",)),
     ("storage", ("bot.storage",)),
     ("delivery", ("bot.delivery",)),
     (

@@ -106,18 +106,19 @@ class ConsoleAdapter:
             self._last = reply
         text = render(reply)
         if reply.attachment is not None:
-            saved = self._save(reply.attachment.name or "export.json", reply.attachment.content)
+            saved = self._save(reply.attachment.name or "export.json", reply.attachment.data)
             text += f"\n  [{saved}]"
         self._out.write("\n" + text + "\n")
         self._out.flush()
 
-    def _save(self, name: str, content: str) -> Path:
-        """Keep a file sent to this user where only they can read it."""
+    def _save(self, name: str, data: bytes) -> Path:
+        """Keep a file sent to this user where only they can read it (its bytes as sent)."""
         self._files.mkdir(parents=True, exist_ok=True)
-        path = self._files / Path(name).name
+        path = self._files / (Path(name).name or "file")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
+        os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT: made private
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         return path
 
     async def stop(self) -> None:

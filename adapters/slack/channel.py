@@ -18,9 +18,12 @@ from adapters.ratelimit import SendLimiter
 from adapters.slack.alert_channels import AlertChannels
 from adapters.slack.answers import show
 from adapters.slack.app_home import AppHome, pressed_in_home
-from adapters.slack.errors import mapped, not_misleading, remove
+from adapters.slack.casesheet_form import open_casesheet
+from adapters.slack.errors import mapped, remove
+from adapters.slack.files import NotADirectMessage, direct_channel, file_after, file_to_dm
 from adapters.slack.forms import FORM_VERBS, VIEW, erased_modal, probe, shown_slot, triage_form
-from adapters.slack.requests import refusal
+from adapters.slack.posting import place
+from adapters.slack.requests import not_misleading, refusal
 from adapters.slack.settings import SlackSettings
 from adapters.slack.translate import (
     CHANNEL,
@@ -39,10 +42,6 @@ from bot.i18n import N_, translator
 
 log = logging.getLogger(__name__)
 
-NO_FILES = N_(
-    "Slack cannot receive this file here. Use the bot on Telegram, or ask the operator for "
-    "'concernbot export'."
-)
 SLACK_PATH = "/slack/events"
 
 
@@ -75,7 +74,7 @@ class SlackAdapter:
             logger=logging.getLogger("slack_bolt"),
         )
         self.app.action(re.compile(r"^act:"))(self._on_action)
-        self.app.view(re.compile(r"^(ask|status|handover)$"))(self._on_submission)
+        self.app.view(re.compile(r"^(ask|status|handover|casesheet)$"))(self._on_submission)
         self.app.command("/concern")(self._on_command)
         self._limiter = limiter or SendLimiter(20.0, 1.0, 3.0)
         self.channels = AlertChannels(self.client, self._limiter, settings.token_env)
@@ -144,39 +143,29 @@ class SlackAdapter:
     async def _post(self, reply: Reply) -> str | None:
         channel = reply.to.user_id
         direct = ":" in channel
+        if reply.attachment is not None and not direct:
+            raise NotADirectMessage("file_outside_dm")  # a file goes to one person only
         if direct:  # a user in a workspace: write in their direct-message channel
-            opened = await self.client.conversations_open(users=channel.split(":", 1)[1])
-            channel = str(opened["channel"]["id"])
-        try:
-            ts = await self._place(channel, reply)
-        except SlackApiError as error:
-            # Not (or no longer) in the alert channel: join it and post again, or keep the
-            # message queued (ChannelLacksBot) until someone invites the bot.
-            if direct or not await self.channels.refused(channel, error):
-                raise
-            ts = await self._place(channel, reply)
+            channel = await direct_channel(self.client, channel)
+        if reply.parts_sent:  # the text went out before the file failed: only the file again
+            ts = reply.parts_sent[0]
+        else:
+            try:
+                ts = await self._place(channel, reply)
+            except SlackApiError as error:
+                # Not (or no longer) in the alert channel: join it and post again, or keep the
+                # message queued (ChannelLacksBot) until someone invites the bot.
+                if direct or not await self.channels.refused(channel, error):
+                    raise
+                ts = await self._place(channel, reply)
+        if reply.attachment is not None:
+            await file_after(self.client, channel, reply.attachment, ts)
         if not direct:
             self.channels.posted(channel)
         return ts
 
     async def _place(self, channel: str, reply: Reply) -> str:
-        text, blocks = render(reply)
-        async with self._limiter.sending(channel):
-            placed = reply.placement  # the ts of the message to update, or to thread under
-            if placed is not None and placed.edit:
-                await self.client.chat_update(
-                    channel=channel, ts=placed.ref, text=text, blocks=blocks
-                )
-                return placed.ref
-            answer = await self.client.chat_postMessage(
-                channel=channel,
-                text=text,
-                blocks=blocks,
-                thread_ts=placed.ref if placed is not None else None,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-        return str(answer["ts"])
+        return await place(self.client, self._limiter, channel, reply)
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -230,6 +219,8 @@ class SlackAdapter:
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
+        if await open_casesheet(self.client, self._t, body):
+            return  # its questions in one modal; the core checks who submits it
         event = command_to_event(body)
         if event is None or self._sink is None:
             return
@@ -243,7 +234,7 @@ class SlackAdapter:
         user = str((body.get("user") or {}).get("id") or body.get("user_id") or "")
         url = str(body.get("response_url") or "") if url is None else url
         for reply in replies:
-            if reply.attachment is not None:
-                reply = Reply(reply.to, self._t(NO_FILES))
+            if reply.attachment is not None and self._sink is not None:
+                reply = await file_to_dm(self.client, self._sink, reply, self._t)
             text, blocks = render(reply)
             await show(self.client, url, channel, user, text, blocks)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.files import FILE, delete, direct_channel
 from adapters.slack.forms import VIEW
 from bot.channels.replies import Removal
 from bot.delivery.outcomes import DeliveryError, Rejected, RetryLater, ServerError
@@ -27,17 +27,23 @@ _FOR_GOOD = {
     "user_not_found",
     "view_too_large",
     "invalid_arguments",
+    "file_outside_dm",
 }
 
 
 async def remove(client: AsyncWebClient, removal: Removal, erased: dict[str, Any]) -> None:
-    """Delete each message of ``removal``, or replace each modal with ``erased``."""
+    """Delete each message (or file) of ``removal``, or replace each modal with ``erased``."""
+    channel = removal.to.user_id
     for ts in removal.message_ids:
         try:
             if ts.startswith(VIEW):  # a modal cannot be deleted, only replaced
                 await client.views_update(view_id=ts[len(VIEW) :], view=erased)
+            elif ts.startswith(FILE):
+                await delete(client, ts)
             else:
-                await client.chat_delete(channel=removal.to.user_id, ts=ts)
+                if ":" in channel:  # a user: their messages are in the direct message
+                    channel = await direct_channel(client, channel)
+                await client.chat_delete(channel=channel, ts=ts)
         except SlackApiError as error:
             # Already gone (a closed modal too) is done; anything else (a rate limit, an
             # outage) is retried, or an erased concern's copy would stay.
@@ -57,12 +63,3 @@ def mapped(error: SlackApiError) -> DeliveryError:
     if status >= 500:
         return ServerError(f"http_{status}")
     return DeliveryError(code or f"http_{status}")
-
-
-_TOKEN_UNUSED = "As you gave `client` as well, `token` will be unused."
-
-
-def not_misleading(record: logging.LogRecord) -> bool:
-    """False for slack_bolt's warning that ``$SLACK_BOT_TOKEN`` goes unused: the client we give
-    it carries that very token, so the warning only confuses an operator."""
-    return record.getMessage() != _TOKEN_UNUSED

@@ -53,3 +53,12 @@ def _parses(body: str, content_type: str) -> bool:
 def _refuse(status: int, what: str) -> web.Response:
     log.warning("refused a malformed Slack request: %s", what)
     return web.Response(status=status, text="bad request")
+
+
+_TOKEN_UNUSED = "As you gave `client` as well, `token` will be unused."
+
+
+def not_misleading(record: logging.LogRecord) -> bool:
+    """A log filter: slack_bolt reads $SLACK_BOT_TOKEN on its own and warns that it goes
+    unused; the client we give it carries that very token, so the warning only confuses."""
+    return record.getMessage() != _TOKEN_UNUSED

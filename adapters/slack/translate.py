@@ -94,6 +94,9 @@ def submission_to_event(body: dict[str, Any]) -> FormSubmitted | None:
             if element.get("type") == "static_select":
                 selected = element.get("selected_option") or {}
                 values[block_id] = str(selected.get("value", ""))
+            elif element.get("type") == "checkboxes":  # the values picked, comma-separated
+                picked = element.get("selected_options") or []
+                values[block_id] = ",".join(str(o.get("value", "")) for o in picked)
             else:
                 values[block_id] = str(element.get("value") or "")
     # A corrected resubmission of the same modal must count as new; an identical one must not.

@@ -9,7 +9,7 @@ import os
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from telegram import CallbackQuery, InputFile, Update
+from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, Conflict, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
@@ -17,6 +17,7 @@ from adapters.lanes import ChatLanes
 from adapters.ratelimit import SendLimiter
 from adapters.telegram.commands import register_commands
 from adapters.telegram.errors import PollingConflict, delivery_error
+from adapters.telegram.files import send_file
 from adapters.telegram.settings import TelegramSettings
 from adapters.telegram.startup import Patient, retry_seconds, set_webhook
 from adapters.telegram.translate import CHANNEL, parse_callback, render, to_event
@@ -169,11 +170,10 @@ class TelegramAdapter:
                 ids.append(str(sent["message_id"]))
                 await part_sent(ids[-1], more=index + 1 < total)
             if reply.attachment is not None and len(ids) < total:
-                attached = reply.attachment
-                document = InputFile(attached.content.encode(), filename=attached.name or "file")
-                chat_id = int(reply.to.user_id)
                 async with self._limiter.sending(reply.to.user_id):
-                    filed = await self.application.bot.send_document(chat_id, document)
+                    filed = await send_file(
+                        self.application.bot, int(reply.to.user_id), reply.attachment
+                    )
                 await part_sent(str(filed.message_id), more=False)
             return ids[len(parts) - 1] if parts else None
         except RetryAfter as error:

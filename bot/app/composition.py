@@ -43,6 +43,7 @@ SchedulerFactory = Callable[[Scheduling], Scheduler]
 def default_flows() -> dict[str, Flow]:
     """Every dialog the bot offers, by name."""
     from dialogs.advice import FLOW as ADVICE
+    from dialogs.casesheet import CASESHEET
     from dialogs.casework import CASE_NOTE, HANDOVER, REOPEN
     from dialogs.coordinator import ASK, STATUS
     from dialogs.data_rights import ERASE, FORGET
@@ -74,6 +75,7 @@ def default_flows() -> dict[str, Flow]:
             ERASE,
             TWO_FACTOR,
             STEP_UP,
+            CASESHEET,
         )
     }
 

@@ -27,10 +27,22 @@ class View:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file sent with the reply (a member's data export)."""
+    """A file sent with the reply (a member's data export, a case sheet, a chart): its bytes
+    and their media type (``application/pdf``, ``image/png``, ``text/csv`` …)."""
 
     name: str
-    content: str
+    data: bytes
+    media_type: str = "application/octet-stream"
+
+    @classmethod
+    def text(cls, name: str, content: str, media_type: str = "text/plain") -> Attachment:
+        """A text file, encoded as UTF-8."""
+        return cls(name, content.encode("utf-8"), media_type)
+
+    @property
+    def is_image(self) -> bool:
+        """True for a picture a channel may show as a photo (PNG or JPEG)."""
+        return self.media_type in ("image/png", "image/jpeg")
 
 
 @dataclass(frozen=True)

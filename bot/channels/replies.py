@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass
 from typing import TypedDict
@@ -20,6 +21,8 @@ from bot.channels.parts import (
 )
 
 __all__ = ["Choice", "HomeView", "Outgoing", "Removal", "Reply", "outgoing_from_payload"]
+
+JSON = "application/json"
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,7 @@ class Reply:
         if self.error is not None:
             extra["error"] = self.error.field
         if self.attachment is not None:
-            extra["file_name"] = self.attachment.name
-            extra["file"] = self.attachment.content
+            extra.update(_file_extra(self.attachment))
         if self.placement is not None:
             extra["edit_ref" if self.placement.edit else "thread_ref"] = self.placement.ref
         return extra
@@ -121,13 +123,13 @@ class _Parts(TypedDict, total=False):
 
 def _parts(extra: Mapping[str, str]) -> _Parts:
     """The parts read from an ``extra`` object (``Reply._extra``'s, or an earlier version's)."""
-    view, file = extra.get("view"), extra.get("file")
+    view = extra.get("view")
     slot = extra.get("slot") or extra.get("replace")
     copy, thread, error = extra.get("copy"), extra.get("thread"), extra.get("error")
     edit, under = extra.get("edit_ref"), extra.get("thread_ref")
     return _Parts(
         view=View(view, extra.get("title", "")) if view else None,
-        attachment=Attachment(extra.get("file_name", ""), file) if file else None,
+        attachment=_attachment(extra),
         card=Card(slot, replaces=bool(extra.get("replace"))) if slot else None,
         thread=Thread(thread) if thread else None,
         copy=Copy(copy) if copy else None,
@@ -135,6 +137,30 @@ def _parts(extra: Mapping[str, str]) -> _Parts:
         error=FieldError(error) if error else None,
         placement=Placement(edit or under or "", edit=bool(edit)) if edit or under else None,
     )
+
+
+def _file_extra(file: Attachment) -> dict[str, str]:
+    """A file as ``extra`` holds it: a JSON export as its text, as earlier versions wrote it
+    (and read it), any other file as its bytes in base64 with their media type."""
+    if file.media_type == JSON:
+        try:
+            return {"file_name": file.name, "file": file.data.decode("utf-8")}
+        except UnicodeDecodeError:
+            pass
+    encoded = base64.b64encode(file.data).decode("ascii")
+    return {"file_name": file.name, "file_b64": encoded, "file_type": file.media_type}
+
+
+def _attachment(extra: Mapping[str, str]) -> Attachment | None:
+    """The file of an ``extra`` object: its bytes in base64 (``file_b64``), or the text an
+    earlier version stored as it was (``file``, a JSON export)."""
+    name = extra.get("file_name", "")
+    if extra.get("file_b64"):
+        data = base64.b64decode(extra["file_b64"], validate=True)
+        return Attachment(name, data, extra.get("file_type") or "application/octet-stream")
+    if extra.get("file"):
+        return Attachment.text(name, extra["file"], JSON)
+    return None
 
 
 @dataclass(frozen=True)

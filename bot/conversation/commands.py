@@ -63,6 +63,7 @@ FLOW_COMMANDS_WITH_ARGS = {
     "assign": "hand_over",
     "reopen": "reopen",
     "2fa": "two_factor",
+    "casesheet": "casesheet",
 }
 FLOW_ACTIONS = {
     "ask": "ask_reporter",

@@ -1,1 +1,1 @@
-"""Rendering of reports into files people look at (charts, sheets)."""
+"""Documents the bot makes for people to keep or look at (a case sheet PDF, charts)."""

@@ -28,6 +28,7 @@ SEALED: tuple[tuple[Table, str], ...] = (
     (tables.additions, "text_enc"),
     (tables.case_events, "text_enc"),
     (tables.totp_secrets, "secret_enc"),
+    (tables.agreements, "agreed_enc"),
 )
 """Every column that holds sealed text; its context is ``<table>.<column without _enc>``."""
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 
 from bot.storage.access_log import AccessLogRepository
 from bot.storage.additions import AdditionRepository
+from bot.storage.agreements import AgreementRepository
 from bot.storage.attempts import AttemptCounter
 from bot.storage.case_events import CaseEventRepository
 from bot.storage.claims import ClaimRepository, new_instance_id
@@ -48,6 +49,7 @@ class UnitOfWork:
     dialogs: DialogStateRepository
     questions: QuestionRepository
     additions: AdditionRepository
+    agreements: AgreementRepository
     access_log: AccessLogRepository
     outbox: OutboxRepository
     claims: ClaimRepository
@@ -108,6 +110,7 @@ class UnitOfWork:
         self.dialogs = DialogStateRepository(c, cipher)
         self.questions = QuestionRepository(c, cipher)
         self.additions = AdditionRepository(c, cipher)
+        self.agreements = AgreementRepository(c, cipher)
         self.access_log = AccessLogRepository(c)
         self.outbox = OutboxRepository(c, cipher, self._owner)
         self.claims = ClaimRepository(c)

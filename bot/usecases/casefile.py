@@ -105,6 +105,9 @@ async def timeline_of(
         answer = t(USEFUL_LABELS.get(useful.answer, useful.answer))
         who = await names.of(concern.reporter_id)
         entries.append(_entry(useful.at, EntryKind.USEFULNESS, who, useful.remark, answer))
+    for agreement in await uow.agreements.of_concern(concern.id):
+        who = await names.of(agreement.author_id)
+        entries.append(_entry(agreement.at, EntryKind.AGREED, who, agreement.agreed))
     return sorted(entries, key=lambda e: e.at)
 
 

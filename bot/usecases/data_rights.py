@@ -147,7 +147,9 @@ async def send_export(turn: Turn) -> None:
     name = f"concernbot-{turn.member.pseudonym}-{turn.now:%Y%m%d}.json"
     turn.say(
         turn.t(N_("Everything stored about you is in this file. Keep it safe.")),
-        attachment=Attachment(name, json.dumps(data, ensure_ascii=False, indent=2)),
+        attachment=Attachment.text(
+            name, json.dumps(data, ensure_ascii=False, indent=2), "application/json"
+        ),
     )
 
 

@@ -1,4 +1,5 @@
-"""Forms filled in at once (Slack modals): ask the reporter, update the status."""
+"""Forms filled in at once (Slack modals): ask the reporter, update the status, the case
+sheet."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from bot.conversation.text import MAX_MESSAGE_CHARS, clean
 from bot.conversation.turn import Turn
 from bot.domain.model import Outcome, Status
 from bot.i18n import N_
+from bot.usecases.casesheet import submit_casesheet
 from bot.usecases.handover import hand_over
 from bot.usecases.relay import ask_reporter
 from bot.usecases.triage import set_status
@@ -58,5 +60,8 @@ async def submit(turn: Turn, form: str, values: dict[str, str]) -> None:
             _error(turn, "note", N_("The note is too long."))
         else:
             await hand_over(turn, reference, int(values["to"]), note)
+        return
+    if form == "casesheet":
+        await submit_casesheet(turn, values)
         return
     turn.say(turn.t(N_("That form is no longer valid.")))

@@ -36,6 +36,7 @@ COORDINATOR_HELP = N_(
     "/note TEXT – a trend note for the next digest\n"
     "/stats – counts for your network\n"
     "/backup on|off – be alerted when an acute concern is not acknowledged in time\n"
+    "/casesheet REFERENCE – a case sheet (PDF) for the case meeting, sent to you alone\n"
     "/erase REFERENCE – erase a concern on request\n"
     "/2fa – set up codes from an authenticator app, asked before details open in a chat "
     "app without a login of its own (/2fa off turns it off)"

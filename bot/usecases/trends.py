@@ -8,6 +8,7 @@ from bot.conversation.turn import Turn
 from bot.domain.model import Role
 from bot.domain.trends import ALL
 from bot.i18n import N_
+from bot.rendering.trend_chart import trend_chart_png
 from bot.rendering.trend_series import TrendSeries
 from bot.usecases.trend_report import month_name, trend_csv, trend_text, view_name
 from bot.usecases.trend_tables import TrendTables, family, trend_tables
@@ -63,7 +64,7 @@ async def show_trends(turn: Turn, args: str) -> None:
                 first=month_name(tables.months[0], t),
                 last=month_name(tables.months[-1], t),
             ),
-            attachment=Attachment(name, trend_csv(tables, view, turn.settings, t)),
+            attachment=Attachment.text(name, trend_csv(tables, view, turn.settings, t), "text/csv"),
         )
         return
     turn.say(trend_text(tables, view, turn.settings, t))
@@ -71,12 +72,14 @@ async def show_trends(turn: Turn, args: str) -> None:
 
 
 def post_trend_chart(turn: Turn, tables: TrendTables, view: str) -> None:
-    """MERGE HOOK, for SHEET's binary attachment: post the month-by-month chart beside the
-    text. Once ``Attachment`` carries bytes, render
-    ``trend_chart_png(chart_series(turn, tables, view), turn.t)`` (bot.rendering.trend_chart)
-    and ``turn.say(..., attachment=<the PNG>)`` here. Until then the text alone is posted: a
-    text attachment cannot carry a PNG."""
-    return
+    """Post the month-by-month chart beside the text: the same published figures, hidden
+    months as gaps (in Slack the file goes to the direct message, never a channel)."""
+    png = trend_chart_png(chart_series(turn, tables, view), turn.t)
+    name = f"trends-{view if view != ALL else 'all'}-{tables.months[-1]:%Y-%m}.png"
+    turn.say(
+        turn.t(N_("The same figures as a chart.")),
+        attachment=Attachment(name, png, "image/png"),
+    )
 
 
 def chart_series(turn: Turn, tables: TrendTables, view: str) -> TrendSeries:

@@ -235,7 +235,7 @@ async def test_a_file_for_the_user_is_saved_readable_only_by_them_and_its_path_p
 ) -> None:
     out = io.StringIO()
     adapter = ConsoleAdapter("anna", io.StringIO(""), out, files=tmp_path / "exports")
-    file = Attachment("../../mydata.json", '{"member": 1}')
+    file = Attachment.text("../../mydata.json", '{"member": 1}')
 
     await adapter.send(
         Reply(adapter.sender.address, "Everything stored about you.", attachment=file)

@@ -23,11 +23,12 @@ from aiohttp import web
 
 from tests.fakes.slack_blocks import message_problem, view_problem
 from tests.fakes.slack_conversations import BOT_USER_ID, Workspace
+from tests.fakes.slack_files import Files
 from tests.fakes.slack_home import home_problem
 from tests.fakes.slack_interactions import Interactions
 
 TEAM_ID = "T0TEST"
-SCOPES = frozenset({"chat:write", "commands", "im:write", "channels:join"})
+SCOPES = frozenset({"chat:write", "commands", "im:write", "channels:join", "files:write"})
 _JSON_ARGUMENTS = ("blocks", "view", "attachments", "metadata")
 __all__ = ["BOT_USER_ID", "TEAM_ID", "FakeSlack", "Outage", "SlackCall"]
 
@@ -62,6 +63,7 @@ class FakeSlack:
         self.token = token
         self.now = now
         self.workspace = Workspace(scopes)
+        self.files = Files(self.workspace)  # uploads (see ``slack_files``)
         self.calls: list[SlackCall] = []
         self.requests: list[SlackCall] = []
         self.hold: asyncio.Event | None = None
@@ -87,9 +89,10 @@ class FakeSlack:
 
     async def start(self) -> None:
         """Listen on an ephemeral loopback port."""
-        app = web.Application()
+        app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._handle)
         app.router.add_post("/hooks/{key}", self._hook)
+        app.router.add_post("/upload/{key}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -187,6 +190,11 @@ class FakeSlack:
         if hook is not None:
             self.shown.append({**params, "channel": hook.channel, "user": hook.user, "via": "url"})
             await self._notify()
+        return web.Response(status=status, text=text)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        status, text = self.files.receive(request.match_info["key"], await request.read())
+        await self._notify()
         return web.Response(status=status, text=text)
 
     async def _notify(self) -> None:
@@ -300,6 +308,15 @@ class FakeSlack:
     def _api_conversations_join(self, params: dict[str, Any]) -> dict[str, Any]:
         refused = self.workspace.missing("channels:join")
         return refused or self.workspace.join(str(params.get("channel", "")))
+
+    def _api_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.files.get_upload_url(params, f"http://127.0.0.1:{self.port}")
+
+    def _api_files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.files.complete(params)
+
+    def _api_files_delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.files.delete(params)
 
 
 def _view(params: dict[str, Any]) -> dict[str, Any]:

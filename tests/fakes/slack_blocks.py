@@ -32,7 +32,9 @@ INPUT_MAX_LENGTH = 3000
 ID_LENGTH = 255
 PRIVATE_METADATA = 3000
 VIEW_BYTES = 250_000
-INPUT_ELEMENTS = ("plain_text_input", "static_select")
+INPUT_ELEMENTS = ("plain_text_input", "static_select", "checkboxes")
+CHECKBOXES = 10
+"""Checkboxes: "Maximum number of options is 10"."""
 
 
 def text_problems(text: Any, where: str, limit: int, plain_only: bool = False) -> list[str]:
@@ -62,8 +64,9 @@ def _element_problems(element: Any, where: str) -> list[str]:
             problems.append(f"[ERROR] {where}/max_length: must be 1 to {INPUT_MAX_LENGTH}")
         return problems
     options = element.get("options")
-    if not isinstance(options, list) or not 0 < len(options) <= OPTIONS:
-        return [*problems, f"[ERROR] {where}/options: 1 to {OPTIONS} items allowed"]
+    most = CHECKBOXES if element["type"] == "checkboxes" else OPTIONS
+    if not isinstance(options, list) or not 0 < len(options) <= most:
+        return [*problems, f"[ERROR] {where}/options: 1 to {most} items allowed"]
     for n, option in enumerate(options):
         at = f"{where}/options/{n}"
         problems += text_problems(

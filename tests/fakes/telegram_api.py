@@ -3,9 +3,11 @@
 It refuses what the real API refuses (see ``tests/fakes/telegram_rules.py`` for each rule and,
 where the documentation gives no number, the stricter reading taken): texts over 4096 UTF-16
 units, deleting a message it does not know or one older than 48 hours, an edit that changes
-nothing, a callback query answered late, twice or never asked, and a webhook URL or secret
-that setWebhook does not take. It delivers only the update types ``allowed_updates`` asks for
-(the last setting holds until a call changes it). Its clock is injectable.
+nothing, a callback query answered late, twice or never asked, a webhook URL or secret that
+setWebhook does not take, and a document or photo outside the upload limits (read from the
+multipart body; ``files`` keeps what arrived). It delivers only the update types
+``allowed_updates`` asks for (the last setting holds until a call changes it). Its clock is
+injectable.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class FakeTelegram(TelegramUpdates):
         self.webhook_secret = ""
         self.deleted: list[tuple[int, int]] = []
         self.sent: list[dict[str, Any]] = []
+        self.files: list[dict[str, Any]] = []  # uploaded documents and photos, as received
         self._updates: list[dict[str, Any]] = []
         self._arrived = asyncio.Condition()
         self._changed = asyncio.Condition()
@@ -103,7 +106,8 @@ class FakeTelegram(TelegramUpdates):
 
     async def start(self) -> None:
         """Listen on an ephemeral loopback port."""
-        app = web.Application()
+        # Room for a document at the Bot API's limit (aiohttp takes 1 MB by default).
+        app = web.Application(client_max_size=rules.MAX_DOCUMENT_BYTES + 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -325,8 +329,29 @@ class FakeTelegram(TelegramUpdates):
         self.deleted.append(key)
         return True
 
-    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._sent_message({**params, "text": ""})
+    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        return self._upload("document", params)
+
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        return self._upload("photo", params)
+
+    def _upload(self, field: str, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        refusal = rules.upload_refusal(field, params, self.calls[-1].content_type)
+        if refusal is not None:
+            return _error(*refusal)
+        message = self._sent_message({**params, "text": ""})
+        upload = params[field]
+        self.files.append(
+            {
+                "method": f"send{field.capitalize()}",
+                "chat_id": int(params.get("chat_id", 0)),
+                "filename": upload["filename"],
+                "content": upload["content"],
+                "caption": params.get("caption", ""),
+                "message_id": message["message_id"],
+            }
+        )
+        return message
 
     async def _api_leaveChat(self, params: dict[str, Any]) -> bool:
         return True

@@ -157,3 +157,76 @@ async def parameters(request: web.Request) -> dict[str, Any]:
         )
         for k, v in form.items()
     }
+
+
+# --- files (sendDocument, sendPhoto) -------------------------------------------------------
+
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+"""sendDocument: "Bots can currently send files of any type of up to 50 MB in size"."""
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+"""sendPhoto: "The photo must be at most 10 MB in size"."""
+MAX_PHOTO_SIDES = 10000
+"""sendPhoto: "The photo's width and height must not exceed 10000 in total"."""
+MAX_PHOTO_RATIO = 20
+"""sendPhoto: "Width and height ratio must be at most 20"."""
+MAX_CAPTION_UNITS = 1024
+"""caption: "0-1024 characters after entities parsing" (counted, as texts are, in UTF-16)."""
+TOO_LARGE = "Request Entity Too Large"
+NO_FILE = "Bad Request: there is no document in the request"
+NO_PHOTO = "Bad Request: there is no photo in the request"
+NAMELESS = "Bad Request: file must have a name"
+NOT_A_PICTURE = "Bad Request: IMAGE_PROCESS_FAILED"
+BAD_DIMENSIONS = "Bad Request: PHOTO_INVALID_DIMENSIONS"
+CAPTION_TOO_LONG = "Bad Request: message caption is too long"
+
+
+def upload_refusal(field: str, params: dict[str, Any], content_type: str) -> tuple[int, str] | None:
+    """Why an upload of ``field`` (``document`` or ``photo``) is refused, with its status.
+
+    Only a new file in the multipart body is taken (the stricter reading: a ``file_id`` or URL
+    string, which the real API also takes, is refused here, as concernbot never sends one).
+    A part without a filename is refused too: the documentation says nothing about it, and a
+    member's file must keep its name (the stricter reading)."""
+    missing = NO_PHOTO if field == "photo" else NO_FILE
+    upload = params.get(field)
+    if content_type != "multipart/form-data" or not isinstance(upload, dict):
+        return 400, missing
+    if not upload.get("filename"):
+        return 400, NAMELESS
+    content = upload["content"]
+    if not isinstance(content, bytes) or not content:
+        return 400, missing
+    caption = params.get("caption", "")
+    if not isinstance(caption, str) or utf16_len(caption) > MAX_CAPTION_UNITS:
+        return 400, CAPTION_TOO_LONG
+    if field == "document":
+        return (413, TOO_LARGE) if len(content) > MAX_DOCUMENT_BYTES else None
+    if len(content) > MAX_PHOTO_BYTES:
+        return 400, "Bad Request: PHOTO_SAVE_FILE_INVALID"
+    size = picture_size(content)
+    if size is None:
+        return 400, NOT_A_PICTURE
+    width, height = size
+    if (
+        width + height > MAX_PHOTO_SIDES
+        or min(width, height) == 0
+        or max(width, height) > MAX_PHOTO_RATIO * min(width, height)
+    ):
+        return 400, BAD_DIMENSIONS
+    return None
+
+
+def picture_size(content: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG (from its IHDR chunk) or a JPEG (from its SOF marker)."""
+    if content[:8] == b"\x89PNG\r\n\x1a\n" and content[12:16] == b"IHDR":
+        return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    if content[:2] != b"\xff\xd8":
+        return None
+    at = 2
+    while at + 9 < len(content) and content[at] == 0xFF:
+        marker, length = content[at + 1], int.from_bytes(content[at + 2 : at + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2):
+            height = int.from_bytes(content[at + 5 : at + 7], "big")
+            return int.from_bytes(content[at + 7 : at + 9], "big"), height
+        at += 2 + length
+    return None

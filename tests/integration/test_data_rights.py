@@ -166,7 +166,7 @@ def exported(reply: Reply) -> dict[str, Any]:
     """The JSON document a file reply carries."""
     assert reply.attachment is not None
     assert reply.attachment.name.endswith(".json")
-    data = json.loads(reply.attachment.content)
+    data = json.loads(reply.attachment.data)
     assert isinstance(data, dict)
     return data
 

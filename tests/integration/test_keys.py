@@ -56,7 +56,8 @@ class Stocked:
 
 async def _stock(app: App) -> str:
     """Fill every sealed column: names, a draft, a concern with history, a question and its
-    answer, queued messages, a trend note, a usefulness remark and a later addition."""
+    answer, queued messages, a trend note, a usefulness remark, a later addition and what a
+    case meeting agreed."""
     outlet = RecordingOutlet()
     rita = await join(app, outlet, "rita")
     carl = await join(app, outlet, "carl", Role.COORDINATOR)
@@ -79,6 +80,8 @@ async def _stock(app: App) -> str:
     await carl.say(f"/note {TREND}")
     await rita.say(f"/add {ref}")
     await rita.say(ADDITION)
+    await carl.say(f"/casesheet {ref}")
+    await carl.script(["#agreed", "#done", "#public_task", "#no", "CANARY-AGREED: a talk."])
     await rob.say("/new")
     await carl.say("/2fa")  # a step-up secret, sealed (pending its first code)
     return ref

@@ -51,6 +51,7 @@ REVISIONS = (
     "0013_casefile",
     "0014_regie",
     "0015_totp",
+    "0016_sheet",
 )
 HEAD = REVISIONS[-1]
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -85,6 +86,7 @@ CREATED = {
     "0013_casefile": ("case_events",),
     "0014_regie": (),
     "0015_totp": ("totp_secrets",),
+    "0016_sheet": ("agreements",),
 }
 HOLDER = 424242  # the instance holding a claim seeded at 0009
 

@@ -127,7 +127,7 @@ async def test_a_rate_limited_file_after_its_text_is_sent_once_and_the_text_not_
 ) -> None:
     telegram = await adapter_for(app, fake)
     deliverer = deliverer_for(app, telegram)
-    file = Attachment("export.json", '{"member": {}}')
+    file = Attachment.text("export.json", '{"member": {}}', "application/json")
     await queue(app, Reply(TO, "Everything stored about you is in this file.", attachment=file))
     fake.fail_next("sendDocument", LIMITED)
     try:

@@ -177,7 +177,7 @@ async def test_trends_csv_has_the_same_suppression(
     [reply] = await adviser.say("/trends csv demo")
     assert reply.attachment is not None
     assert reply.attachment.name.endswith(".csv")
-    table = list(csv.DictReader(io.StringIO(reply.attachment.content)))
+    table = list(csv.DictReader(io.StringIO(reply.attachment.data.decode())))
     totals = {r["month"]: r["count"] for r in table if r["breakdown"] == "total"}
     assert totals["2026-10"] == "6"
     assert totals["2026-11"] == ""
@@ -265,3 +265,18 @@ async def test_usefulness_answers_month_by_month_small_ones_hidden(
     said = texts(await adviser.say("/trends demo"))
     assert "• useful: " + " · ".join(["–"] * 10 + ["6", "–"]) in said
     assert "• not useful: " + " · ".join(["–"] * 12) in said
+
+
+async def test_trends_post_the_chart_beside_the_text_as_a_png(
+    app: App, adviser: Chat, clock: FakeClock
+) -> None:
+    clock.set(NOW)
+    await store(app, "demo", "jongerenwerk-noord", NOW - timedelta(days=40), 6)
+    text, chart = await adviser.say("/trends")
+    assert "Trends for all networks of Gemeente Demostad" in text.text
+    assert text.attachment is None
+    assert chart.attachment is not None
+    assert chart.attachment.media_type == "image/png"
+    assert chart.attachment.name.endswith(".png")
+    assert chart.attachment.data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert "chart" in chart.text

@@ -340,10 +340,13 @@ class World:
             block_id, element = block["block_id"], block["element"]
             value = values.get(block_id)
             assert value or block["optional"], f"Slack does not submit an empty {block_id}"
-            if element["type"] == "static_select":
+            if element["type"] == "checkboxes":
+                picked = [o for o in element["options"] if o["value"] in (value or "").split(",")]
+                entry: dict[str, Any] = {"type": "checkboxes", "selected_options": picked}
+            elif element["type"] == "static_select":
                 options = [o for o in element["options"] if o["value"] == value]
                 assert value is None or options, f"{value!r} is not an option of {block_id}"
-                entry: dict[str, Any] = {
+                entry = {
                     "type": "static_select",
                     "selected_option": options[0] if options else None,
                 }

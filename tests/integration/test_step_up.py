@@ -265,10 +265,28 @@ async def test_mydata_says_since_when_a_second_factor_is_set_up_and_forgetme_era
     (reply,) = await desk.carl.say("/mydata")
 
     assert reply.attachment is not None
-    exported = json.loads(reply.attachment.content)
+    exported = json.loads(reply.attachment.data.decode())
     assert exported["member"]["second_factor_since"] == desk.clock.now().isoformat()
-    assert secret not in reply.attachment.content  # a credential, not data to hand out
+    assert secret not in reply.attachment.data.decode()  # a credential, not data to hand out
     await desk.carl.say("/forgetme")
     await desk.carl.pick("yes")
     async with desk.app.uow() as uow:
         assert await uow.totp.get(desk.carl_id) is None
+
+
+async def test_the_case_sheet_asks_a_code_first_and_its_questions_follow_a_right_one(
+    desk: Desk,
+) -> None:
+    secret = await desk.enrol()
+    reference = await share(desk.reporter)
+    desk.clock.advance(minutes=20)
+
+    asked = texts(await desk.carl.say(f"/casesheet {reference}"))
+
+    assert "Type the 6 digits" in asked
+    assert "What should it include" not in asked
+    assert await desk.rows("export_casesheet") == []
+    sheet = texts(await desk.carl.say(desk.code(secret)))
+    assert "What should it include" in sheet
+    assert FACTS not in sheet
+    assert await desk.rows("step_up") == ["asked"]

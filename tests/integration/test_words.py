@@ -17,7 +17,7 @@ from bot.testing import Chat, RecordingOutlet, join
 from tests.integration.conftest import texts
 
 COORDINATOR_ONLY = frozenset(
-    {"list", "show", "invite", "note", "stats", "backup", "erase", "trends", "2fa"}
+    {"list", "show", "invite", "note", "stats", "backup", "erase", "trends", "2fa", "casesheet"}
 ) | {
     *("casenote", "assign", "reopen", "link", "unlink"),  # the case file
 }

@@ -26,10 +26,7 @@ CATALOGS = catalogs()
 EACH = pytest.mark.parametrize("catalog", CATALOGS, ids=lambda c: c.package)
 EACH_LANGUAGE = pytest.mark.parametrize("language", LANGUAGES)
 CHANNELS = ("adapters.telegram", "adapters.slack")
-SLACK_FILE = (
-    "Slack cannot receive this file here. Use the bot on Telegram, or ask the operator for "
-    "'concernbot export'."
-)
+SLACK_FILE = "The file is in your direct messages with the bot, for you alone."
 
 
 def _load(catalog: PackageCatalog, language: str) -> Catalog:
@@ -119,7 +116,7 @@ def test_a_channel_text_is_translated_through_its_own_package_catalog() -> None:
 
     core = gettext.GNUTranslations(BytesIO(i18n.compiled("bot", "nl") or b""))
     assert core.gettext(SLACK_FILE) == SLACK_FILE
-    assert translator("nl")(SLACK_FILE).startswith("Slack kan dit bestand hier niet ontvangen")
+    assert translator("nl")(SLACK_FILE).startswith("Het bestand staat in je privéberichten")
     assert translator("en")(SLACK_FILE) == SLACK_FILE
 
 

@@ -47,7 +47,7 @@ READ_AS = [
         concern="K7Q-M3X",
     ),
     Reply(TO, "err", error=FieldError("question")),
-    Reply(TO, "file", attachment=Attachment("x.json", "{}")),
+    Reply(TO, "file", attachment=Attachment.text("x.json", "{}", "application/json")),
     Reply(TO, "plain"),
 ]
 
@@ -68,7 +68,7 @@ def test_every_typed_part_survives_the_outbox_round_trip() -> None:
         "n2",
         parts_sent=("p1", "p2"),
         view=View("reply", "K7Q-M3X"),
-        attachment=Attachment("export.json", '{"a": 1}'),
+        attachment=Attachment.text("export.json", '{"a": 1}', "application/json"),
         card=Card("alert:K7Q-M3X", replaces=True),
         thread=Thread("alert:K7Q-M3X"),
         copy=Copy("details:K7Q-M3X:1"),

@@ -18,6 +18,9 @@ from bot.storage.uow import UnitOfWork
 
 DETAILS = "details:"
 """The slots of the copies start with this, then the concern's reference and the opening."""
+SHEET = "casesheet:"
+"""The slots of case sheets sent to a coordinator (text and file): removed as copies are."""
+COPIES = (DETAILS, SHEET)
 REMOVABLE_FOR = timedelta(hours=48)
 """The shortest time within which a chat app lets a bot delete its message (Telegram's)."""
 _MARGIN = timedelta(minutes=1)
@@ -34,6 +37,11 @@ def details_copy(reference: str) -> str:
     return f"{DETAILS}{reference}:{secrets.token_hex(4)}"
 
 
+def sheet_copy(reference: str) -> str:
+    """A slot of its own for one case sheet of a concern (each part adds ``:n``)."""
+    return f"{SHEET}{reference}:{secrets.token_hex(4)}"
+
+
 def unremovable(copies: list[Posted], now: datetime) -> int:
     """How many openings of an account (each a message or several) were shown so long ago
     that they cannot be deleted any more."""
@@ -41,7 +49,7 @@ def unremovable(copies: list[Posted], now: datetime) -> int:
         {
             c.slot.rpartition(":")[0]
             for c in copies
-            if c.slot.startswith(DETAILS) and c.at is not None and c.at < removable_since(now)
+            if c.slot.startswith(COPIES) and c.at is not None and c.at < removable_since(now)
         }
     )
 
@@ -55,10 +63,14 @@ def removals(copies: list[Posted]) -> list[Removal]:
 
 
 async def run_details_removal(uow: UnitOfWork, settings: Settings, at: datetime) -> list[Outgoing]:
-    """Delete the accounts shown in chats ``details_removal_hours`` ago or longer (while the
-    chat still allows it), and forget them."""
+    """Delete the accounts (and case sheets) shown in chats ``details_removal_hours`` ago or
+    longer (while the chat still allows it), and forget them."""
     shown_before = at - timedelta(hours=settings.scheduler.details_removal_hours)
-    copies = await uow.posted.shown_between(DETAILS, removable_since(at), shown_before)
+    copies = [
+        copy
+        for prefix in COPIES
+        for copy in await uow.posted.shown_between(prefix, removable_since(at), shown_before)
+    ]
     by_chat: dict[Address, list[str]] = defaultdict(list)
     for copy in copies:
         by_chat[copy.address].append(copy.slot)

@@ -18,6 +18,7 @@ from bot.storage.tables.concerns import (
 from bot.storage.tables.messaging import outbox, posted_messages, send_budget_holders, send_budgets
 from bot.storage.tables.people import dialog_states, identities, invites, members
 from bot.storage.tables.runtime import attempts, job_runs, processed_events
+from bot.storage.tables.sheet import agreements
 from bot.storage.tables.totp import totp_secrets
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "UtcStamp",
     "access_log",
     "additions",
+    "agreements",
     "attempts",
     "case_events",
     "concerns",
