@@ -12,10 +12,23 @@ from bot.channels.parts import Attachment, Card, Copy, FieldError, Placement, Th
 
 @dataclass(frozen=True)
 class Choice:
-    """One option the recipient can pick; ``id`` comes back in ``ChoiceMade``."""
+    """One option the recipient can pick; ``id`` comes back in ``ChoiceMade``. ``position``,
+    when set, is the option's fixed number where numbers are typed (a console): the same action
+    keeps its number whichever others are left out."""
 
     id: str
     label: str
+    position: int | None = None
+
+
+def numbered(choices: tuple[Choice, ...]) -> list[tuple[int, Choice]]:
+    """Each choice with the number it is typed by: its fixed ``position`` when it has one, else
+    the number after the highest so far (so Done after options 2, 4 and 5 is 6)."""
+    out: list[tuple[int, Choice]] = []
+    for choice in choices:
+        number = choice.position or (max((n for n, _ in out), default=0) + 1)
+        out.append((number, choice))
+    return out
 
 
 @dataclass(frozen=True)
@@ -43,13 +56,16 @@ class Reply:
     concern: str | None = None
     error: FieldError | None = None
     placement: Placement | None = None
+    ends_dialog: bool = False
+    """Said in the member's own turn that ended their open dialog: numbers they type no longer
+    refer to its step (a console keeps track of the open step by this)."""
 
     def to_payload(self) -> dict[str, object]:
         """Return a JSON-serialisable form of everything but the address."""
         payload: dict[str, object] = {
             "op": "reply",
             "text": self.text,
-            "choices": [[c.id, c.label] for c in self.choices],
+            "choices": [[c.id, c.label, *([c.position] * bool(c.position))] for c in self.choices],
             "nonce": self.nonce,
             "extra": self._extra(),
         }
@@ -62,7 +78,9 @@ class Reply:
         """Rebuild a reply from ``to_payload`` output."""
         raw_choices = payload.get("choices") or []
         assert isinstance(raw_choices, list)
-        choices = tuple(Choice(id=str(c[0]), label=str(c[1])) for c in raw_choices)
+        choices = tuple(
+            Choice(str(c[0]), str(c[1]), int(c[2]) if len(c) > 2 else None) for c in raw_choices
+        )
         nonce = payload.get("nonce")
         extra = payload.get("extra") or {}
         assert isinstance(extra, dict)
@@ -101,6 +119,8 @@ class Reply:
             extra["file"] = self.attachment.content
         if self.placement is not None:
             extra["edit_ref" if self.placement.edit else "thread_ref"] = self.placement.ref
+        if self.ends_dialog:
+            extra["ends_dialog"] = "1"
         return extra
 
 
@@ -113,6 +133,7 @@ class _Parts(TypedDict, total=False):
     concern: str | None
     error: FieldError | None
     placement: Placement | None
+    ends_dialog: bool
 
 
 def _parts(extra: Mapping[str, str]) -> _Parts:
@@ -130,6 +151,7 @@ def _parts(extra: Mapping[str, str]) -> _Parts:
         concern=extra.get("concern") or None,
         error=FieldError(error) if error else None,
         placement=Placement(edit or under or "", edit=bool(edit)) if edit or under else None,
+        ends_dialog=extra.get("ends_dialog") == "1",
     )
 
 

@@ -37,19 +37,32 @@ def action(verb: str, argument: str) -> str:
     return f"act:{verb}:{argument}"
 
 
-def triage_choices(concern: Concern, t: Translate) -> tuple[Choice, ...]:
-    """The actions a coordinator can take on a concern from its alert or card."""
-    ref = concern.reference
-    choices = []
-    if concern.status is Status.RECEIVED:
-        choices.append(Choice(action("ack", ref), t(N_("Acknowledge"))))
-    if concern.is_open:
-        choices.append(Choice(action("assign", ref), t(N_("Assign to me"))))
-    choices.append(Choice(action("details", ref), t(N_("View details"))))
-    if concern.is_open:
-        choices.append(Choice(action("ask", ref), t(N_("Ask reporter"))))
-        choices.append(Choice(action("status", ref), t(N_("Update status"))))
-    return tuple(choices)
+TRIAGE_POSITIONS = {"ack": 1, "assign": 2, "details": 3, "ask": 4, "status": 5}
+"""Each triage action's fixed number: an action left out leaves its number unused."""
+
+
+def triage_choices(
+    concern: Concern, t: Translate, reporter_left: bool = False
+) -> tuple[Choice, ...]:
+    """The actions a coordinator can take on a concern from its alert or card (Ask reporter
+    only while the reporter may be contacted and is still there)."""
+    shown = [
+        ("ack", N_("Acknowledge"), concern.status is Status.RECEIVED),
+        ("assign", N_("Assign to me"), concern.is_open),
+        ("details", N_("View details"), True),
+        ("ask", N_("Ask reporter"), concern.is_open and may_contact(concern, reporter_left)),
+        ("status", N_("Update status"), concern.is_open),
+    ]
+    return tuple(
+        Choice(action(verb, concern.reference), t(text), TRIAGE_POSITIONS[verb])
+        for verb, text, offered in shown
+        if offered
+    )
+
+
+def may_contact(concern: Concern, reporter_left: bool) -> bool:
+    """True when the reporter allowed contact and has not left (used /forgetme)."""
+    return concern.contact_allowed and not reporter_left and concern.reporter_id is not None
 
 
 def headline(concern: Concern, t: Translate) -> str:

@@ -19,7 +19,7 @@ from bot.channels.replies import Outgoing, Reply
 from bot.delivery.worker import Deliverer
 from bot.domain.model import Role
 from bot.testing import RecordingOutlet, join
-from tests.integration.conftest import share, status_of
+from tests.integration.conftest import access_log, act, share, status_of
 
 CARLA = "carla"
 WAIT = 10.0
@@ -83,7 +83,8 @@ async def desk(app: App, outlet: RecordingOutlet) -> AsyncIterator[Desk]:
     """Carla, a coordinator, at a console terminal on the test's database."""
     read, write = os.pipe()
     out = io.StringIO()
-    console = ConsoleAdapter(CARLA, os.fdopen(read, "r", encoding="utf-8"), out, language="en")
+    reading = os.fdopen(read, "r", encoding="utf-8")
+    console = ConsoleAdapter(CARLA, reading, out, language="en")
     assert isinstance(outlet, Terminal)
     outlet.console = console
     await join(app, outlet, CARLA, Role.COORDINATOR)
@@ -95,6 +96,7 @@ async def desk(app: App, outlet: RecordingOutlet) -> AsyncIterator[Desk]:
     yield Desk(console, out, sink, typing)
     typing.close()
     await asyncio.wait_for(console.finished.wait(), WAIT)
+    reading.close()
 
 
 @pytest.fixture
@@ -103,7 +105,6 @@ def outlet() -> RecordingOutlet:
     return Terminal()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17: the alert's Acknowledge takes the number")
 async def test_a_number_typed_for_the_open_status_menu_never_acknowledges_an_arriving_alert(
     app: App, outlet: RecordingOutlet, desk: Desk
 ) -> None:
@@ -117,9 +118,65 @@ async def test_a_number_typed_for_the_open_status_menu_never_acknowledges_an_arr
     concern_b = await share(second)
     assert concern_b in desk.out.getvalue()  # B's alert arrived in Carla's terminal
 
-    await desk.type("1")
+    alert = desk.out.getvalue().rsplit(concern_b, 1)[0].rsplit("\n\n", 1)[-1]
+    assert "1) Acknowledge" not in desk.out.getvalue().split(concern_b, 1)[1]
+    assert "[Acknowledge]" in desk.out.getvalue().split(concern_b, 1)[1], alert
 
+    answered = await desk.type("1")
+
+    assert "feedback note for the reporter" in answered  # 1) Acknowledged, in A's menu
     assert await status_of(app, concern_b) == "received"
     told = [r.text for r in outlet.to(second.address.user_id)[told_before:]]
     assert not any("acknowledged" in text.lower() for text in told[1:]), told
-    assert await status_of(app, concern_a) == "received"
+    await desk.type("Skip")
+    await desk.type("1")  # Yes, update
+    assert await status_of(app, concern_a) == "acknowledged"
+
+
+async def test_after_the_dialog_the_held_back_alert_is_used_deliberately_by_its_name(
+    app: App, outlet: RecordingOutlet, desk: Desk
+) -> None:
+    first = await join(app, outlet, "Rita-Reporter-q9")
+    second = await join(app, outlet, "Bert-Reporter-x4")
+    concern_a = await share(first)
+    await desk.type(f"/show {concern_a}")
+    await desk.type("5")  # Update status
+    concern_b = await share(second)
+    assert "type one of these options by its name" in desk.out.getvalue()
+    for line in ("1", "Skip", "1"):  # Acknowledged, no note, Yes, update
+        await desk.type(line)
+    assert await status_of(app, concern_a) == "acknowledged"
+    told_before = len(outlet.to(second.address.user_id))
+
+    said = await desk.type("Acknowledge")
+
+    assert f"You acknowledged {concern_b}; the reporter has been told." in said
+    assert await status_of(app, concern_b) == "acknowledged"
+    assert any(concern_b in r.text for r in outlet.to(second.address.user_id)[told_before:])
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [
+        ("en", "That option belongs to another message"),
+        ("nl", "Die keuze hoort bij een ander bericht"),
+    ],
+)
+async def test_a_button_of_another_concern_pressed_mid_dialog_is_refused_and_changes_nothing(
+    app: App, outlet: RecordingOutlet, language: str, refusal: str
+) -> None:
+    reporter = await join(app, outlet, "Rita-Reporter-q9")
+    coordinator = await join(app, outlet, "Carl-Coordinator", Role.COORDINATOR, language)
+    concern_a = await share(reporter)
+    concern_b = await share(reporter)
+    await act(coordinator, "status", concern_a)
+    menu = coordinator.last_with_choices()
+
+    said = await act(coordinator, "ack", concern_b)  # a Telegram or Slack button on B's alert
+
+    assert said[0].text.startswith(refusal)
+    assert said[0].nonce == menu.nonce  # A's open step, shown again
+    assert await status_of(app, concern_b) == "received"
+    assert ("foreign_choice", "refused") in [(e.action, e.outcome) for e in await access_log(app)]
+    await coordinator.pick(menu.choices[0].label)  # A's step still takes its own choice
+    assert coordinator.last_with_choices().nonce != menu.nonce  # on to A's note step
