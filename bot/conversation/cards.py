@@ -121,8 +121,23 @@ def _alert_title(concern: Concern, t: Translate) -> str:
     return t(N_("New concern shared"))
 
 
+def contact_line(concern: Concern, t: Translate, reporter_left: bool) -> str:
+    """Whether the coordinator may contact the reporter: yes, no, or the reporter has left."""
+    if reporter_left:
+        return t(N_("The reporter has left (they erased their account): nobody can reach them."))
+    return (
+        f"{t(N_('The coordinator may contact the reporter'))}: "
+        f"{t(N_('yes')) if concern.contact_allowed else t(N_('no'))}"
+    )
+
+
 def card_text(
-    concern: Concern, network: Network, zone: str, t: Translate, assignee: Member | None
+    concern: Concern,
+    network: Network,
+    zone: str,
+    t: Translate,
+    assignee: Member | None,
+    reporter_left: bool = False,
 ) -> str:
     """The card a coordinator sees in a list: status and deadlines, still no free text."""
     lines = [
@@ -137,6 +152,8 @@ def card_text(
         lines.append(f"{t(N_('Acknowledge by'))}: {when(concern.acknowledge_due, zone, t)}")
     elif concern.is_open:
         lines.append(f"{t(N_('Feedback by'))}: {when(concern.feedback_due, zone, t)}")
+    if reporter_left or not concern.contact_allowed:
+        lines.append(contact_line(concern, t, reporter_left))
     return "\n".join(lines)
 
 
@@ -161,13 +178,14 @@ def _account_lines(concern: Concern, t: Translate) -> list[str]:
     ]
 
 
-def details_text(concern: Concern, reporter: str, zone: str, t: Translate) -> str:
+def details_text(
+    concern: Concern, reporter: str, zone: str, t: Translate, reporter_left: bool = False
+) -> str:
     """The full account, shown only on an explicit, logged request."""
     lines = [
         headline(concern, t),
         f"{t(N_('Shared'))}: {when(concern.created_at, zone, t)} · {t(N_('Reporter'))}: {reporter}",
-        f"{t(N_('The coordinator may contact the reporter'))}: "
-        f"{t(N_('yes')) if concern.contact_allowed else t(N_('no'))}",
+        contact_line(concern, t, reporter_left),
         "",
         *_account_lines(concern, t),
         "",

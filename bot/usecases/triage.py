@@ -7,6 +7,7 @@ from bot.channels.replies import Choice
 from bot.conversation import feed
 from bot.conversation.cards import action, card_text, details_text, headline, triage_choices
 from bot.conversation.turn import Turn
+from bot.usecases.reporter_presence import reporter_left
 from bot.domain.deadlines import feedback_due
 from bot.domain.model import Concern, DomainError, Mode, Outcome, Role, Status
 from bot.domain.reference import normalise_reference
@@ -73,8 +74,10 @@ async def show_card(turn: Turn, reference: str) -> None:
         None if concern.assignee_id is None else await turn.uow.members.get(concern.assignee_id)
     )
     zone = turn.settings.bot.timezone
+    left = await reporter_left(turn.uow, concern)
     turn.say(
-        card_text(concern, turn.network, zone, turn.t, assignee), triage_choices(concern, turn.t)
+        card_text(concern, turn.network, zone, turn.t, assignee, left),
+        triage_choices(concern, turn.t, left),
     )
 
 
@@ -98,8 +101,9 @@ async def view_details(turn: Turn, reference: str) -> None:
     zone = turn.settings.bot.timezone
     hours = turn.settings.scheduler.details_removal_hours
     later = await additions_text(turn, concern)
+    left = await reporter_left(turn.uow, concern)
     text = (
-        details_text(concern, who, zone, turn.t)
+        details_text(concern, who, zone, turn.t, left)
         + ("\n\n" + later if later else "")
         + "\n\n"
         + turn.t(DETAILS_REMOVED).format(hours=hours)
@@ -107,7 +111,7 @@ async def view_details(turn: Turn, reference: str) -> None:
     # The copy is recorded where it lands in a chat, so that it can be deleted from it later.
     turn.say(
         text,
-        triage_choices(concern, turn.t),
+        triage_choices(concern, turn.t, left),
         view=View("details", concern.reference),
         copy=Copy(details_copy(concern.reference)),
         concern=concern.reference,
