@@ -7,7 +7,6 @@ from bot.channels.replies import Choice
 from bot.conversation import feed
 from bot.conversation.cards import action, card_text, details_text, headline, triage_choices
 from bot.conversation.turn import Turn
-from bot.usecases.reporter_presence import reporter_left
 from bot.domain.deadlines import feedback_due
 from bot.domain.model import Concern, DomainError, Mode, Outcome, Role, Status
 from bot.domain.reference import normalise_reference
@@ -16,6 +15,7 @@ from bot.i18n import N_, Translate
 from bot.scheduling.jobs.details import details_copy
 from bot.usecases.account import consult_pseudonym
 from bot.usecases.additions import ABOUT_SLOT, additions_text
+from bot.usecases.reporter_presence import reporter_left
 from bot.usecases.status import status_message, taken_over
 
 DETAILS_REMOVED = N_(
