@@ -9,6 +9,7 @@ from bot.usecases import (
     data_rights,
     followup,
     info,
+    listing,
     network,
     referrals,
     relay,
@@ -32,12 +33,12 @@ WITH_ARGS: dict[str, Action] = {
     "invite": network.invite,
     "note": network.add_note,
     "backup": network.set_backup,
+    "list": listing.list_open,
 }
 NO_ARGS: dict[str, Callable[[Turn], Awaitable[None]]] = {
     "status": status.show_status,
     "wipe": wipe.wipe,
     "mydata": data_rights.send_export,
-    "list": triage.list_open,
     "stats": network.show_stats,
 }
 FLOW_COMMANDS = {

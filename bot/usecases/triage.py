@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.channels.parts import Copy, View
 from bot.channels.replies import Choice
 from bot.conversation import feed
-from bot.conversation.cards import action, card_text, details_text, headline, triage_choices
+from bot.conversation.cards import action, card_text, details_text, triage_choices
 from bot.conversation.turn import Turn
 from bot.domain.deadlines import feedback_due
 from bot.domain.model import Concern, DomainError, Mode, Outcome, Role, Status
@@ -40,29 +40,6 @@ async def load_for_coordinator(turn: Turn, reference: str, what: str) -> Concern
         turn.say(t(N_("There is no concern {reference} that you can see.")).format(reference=ref))
         return None
     return concern
-
-
-async def list_open(turn: Turn) -> None:
-    """Show the network's open concerns, overdue ones first, each as a choice."""
-    t = turn.t
-    if turn.member.role is not Role.COORDINATOR:
-        turn.say(t(N_("Only coordinators can list concerns. /status shows your own.")))
-        return
-    now = turn.now
-    concerns = await turn.uow.concerns.open_in_network(turn.member.network_id)
-    if not concerns:
-        turn.say(t(N_("There are no open concerns in your network.")))
-        return
-    concerns.sort(key=lambda c: (not c.is_overdue(now), not c.acute, c.created_at))
-    lines = [t(N_("Open concerns (overdue first):"))]
-    choices = []
-    for concern in concerns[:20]:
-        late = " — " + t(N_("OVERDUE")) if concern.is_overdue(now) else ""
-        lines.append(f"• {headline(concern, t)} · {label(STATUSES, concern.status, t)}{late}")
-        choices.append(Choice(action("show", concern.reference), concern.reference))
-    if len(concerns) > 20:
-        lines.append(t(N_("… and {count} more.")).format(count=len(concerns) - 20))
-    turn.say("\n".join(lines), tuple(choices))
 
 
 async def show_card(turn: Turn, reference: str) -> None:
