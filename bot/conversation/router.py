@@ -108,7 +108,9 @@ class Router:
         if state is not None and flow is not None:
             transition = advance(flow.dialog, state, event, turn.t)
             if not transition.unhandled:
-                await self._apply(turn, flow, await _hooked(turn, flow, state, transition))
+                first = len(turn.replies)  # what a flow's stop hook says ends the dialog too
+                hooked = await _hooked(turn, flow, state, transition)
+                await self._apply(turn, flow, hooked, first)
                 return
         elif state is not None:
             await turn.uow.dialogs.clear(turn.member_id)
@@ -133,8 +135,10 @@ class Router:
             await self.start_flow(turn, None, "which_question", event.text)
         return bool(waiting)
 
-    async def _apply(self, turn: Turn, flow: Flow, transition: Transition) -> None:
-        first = len(turn.replies)
+    async def _apply(
+        self, turn: Turn, flow: Flow, transition: Transition, first: int | None = None
+    ) -> None:
+        first = len(turn.replies) if first is None else first
         for said in transition.said:
             turn.say(said.text, said.choices, said.nonce)
         if transition.completed is not None:
