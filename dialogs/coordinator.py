@@ -52,7 +52,10 @@ ASK = Flow(
 def _status_options(answers: Answers) -> tuple[Option, ...]:
     current = Status(str(answers["_status"]))
     order = list(Status)
-    return tuple(Option(s.value, STATUSES[s]) for s in order[order.index(current) + 1 :])
+    # Each status keeps its number (its place in the order) whatever the current one is.
+    return tuple(
+        Option(s.value, STATUSES[s], order.index(s)) for s in order[order.index(current) + 1 :]
+    )
 
 
 def _status_prompt(answers: Answers, t: Translate) -> str:

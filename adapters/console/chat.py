@@ -12,22 +12,28 @@ from typing import TextIO
 
 from bot.channels.events import Address, ChoiceMade, InboundEvent, Sender, parse_text
 from bot.channels.protocol import Capability, Route, Sink
-from bot.channels.replies import Outgoing, Reply
+from bot.channels.replies import Outgoing, Reply, numbered
 from bot.domain.numbers import small_number
+from bot.i18n import N_, translator
 
 CHANNEL = "console"
 TEXT_CONTROLS = frozenset({"done", "skip"})
 """The choice ids of a text step's own buttons (Done, Skip): there a typed number is text."""
+HELD_BACK = N_(
+    "(You are in the middle of a question above: the numbers you type answer it. Once it is "
+    "finished or stopped with /cancel, type one of these options by its name to use it.)"
+)
 
 
-def render(reply: Reply) -> str:
-    """The reply as terminal text: the message, then ``  1) Label`` lines (while a text is
-    being written, ``  [Label]``: there a number is text, so none is shown to type)."""
+def render(reply: Reply, numbers: bool = True) -> str:
+    """The reply as terminal text: the message, then ``  1) Label`` lines, each choice by its
+    fixed number (while a text is being written, or ``numbers`` off, ``  [Label]``: there a
+    number is not taken for a choice, so none is shown to type)."""
     lines = [reply.text]
-    if _writing(reply):
+    if _writing(reply) or not numbers:
         lines += [f"  [{choice.label}]" for choice in reply.choices]
     else:
-        lines += [f"  {number}) {choice.label}" for number, choice in enumerate(reply.choices, 1)]
+        lines += [f"  {number}) {choice.label}" for number, choice in numbered(reply.choices)]
     return "\n".join(lines)
 
 
@@ -35,15 +41,17 @@ def _writing(reply: Reply) -> bool:
     return bool(reply.choices) and all(choice.id in TEXT_CONTROLS for choice in reply.choices)
 
 
-def to_event(line: str, sender: Sender, last: Reply | None) -> InboundEvent:
-    """Translate a typed line: a number or exact label picks from the last choices shown; while
-    a text is being written (only Done or Skip offered), a number is part of the text."""
+def to_event(line: str, sender: Sender, last: Reply | None, numbers: bool = True) -> InboundEvent:
+    """Translate a typed line: a number (unless ``numbers`` is off) or exact label picks from
+    the ``last`` choices; while a text is being written (only Done or Skip offered), a number
+    is part of the text."""
     stripped = line.strip()
     if last is not None and last.choices:
         number = small_number(stripped)
-        if number is not None and not _writing(last) and 1 <= number <= len(last.choices):
-            choice = last.choices[number - 1]
-            return ChoiceMade(sender, choice.id, last.nonce)
+        if number is not None and numbers and not _writing(last):
+            for shown, choice in numbered(last.choices):
+                if shown == number:
+                    return ChoiceMade(sender, choice.id, last.nonce)
         for choice in last.choices:
             if stripped and stripped.casefold() == choice.label.casefold():
                 return ChoiceMade(sender, choice.id, last.nonce)
@@ -58,7 +66,12 @@ def _tolerant(stream: TextIO) -> TextIO:
 
 
 class ConsoleAdapter:
-    """Reads stdin on a daemon thread and prints replies for one local user."""
+    """Reads stdin on a daemon thread and prints replies for one local user.
+
+    While a dialog step is open (a reply with a nonce, until one says the dialog ended) typed
+    numbers and labels answer that step only; the choices of a message that arrives meanwhile
+    (an alert) are shown without numbers, and can be picked by name once the dialog is over.
+    """
 
     name = CHANNEL
     # The terminal chat runs on the operator's own machine, in an OS account they logged in
@@ -76,7 +89,9 @@ class ConsoleAdapter:
         self.sender = Sender(Address(CHANNEL, user), display_name=user, language=language)
         self._in = _tolerant(stdin or sys.stdin)
         self._out = _tolerant(stdout or sys.stdout)
-        self._last: Reply | None = None
+        self._step: Reply | None = None
+        self._menu: Reply | None = None
+        self._menu_numbered = True
         self._files = files
         self._task: asyncio.Task[None] | None = None
         self.finished = asyncio.Event()
@@ -102,14 +117,28 @@ class ConsoleAdapter:
         """Print a reply; its choices become the ones numbers refer to."""
         if not isinstance(reply, Reply):
             return  # a terminal cannot take back what it printed
-        if reply.choices:
-            self._last = reply
-        text = render(reply)
+        if reply.nonce is not None:
+            self._step = reply
+        elif reply.ends_dialog:
+            self._step = None
+        numbers = True
+        if reply.choices and reply.nonce is None:
+            numbers = self._step is None
+            self._menu, self._menu_numbered = reply, numbers
+        text = render(reply, numbers)
+        if not numbers:
+            text += "\n" + translator(self.sender.language)(HELD_BACK)
         if reply.attachment is not None:
             saved = self._save(reply.attachment.name or "export.json", reply.attachment.data)
             text += f"\n  [{saved}]"
         self._out.write("\n" + text + "\n")
         self._out.flush()
+
+    def _event(self, line: str) -> InboundEvent:
+        """A typed line, for the open step if there is one, else for the last menu shown."""
+        if self._step is not None:
+            return to_event(line, self.sender, self._step)
+        return to_event(line, self.sender, self._menu, self._menu_numbered)
 
     def _save(self, name: str, data: bytes) -> Path:
         """Keep a file sent to this user where only they can read it (its bytes as sent)."""
@@ -152,7 +181,7 @@ class ConsoleAdapter:
                     break
                 if not line.strip() and self.interactive:
                     continue
-                await sink.handle(to_event(line, self.sender, self._last))
+                await sink.handle(self._event(line))
                 await sink.settle()
         finally:
             self.finished.set()

@@ -10,10 +10,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Choice:
-    """One option the recipient can pick; ``id`` comes back in ``ChoiceMade``."""
+    """One option the recipient can pick; ``id`` comes back in ``ChoiceMade``. ``position``,
+    when set, is the option's fixed number where numbers are typed (a console): the same action
+    keeps its number whichever others are left out."""
 
     id: str
     label: str
+    position: int | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,16 @@ __all__ = ["Choice", "HomeView", "Outgoing", "Removal", "Reply", "outgoing_from_
 JSON = "application/json"
 
 
+def numbered(choices: tuple[Choice, ...]) -> list[tuple[int, Choice]]:
+    """Each choice with the number it is typed by: its fixed ``position`` when it has one, else
+    the number after the highest so far (so Done after options 2, 4 and 5 is 6)."""
+    out: list[tuple[int, Choice]] = []
+    for choice in choices:
+        number = choice.position or (max((n for n, _ in out), default=0) + 1)
+        out.append((number, choice))
+    return out
+
+
 @dataclass(frozen=True)
 class Reply:
     """A message for one recipient, optionally with choices.
@@ -50,13 +60,16 @@ class Reply:
     concern: str | None = None
     error: FieldError | None = None
     placement: Placement | None = None
+    ends_dialog: bool = False
+    """Said in the member's own turn that ended their open dialog: numbers they type no longer
+    refer to its step (a console keeps track of the open step by this)."""
 
     def to_payload(self) -> dict[str, object]:
         """Return a JSON-serialisable form of everything but the address."""
         payload: dict[str, object] = {
             "op": "reply",
             "text": self.text,
-            "choices": [[c.id, c.label] for c in self.choices],
+            "choices": [[c.id, c.label, *([c.position] * bool(c.position))] for c in self.choices],
             "nonce": self.nonce,
             "extra": self._extra(),
         }
@@ -69,7 +82,9 @@ class Reply:
         """Rebuild a reply from ``to_payload`` output."""
         raw_choices = payload.get("choices") or []
         assert isinstance(raw_choices, list)
-        choices = tuple(Choice(id=str(c[0]), label=str(c[1])) for c in raw_choices)
+        choices = tuple(
+            Choice(str(c[0]), str(c[1]), int(c[2]) if len(c) > 2 else None) for c in raw_choices
+        )
         nonce = payload.get("nonce")
         extra = payload.get("extra") or {}
         assert isinstance(extra, dict)
@@ -107,6 +122,8 @@ class Reply:
             extra.update(_file_extra(self.attachment))
         if self.placement is not None:
             extra["edit_ref" if self.placement.edit else "thread_ref"] = self.placement.ref
+        if self.ends_dialog:
+            extra["ends_dialog"] = "1"
         return extra
 
 
@@ -119,6 +136,7 @@ class _Parts(TypedDict, total=False):
     concern: str | None
     error: FieldError | None
     placement: Placement | None
+    ends_dialog: bool
 
 
 def _parts(extra: Mapping[str, str]) -> _Parts:
@@ -136,6 +154,7 @@ def _parts(extra: Mapping[str, str]) -> _Parts:
         concern=extra.get("concern") or None,
         error=FieldError(error) if error else None,
         placement=Placement(edit or under or "", edit=bool(edit)) if edit or under else None,
+        ends_dialog=extra.get("ends_dialog") == "1",
     )
 
 

@@ -37,19 +37,32 @@ def action(verb: str, argument: str) -> str:
     return f"act:{verb}:{argument}"
 
 
-def triage_choices(concern: Concern, t: Translate) -> tuple[Choice, ...]:
-    """The actions a coordinator can take on a concern from its alert or card."""
-    ref = concern.reference
-    choices = []
-    if concern.status is Status.RECEIVED:
-        choices.append(Choice(action("ack", ref), t(N_("Acknowledge"))))
-    if concern.is_open:
-        choices.append(Choice(action("assign", ref), t(N_("Assign to me"))))
-    choices.append(Choice(action("details", ref), t(N_("View details"))))
-    if concern.is_open:
-        choices.append(Choice(action("ask", ref), t(N_("Ask reporter"))))
-        choices.append(Choice(action("status", ref), t(N_("Update status"))))
-    return tuple(choices)
+TRIAGE_POSITIONS = {"ack": 1, "assign": 2, "details": 3, "ask": 4, "status": 5}
+"""Each triage action's fixed number: an action left out leaves its number unused."""
+
+
+def triage_choices(
+    concern: Concern, t: Translate, reporter_left: bool = False
+) -> tuple[Choice, ...]:
+    """The actions a coordinator can take on a concern from its alert or card (Ask reporter
+    only while the reporter may be contacted and is still there)."""
+    shown = [
+        ("ack", N_("Acknowledge"), concern.status is Status.RECEIVED),
+        ("assign", N_("Assign to me"), concern.is_open),
+        ("details", N_("View details"), True),
+        ("ask", N_("Ask reporter"), concern.is_open and may_contact(concern, reporter_left)),
+        ("status", N_("Update status"), concern.is_open),
+    ]
+    return tuple(
+        Choice(action(verb, concern.reference), t(text), TRIAGE_POSITIONS[verb])
+        for verb, text, offered in shown
+        if offered
+    )
+
+
+def may_contact(concern: Concern, reporter_left: bool) -> bool:
+    """True when the reporter allowed contact and has not left (used /forgetme)."""
+    return concern.contact_allowed and not reporter_left and concern.reporter_id is not None
 
 
 def headline(concern: Concern, t: Translate) -> str:
@@ -116,8 +129,23 @@ def area_line(concern: Concern, t: Translate) -> list[str]:
     return [f"{t(N_('Area'))}: {area}"]
 
 
+def contact_line(concern: Concern, t: Translate, reporter_left: bool) -> str:
+    """Whether the coordinator may contact the reporter: yes, no, or the reporter has left."""
+    if reporter_left:
+        return t(N_("The reporter has left (they erased their account): nobody can reach them."))
+    return (
+        f"{t(N_('The coordinator may contact the reporter'))}: "
+        f"{t(N_('yes')) if concern.contact_allowed else t(N_('no'))}"
+    )
+
+
 def card_text(
-    concern: Concern, network: Network, zone: str, t: Translate, assignee: Member | None
+    concern: Concern,
+    network: Network,
+    zone: str,
+    t: Translate,
+    assignee: Member | None,
+    reporter_left: bool = False,
 ) -> str:
     """The card a coordinator sees in a list: status and deadlines, still no free text."""
     lines = [
@@ -133,6 +161,8 @@ def card_text(
         lines.append(f"{t(N_('Acknowledge by'))}: {when(concern.acknowledge_due, zone, t)}")
     elif concern.is_open:
         lines.append(f"{t(N_('Feedback by'))}: {when(concern.feedback_due, zone, t)}")
+    if reporter_left or not concern.contact_allowed:
+        lines.append(contact_line(concern, t, reporter_left))
     return "\n".join(lines)
 
 
@@ -157,14 +187,15 @@ def _account_lines(concern: Concern, t: Translate) -> list[str]:
     ]
 
 
-def details_text(concern: Concern, reporter: str, zone: str, t: Translate) -> str:
+def details_text(
+    concern: Concern, reporter: str, zone: str, t: Translate, reporter_left: bool = False
+) -> str:
     """The full account, shown only on an explicit, logged request (without what happened
     since: the case file's timeline follows it)."""
     lines = [
         headline(concern, t),
         f"{t(N_('Shared'))}: {when(concern.created_at, zone, t)} · {t(N_('Reporter'))}: {reporter}",
-        f"{t(N_('The coordinator may contact the reporter'))}: "
-        f"{t(N_('yes')) if concern.contact_allowed else t(N_('no'))}",
+        contact_line(concern, t, reporter_left),
         "",
         *_account_lines(concern, t),
     ]

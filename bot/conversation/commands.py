@@ -12,6 +12,7 @@ from bot.usecases import (
     followup,
     handover,
     info,
+    listing,
     network,
     referrals,
     relay,
@@ -39,12 +40,12 @@ WITH_ARGS: dict[str, Action] = {
     "link": casework.link_concerns,
     "unlink": casework.unlink_concerns,
     "trends": trends.show_trends,
+    "list": listing.list_open,
 }
 NO_ARGS: dict[str, Callable[[Turn], Awaitable[None]]] = {
     "status": status.show_status,
     "wipe": wipe.wipe,
     "mydata": data_rights.send_export,
-    "list": triage.list_open,
     "stats": network.show_stats,
 }
 FLOW_COMMANDS = {

@@ -15,6 +15,7 @@ from bot.channels.events import (
     TextReceived,
     UnsupportedReceived,
 )
+from bot.channels.replies import Reply
 from bot.conversation import commands
 from bot.conversation.commands import registered_commands as registered_commands
 from bot.conversation.dialog import (
@@ -35,6 +36,10 @@ from bot.usecases import additions, forms, relay
 STILL_IN_DIALOG = N_("You are still in the middle of a conversation; here is where you were.")
 MID_ACCOUNT = N_(
     "You are in the middle of sharing a concern. Finish it first, or stop it with /cancel."
+)
+FOREIGN_CHOICE = N_(
+    "That option belongs to another message, not to the question open now, so nothing was "
+    "done with it. Finish this question or stop it with /cancel; then use that option again."
 )
 IDLE = N_(
     "I am not asking you anything right now. Use /new to share a concern, "
@@ -59,6 +64,15 @@ async def _hooked(
     return replace(transition, state=replace(after, answers={**after.answers, **extra}))
 
 
+def _own(state: DialogState, event: ChoiceMade) -> bool:
+    """True for a second press on the button that opened this dialog (same action, same
+    concern): the only action taken while a dialog is open."""
+    _, verb, argument = ([*event.choice_id.split(":", 2), "", ""])[:3]
+    reference = argument.partition("~")[0]
+    opened = commands.FLOW_ACTIONS.get(verb) == state.dialog
+    return opened and str(state.answers.get("_reference", reference)) == reference
+
+
 class Router:
     """Sends each event of a turn to the right handler."""
 
@@ -73,6 +87,12 @@ class Router:
             await open_home(turn)  # beside any dialog: it neither answers nor stops one
             return
         if isinstance(event, ChoiceMade) and event.choice_id.startswith("act:"):
+            if state is not None and state.dialog in self._flows and not _own(state, event):
+                # Only the open step's own choices are taken while a dialog is open: an alert's
+                # button (or a number meant for the step) never acts on another concern.
+                await turn.log("foreign_choice", "refused")
+                self._remind(turn, state, FOREIGN_CHOICE)
+                return
             await self._action(turn, state, event.choice_id)
             return
         if isinstance(event, FormSubmitted):
@@ -93,7 +113,9 @@ class Router:
         if state is not None and flow is not None:
             transition = advance(flow.dialog, state, event, turn.t)
             if not transition.unhandled:
-                await self._apply(turn, flow, await _hooked(turn, flow, state, transition))
+                first = len(turn.replies)  # what a flow's stop hook says ends the dialog too
+                hooked = await _hooked(turn, flow, state, transition)
+                await self._apply(turn, flow, hooked, first)
                 return
         elif state is not None:
             await turn.uow.dialogs.clear(turn.member_id)
@@ -118,7 +140,10 @@ class Router:
             await self.start_flow(turn, None, "which_question", event.text)
         return bool(waiting)
 
-    async def _apply(self, turn: Turn, flow: Flow, transition: Transition) -> None:
+    async def _apply(
+        self, turn: Turn, flow: Flow, transition: Transition, first: int | None = None
+    ) -> None:
+        first = len(turn.replies) if first is None else first
         for said in transition.said:
             turn.say(said.text, said.choices, said.nonce)
         if transition.completed is not None:
@@ -128,6 +153,13 @@ class Router:
             await turn.uow.dialogs.clear(turn.member_id)
         else:
             await turn.uow.dialogs.save(turn.member_id, transition.state, turn.now)
+            return
+        turn.replies[first:] = [
+            replace(r, ends_dialog=True)
+            if isinstance(r, Reply) and r.to == turn.address and r.nonce is None
+            else r
+            for r in turn.replies[first:]
+        ]
 
     async def start_flow(
         self, turn: Turn, state: DialogState | None, name: str, argument: str = ""
@@ -182,8 +214,8 @@ class Router:
             turn.say(turn.t(N_("That button is no longer valid.")))
         self._remind(turn, state)
 
-    def _remind(self, turn: Turn, state: DialogState | None) -> None:
+    def _remind(self, turn: Turn, state: DialogState | None, lead: str = STILL_IN_DIALOG) -> None:
         flow = self._flows.get(state.dialog) if state is not None else None
         if state is not None and flow is not None:
-            said = render(flow.dialog, state, turn.t, turn.t(STILL_IN_DIALOG))
+            said = render(flow.dialog, state, turn.t, turn.t(lead))
             turn.say(said.text, said.choices, said.nonce)

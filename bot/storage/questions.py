@@ -88,6 +88,15 @@ class QuestionRepository:
             .values(answer_enc=self._cipher.seal(answer, _A), answered_at=at)
         )
 
+    async def awaiting_answer(self, concern_ids: list[int]) -> set[int]:
+        """Which of these concerns have a question the reporter has not answered yet."""
+        if not concern_ids:
+            return set()
+        query = select(questions.c.concern_id).where(
+            questions.c.concern_id.in_(concern_ids), questions.c.answer_enc.is_(None)
+        )
+        return {int(row.concern_id) for row in await self._c.execute(query)}
+
     async def waiting_for(self, reporter_id: int) -> list[Question]:
         """Unanswered questions on the reporter's open concerns, oldest first."""
         query = (

@@ -31,6 +31,7 @@ REPORTER_HELP = N_(
 COORDINATOR_HELP = N_(
     "For coordinators:\n"
     "/list – open concerns, overdue first\n"
+    "/list mine|unassigned|late|acute|org NAME – only those (combine them: /list mine late)\n"
     "/show REFERENCE – one concern and its actions\n"
     "/invite reporter|coordinator [organisation] – a single-use invitation\n"
     "/note TEXT – a trend note for the next digest\n"

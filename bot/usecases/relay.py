@@ -11,6 +11,7 @@ from bot.domain.numbers import small_number
 from bot.domain.reference import normalise_reference
 from bot.i18n import N_, Translate
 from bot.storage.questions import Question
+from bot.usecases.reporter_presence import reporter_left
 from bot.usecases.triage import load_for_coordinator
 
 QUESTION_SLOT = "question:"
@@ -20,6 +21,17 @@ async def may_ask(turn: Turn, reference: str) -> bool:
     """True when the actor may relay a question about this concern (says why not otherwise)."""
     concern = await load_for_coordinator(turn, reference, "relay_question")
     if concern is None:
+        return False
+    if await reporter_left(turn.uow, concern):
+        await turn.log("relay_question", "refused:reporter_left", concern.reference)
+        turn.say(
+            turn.t(
+                N_(
+                    "The reporter of {reference} has left: they erased their account, so "
+                    "nobody can ask them anything. Nothing was sent."
+                )
+            ).format(reference=concern.reference)
+        )
         return False
     if not concern.contact_allowed:
         await turn.log("relay_question", "refused:no_contact", concern.reference)

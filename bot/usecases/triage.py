@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.channels.parts import Copy, View
 from bot.channels.replies import Choice
 from bot.conversation import feed
-from bot.conversation.cards import action, card_text, details_text, headline, triage_choices
+from bot.conversation.cards import action, card_text, details_text, triage_choices
 from bot.conversation.turn import Turn
 from bot.domain.deadlines import feedback_due
 from bot.domain.model import Concern, DomainError, Outcome, Role, Status
@@ -16,8 +16,11 @@ from bot.i18n import N_, Translate
 from bot.scheduling.jobs.details import details_copy
 from bot.usecases.additions import ABOUT_SLOT
 from bot.usecases.casefile import reporter_label, timeline_of, timeline_text
+from bot.usecases.reporter_presence import reporter_left
 from bot.usecases.status import status_message, taken_over
 
+HANDOVER = 6
+"""Hand over's fixed number, after the five triage actions (``TRIAGE_POSITIONS``)."""
 DETAILS_REMOVED = N_(
     "Where the chat app allows it, the bot deletes this message from the chat after {hours} "
     "hours; open the details again when you need them."
@@ -42,30 +45,6 @@ async def load_for_coordinator(turn: Turn, reference: str, what: str) -> Concern
     return concern
 
 
-async def list_open(turn: Turn) -> None:
-    """Show the network's open concerns, overdue ones first, each as a choice."""
-    t = turn.t
-    if turn.member.role is not Role.COORDINATOR:
-        await turn.log("list", "denied")
-        turn.say(t(N_("Only coordinators can list concerns. /status shows your own.")))
-        return
-    now = turn.now
-    concerns = await turn.uow.concerns.open_in_network(turn.member.network_id)
-    if not concerns:
-        turn.say(t(N_("There are no open concerns in your network.")))
-        return
-    concerns.sort(key=lambda c: (not c.is_overdue(now), not c.acute, c.created_at))
-    lines = [t(N_("Open concerns (overdue first):"))]
-    choices = []
-    for concern in concerns[:20]:
-        late = " — " + t(N_("OVERDUE")) if concern.is_overdue(now) else ""
-        lines.append(f"• {headline(concern, t)} · {label(STATUSES, concern.status, t)}{late}")
-        choices.append(Choice(action("show", concern.reference), concern.reference))
-    if len(concerns) > 20:
-        lines.append(t(N_("… and {count} more.")).format(count=len(concerns) - 20))
-    turn.say("\n".join(lines), tuple(choices))
-
-
 async def show_card(turn: Turn, reference: str) -> None:
     """Show one concern's card (no free text) with the actions."""
     concern = await load_for_coordinator(turn, reference, "show")
@@ -75,13 +54,16 @@ async def show_card(turn: Turn, reference: str) -> None:
         None if concern.assignee_id is None else await turn.uow.members.get(concern.assignee_id)
     )
     zone = turn.settings.bot.timezone
-    text = card_text(concern, turn.network, zone, turn.t, assignee)
+    left = await reporter_left(turn.uow, concern)
+    text = card_text(concern, turn.network, zone, turn.t, assignee, left)
     assert concern.id is not None
     for linked in await turn.uow.case_events.linked_to(concern.id):
         text += "\n" + turn.t(N_("Linked to {reference}")).format(reference=linked)
-    choices = triage_choices(concern, turn.t)
+    choices = triage_choices(concern, turn.t, left)
     if concern.is_open:
-        choices += (Choice(action("handover", concern.reference), turn.t(N_("Hand over"))),)
+        choices += (
+            Choice(action("handover", concern.reference), turn.t(N_("Hand over")), HANDOVER),
+        )
     turn.say(text, choices)
 
 
@@ -96,8 +78,9 @@ async def view_details(turn: Turn, reference: str) -> None:
     zone = turn.settings.bot.timezone
     hours = turn.settings.scheduler.details_removal_hours
     entries = await timeline_of(turn.uow, concern, turn.t, turn.network)
+    left = await reporter_left(turn.uow, concern)
     text = (
-        details_text(concern, who, zone, turn.t)
+        details_text(concern, who, zone, turn.t, left)
         + "\n\n"
         + timeline_text(entries, zone, turn.t)
         + "\n\n"
@@ -106,7 +89,7 @@ async def view_details(turn: Turn, reference: str) -> None:
     # The copy is recorded where it lands in a chat, so that it can be deleted from it later.
     turn.say(
         text,
-        triage_choices(concern, turn.t),
+        triage_choices(concern, turn.t, left),
         view=View("details", concern.reference),
         copy=Copy(details_copy(concern.reference)),
         concern=concern.reference,

@@ -321,3 +321,50 @@ async def test_stop_finishes_even_while_waiting_for_a_line() -> None:
             if thread.name == "console-stdin":
                 thread.join(WAIT)
     assert recorder.events == []
+
+
+# --- an open step keeps the numbers (issue 17) ----------------------------------------------
+
+ALERT = Reply(
+    ANNA.address,
+    "New concern shared: B2B-222",
+    (Choice("act:ack:B2B-222", "Acknowledge", 1), Choice("act:status:B2B-222", "Update", 5)),
+)
+
+
+async def test_a_pushed_menu_while_a_step_is_open_shows_no_numbers_and_takes_none() -> None:
+    out = io.StringIO()
+    adapter = ConsoleAdapter("anna", io.StringIO("1\nAcknowledge\n"), out, language="en")
+    await adapter.send(QUESTION)
+    await adapter.send(ALERT)
+
+    recorder = await read_all(adapter)
+
+    assert "  [Acknowledge]" in out.getvalue()
+    assert "1) Acknowledge" not in out.getvalue()
+    assert "type one of these options by its name" in out.getvalue()
+    assert recorder.events[0] == ChoiceMade(adapter.sender, "yes", "n-42")
+    assert recorder.events[1] == TextReceived(adapter.sender, "Acknowledge")  # for the step
+
+
+async def test_once_the_dialog_ended_the_last_menu_takes_its_name_but_not_a_number() -> None:
+    adapter = ConsoleAdapter("anna", io.StringIO("1\nacknowledge\n"), io.StringIO())
+    await adapter.send(QUESTION)
+    await adapter.send(ALERT)
+    await adapter.send(Reply(ANNA.address, "Nothing was stored.", ends_dialog=True))
+
+    recorder = await read_all(adapter)
+
+    assert isinstance(recorder.events[0], TextReceived)  # never shown as a number
+    assert recorder.events[1] == ChoiceMade(adapter.sender, "act:ack:B2B-222", None)
+
+
+async def test_a_menu_shown_with_no_step_open_takes_its_fixed_numbers() -> None:
+    out = io.StringIO()
+    adapter = ConsoleAdapter("anna", io.StringIO("5\n"), out)
+    await adapter.send(ALERT)
+
+    recorder = await read_all(adapter)
+
+    assert "  1) Acknowledge\n  5) Update" in out.getvalue()
+    assert recorder.events == [ChoiceMade(adapter.sender, "act:status:B2B-222", None)]

@@ -136,8 +136,8 @@ async def test_the_list_shows_open_concerns_overdue_first(
     lines = listing.text.splitlines()
     assert lines[0] == "Open concerns (overdue first):"
     assert [line.split(" · ")[0].lstrip("• ") for line in lines[1:]] == [late, seen_first, fresh]
-    assert lines[1].endswith("OVERDUE")
-    assert not lines[2].endswith("OVERDUE")
+    assert "— LATE" in lines[1]
+    assert "LATE" not in lines[2]
     assert [c.label for c in listing.choices] == [late, seen_first, fresh]
 
 
@@ -484,8 +484,8 @@ async def test_an_acute_concern_must_be_acknowledged_within_15_minutes(
     clock.advance(minutes=16)
     listing = (await coordinator.say("/list"))[-1].text.splitlines()
     assert listing[1].startswith(f"• {reference}")
-    assert listing[1].endswith("OVERDUE")
-    assert not listing[2].endswith("OVERDUE")
+    assert "— LATE" in listing[1]
+    assert "LATE" not in listing[2]
 
 
 async def test_a_message_outside_any_dialog_gets_a_pointer_to_new_and_help(

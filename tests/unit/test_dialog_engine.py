@@ -175,12 +175,12 @@ def test_start_keeps_the_initial_answers_it_is_given() -> None:
     assert begun.state.answers == {"_context": "42"}
 
 
-def test_a_step_without_choices_is_shown_without_a_nonce() -> None:
+def test_a_step_without_choices_still_carries_its_nonce_so_a_channel_knows_it_is_open() -> None:
     walk = Walk(BRANCHING)
     walk.choose("red")
     assert walk.said.text == "Which shade of red?"
     assert walk.said.choices == ()
-    assert walk.said.nonce is None
+    assert walk.said.nonce == walk.state.nonce
 
 
 def test_a_choice_is_taken_by_its_id() -> None:
@@ -204,10 +204,11 @@ def test_a_choice_is_taken_by_its_label_or_id_typed_in_any_case(typed: str) -> N
     assert walk.state.answers["colour"] == "blue"
 
 
-def test_a_choice_without_a_nonce_is_taken_for_the_current_step() -> None:
+def test_a_choice_without_a_nonce_is_refused_as_not_from_the_open_step() -> None:
     walk = Walk(BRANCHING)
     walk.send(ChoiceMade(SENDER, "red", None))
-    assert walk.state.step == "shade"
+    assert walk.state.step == "colour"
+    assert walk.said.text.startswith("That question has expired")
 
 
 def test_the_nonce_changes_whenever_the_step_changes() -> None:

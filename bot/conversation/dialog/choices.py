@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import replace
 
+from bot.channels.replies import numbered
 from bot.conversation import long_text
 from bot.conversation.dialog.navigation import again, bump, finished, go_on, goto, render
 from bot.conversation.dialog.state import DialogState, Transition
@@ -60,8 +61,8 @@ def match_option(
     """The id of the choice shown whose number or label ``text`` is, if any."""
     shown = render(dialog, state, t).choices
     # isdecimal, not isdigit: int() refuses digits such as "²"; and very long numbers.
-    if text.isdecimal() and len(text) < 10 and 1 <= int(text) <= len(shown):
-        return shown[int(text) - 1].id
+    if text.isdecimal() and len(text) < 10:
+        return next((c.id for n, c in numbered(shown) if n == int(text)), None)
     folded = fold(text)
     for choice in shown:
         if folded in (fold(choice.label), choice.id.casefold()):

@@ -43,7 +43,7 @@ def advance(dialog: Dialog, state: DialogState, event: InboundEvent, t: Translat
     if isinstance(event, UnsupportedReceived):
         return again(dialog, state, t, t(UNSUPPORTED))
     if isinstance(event, ChoiceMade):
-        if event.nonce is not None and event.nonce != state.nonce:
+        if event.nonce != state.nonce:  # stale, forged, or not from this step's message
             lead = t(N_("That question has expired; here is the current one."))
             return again(dialog, state, t, lead)
         return choose(dialog, state, step, event.choice_id, t)

@@ -32,13 +32,14 @@ def render(dialog: Dialog, state: DialogState, t: Translate, lead: str = "") -> 
         label = t(option.label)
         if step.kind is Kind.MULTI and isinstance(chosen, list) and option.id in chosen:
             label = "✓ " + label
-        choices.append(Choice(option.id, label))
+        choices.append(Choice(option.id, label, option.position))
     if step.kind in (Kind.LONG_TEXT, Kind.MULTI):
         choices.append(Choice(DONE, t(N_("Done"))))
     if step.skippable and step.kind is Kind.TEXT:
         choices.append(Choice(SKIP, t(N_("Skip"))))
     body = f"{lead}\n\n{text}" if lead else text
-    return Said(body, tuple(choices), state.nonce if choices else None)
+    # The nonce even without choices: a channel can tell a step is open, and whose it is.
+    return Said(body, tuple(choices), state.nonce)
 
 
 def again(dialog: Dialog, state: DialogState, t: Translate, lead: str) -> Transition:

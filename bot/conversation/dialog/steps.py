@@ -39,10 +39,12 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True)
 class Option:
-    """A choice offered by a step; ``label`` is a message id, translated when shown."""
+    """A choice offered by a step; ``label`` is a message id, translated when shown;
+    ``position`` its fixed number, whichever other options the step leaves out."""
 
     id: str
     label: str
+    position: int | None = None
 
 
 Prompt = Callable[[Answers, Translate], str]
