@@ -26,6 +26,13 @@ UNKNOWN = N_(
     "org <organisation> (in Dutch: mijn, niettoegewezen, telaat, acuut, org), combined as you "
     "like, e.g. /list mine late."
 )
+SHOWN = {
+    "mine": N_("mine"),
+    "unassigned": N_("unassigned"),
+    "late": N_("late"),
+    "acute": N_("acute"),
+}
+"""How each filter is named back to the coordinator, in their language."""
 NO_ORG = N_("There is no organisation “{name}” in your network. Organisations: {known}.")
 ORG_MISSING = N_("Name the organisation after org, e.g. /list org {example}.")
 
@@ -40,10 +47,9 @@ class Filters:
     acute: bool = False
     organisation: Organisation | None = None
 
-    @property
-    def named(self) -> tuple[str, ...]:
-        """The filters set, as their English words (the organisation by its name)."""
-        words = [w for w in ("mine", "unassigned", "late", "acute") if getattr(self, w)]
+    def named(self, t: Translate) -> tuple[str, ...]:
+        """The filters set, in the reader's language (the organisation by its name)."""
+        words = [t(SHOWN[w]) for w in ("mine", "unassigned", "late", "acute") if getattr(self, w)]
         if self.organisation is not None:
             words.append(self.organisation.name)
         return tuple(words)

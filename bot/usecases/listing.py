@@ -35,9 +35,9 @@ async def list_open(turn: Turn, args: str = "") -> None:
     if not concerns:
         turn.say(
             t(N_("There are no open concerns in your network."))
-            if not filters.named
+            if not filters.named(t)
             else t(N_("No open concern matches {filters}.")).format(
-                filters=", ".join(filters.named)
+                filters=", ".join(filters.named(t))
             )
         )
         return
@@ -45,9 +45,9 @@ async def list_open(turn: Turn, args: str = "") -> None:
     waiting = await turn.uow.questions.awaiting_answer([c.id for c in concerns if c.id])
     names = await _assignees(turn, concerns)
     head = t(N_("Open concerns (overdue first):"))
-    if filters.named:
+    if filters.named(t):
         head = t(N_("Open concerns matching {filters} (overdue first):")).format(
-            filters=", ".join(filters.named)
+            filters=", ".join(filters.named(t))
         )
     lines = [head]
     zone = turn.settings.bot.timezone

@@ -59,7 +59,7 @@ async def show_card(turn: Turn, reference: str) -> None:
     assert concern.id is not None
     for linked in await turn.uow.case_events.linked_to(concern.id):
         text += "\n" + turn.t(N_("Linked to {reference}")).format(reference=linked)
-    choices = triage_choices(concern, turn.t, left)
+    choices = _choices(turn, concern, left)
     if concern.is_open:
         choices += (
             Choice(action("handover", concern.reference), turn.t(N_("Hand over")), HANDOVER),
@@ -89,7 +89,7 @@ async def view_details(turn: Turn, reference: str) -> None:
     # The copy is recorded where it lands in a chat, so that it can be deleted from it later.
     turn.say(
         text,
-        triage_choices(concern, turn.t, left),
+        _choices(turn, concern, left),
         view=View("details", concern.reference),
         copy=Copy(details_copy(concern.reference)),
         concern=concern.reference,
@@ -113,7 +113,7 @@ async def acknowledge(turn: Turn, reference: str) -> None:
         turn.t(N_("You acknowledged {reference}; the reporter has been told.")).format(
             reference=concern.reference
         ),
-        triage_choices(concern, turn.t),
+        _choices(turn, concern, False),
     )
 
 
@@ -144,7 +144,7 @@ async def assign_to_self(turn: Turn, reference: str) -> None:
     )
     turn.say(
         turn.t(N_("{reference} is now assigned to you.")).format(reference=concern.reference),
-        triage_choices(concern, turn.t),
+        _choices(turn, concern, False),
     )
 
 
@@ -212,3 +212,14 @@ async def _after_status_change(turn: Turn, concern: Concern, note: str) -> None:
     if note:
         line += " " + ft(N_("Feedback was sent to the reporter."))
     feed.post_line(turn, concern, line)
+
+
+def _choices(turn: Turn, concern: Concern, left: bool) -> tuple[Choice, ...]:
+    """The triage actions for the coordinator who reads them: no "Assign to me" for the one
+    the concern is already assigned to."""
+    mine = concern.assignee_id == turn.member_id
+    return tuple(
+        c
+        for c in triage_choices(concern, turn.t, left)
+        if not (mine and c.id == action("assign", concern.reference))
+    )

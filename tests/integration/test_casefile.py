@@ -285,3 +285,19 @@ async def test_a_link_to_a_concern_that_was_deleted_is_no_longer_shown(
         await uow.concerns.delete(gone.id)
         await uow.commit()
     assert "Linked to" not in texts(await coordinator.say(f"/show {first}"))
+
+
+async def test_the_card_offers_assign_to_me_to_colleagues_not_to_the_assignee(
+    app: App, outlet: RecordingOutlet, reporter: Chat, coordinator: Chat
+) -> None:
+    dirk = await join(app, outlet, "Dirk", Role.COORDINATOR)
+    reference = await share(reporter)
+    await act(coordinator, "ack", reference)  # acknowledging assigns it to the coordinator
+
+    (own,) = await coordinator.say(f"/show {reference}")
+    (colleague,) = await dirk.say(f"/show {reference}")
+
+    assign = f"act:assign:{reference}"
+    assert assign not in [c.id for c in own.choices]
+    assert f"act:status:{reference}" in [c.id for c in own.choices]
+    assert assign in [c.id for c in colleague.choices]
