@@ -33,7 +33,7 @@ COORDINATOR_HELP = N_(
     "/list – open concerns, overdue first\n"
     "/list mine|unassigned|late|acute|org NAME – only those (combine them: /list mine late)\n"
     "/show REFERENCE – one concern and its actions\n"
-    "/invite reporter|coordinator [organisation] – a single-use invitation\n"
+    "/invite reporter|coordinator|municipality [organisation] – a single-use invitation\n"
     "/note TEXT – a trend note for the next digest\n"
     "/stats – counts for your network\n"
     "/backup on|off – be alerted when an acute concern is not acknowledged in time\n"
