@@ -20,7 +20,6 @@ from bot.domain.timeline import EntryKind, TimelineEntry
 from bot.domain.vocabulary import INFORMED, SOURCES, label
 from bot.i18n import N_, Translate, language_of
 from bot.rendering.casesheet import ACCOUNT, AGREED, SECTIONS, TIMELINE, CaseSheet, sheet_text
-from bot.rendering.casesheet_pdf import render_pdf
 from bot.scheduling.jobs.details import sheet_copy
 from bot.storage.agreements import Agreement
 from bot.usecases.casefile import timeline_of
@@ -138,6 +137,9 @@ async def export_casesheet(turn: Turn, reference: str, request: SheetRequest) ->
     name = f"{t(N_('casesheet'))}-{concern.reference}-{turn.now:%Y%m%d}.pdf"
     await turn.log(EXPORT, "ok", concern.reference)
     hours = turn.settings.scheduler.details_removal_hours
+    # fpdf2 and matplotlib's fonts load on the first sheet, not at every start (~50 MB).
+    from bot.rendering.casesheet_pdf import render_pdf
+
     turn.say(
         sheet_text(sheet, t) + "\n\n" + t(DETAILS_REMOVED).format(hours=hours),
         attachment=Attachment(name, render_pdf(sheet, t), "application/pdf"),

@@ -8,7 +8,6 @@ from bot.conversation.turn import Turn
 from bot.domain.model import Role
 from bot.domain.trends import ALL
 from bot.i18n import N_
-from bot.rendering.trend_chart import trend_chart_png
 from bot.rendering.trend_series import TrendSeries
 from bot.usecases.trend_report import month_name, trend_csv, trend_text, view_name
 from bot.usecases.trend_tables import TrendTables, family, trend_tables
@@ -74,6 +73,9 @@ async def show_trends(turn: Turn, args: str) -> None:
 def post_trend_chart(turn: Turn, tables: TrendTables, view: str) -> None:
     """Post the month-by-month chart beside the text: the same published figures, hidden
     months as gaps (in Slack the file goes to the direct message, never a channel)."""
+    # matplotlib loads on the first chart, not at every start (it is most of the memory).
+    from bot.rendering.trend_chart import trend_chart_png
+
     png = trend_chart_png(chart_series(turn, tables, view), turn.t)
     name = f"trends-{view if view != ALL else 'all'}-{tables.months[-1]:%Y-%m}.png"
     turn.say(
