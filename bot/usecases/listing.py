@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.channels.replies import Choice
 from bot.conversation.cards import action, when
+from bot.conversation.home import age as span_ago
 from bot.conversation.turn import Turn
 from bot.domain.model import Concern, Role, Status
 from bot.domain.vocabulary import STATUSES, label
@@ -72,11 +73,9 @@ def kept(concern: Concern, filters: Filters, me: int, now: datetime) -> bool:
 
 
 def age(concern: Concern, now: datetime, t: Translate) -> str:
-    """How long ago the concern was shared: ``3 d``, or ``5 h`` within its first day."""
-    elapsed = now - concern.created_at
-    if elapsed.days >= 1:
-        return t(N_("{days} d")).format(days=elapsed.days)
-    return t(N_("{hours} h")).format(hours=max(int(elapsed.total_seconds() // 3600), 0))
+    """How long ago the concern was shared, as the Home tab says it: ``3 days``, ``5 hours``,
+    ``12 minutes`` (never "0 hours")."""
+    return span_ago(t, now - concern.created_at)
 
 
 def deadline(concern: Concern, now: datetime, zone: str, t: Translate) -> str:

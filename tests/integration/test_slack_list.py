@@ -35,7 +35,7 @@ async def test_slack_lists_rows_with_age_deadline_assignee_and_takes_filters(
     rows = everything["text"].splitlines()[1:]
     assert len(rows) == 2
     for line in rows:
-        assert " · 6 d · acknowledge by " in line
+        assert " · 6 days · acknowledge by " in line
         assert "— LATE" in line
     assert any(line.startswith(f"• {first} ") and "· carla" in line for line in rows), rows
     assert any(line.startswith(f"• {second} ") and "unassigned" in line for line in rows), rows

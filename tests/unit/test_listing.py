@@ -11,7 +11,7 @@ from bot.domain.model import Status
 from bot.domain.network import Network, Organisation
 from bot.i18n import translator
 from bot.usecases.list_filters import Filters, parse_filters
-from bot.usecases.listing import kept, row
+from bot.usecases.listing import age, kept, row
 from tests.unit.test_model import NOW, concern
 
 EN, NL = translator("en"), translator("nl")
@@ -26,7 +26,7 @@ def test_a_row_shows_reference_age_next_deadline_assignee_and_waiting() -> None:
     shared = dataclasses.replace(concern(), acute=True, organisation_id=SCHOOL.id)
     line = row(shared, NOW + timedelta(days=3), ZONE, EN, None, waiting=True)
     assert line.startswith("• K7Q-M3X · ACUTE · ")
-    assert " · 3 d · " in line
+    assert " · 3 days · " in line
     assert "acknowledge by 2 December, 10:00 — LATE" in line
     assert line.endswith(" · unassigned · waiting for the reporter")
 
@@ -34,14 +34,14 @@ def test_a_row_shows_reference_age_next_deadline_assignee_and_waiting() -> None:
 def test_an_acknowledged_concern_shows_its_feedback_deadline_and_assignee() -> None:
     taken = concern(Status.ACKNOWLEDGED)
     line = row(taken, NOW + timedelta(hours=5), ZONE, EN, "Carla", waiting=False)
-    assert " · 5 h · feedback by 14 December, 10:00 · Carla" in line
+    assert " · 5 hours · feedback by 14 December, 10:00 · Carla" in line
     assert "LATE" not in line
     assert "waiting" not in line
 
 
 def test_a_row_in_dutch() -> None:
     line = row(concern(), NOW + timedelta(days=3), ZONE, NL, None, waiting=True)
-    assert "3 d · ontvangst bevestigen uiterlijk 2 december, 10:00 — TE LAAT" in line
+    assert "3 dagen · ontvangst bevestigen uiterlijk 2 december, 10:00 — TE LAAT" in line
     assert line.endswith("niet toegewezen · wacht op de melder")
 
 
@@ -102,3 +102,9 @@ def test_each_filter_keeps_only_matching_concerns() -> None:
     assert shown(Filters(acute=True)) == [nobody]
     assert shown(Filters(organisation=SCHOOL)) == [nobody]
     assert shown(Filters(mine=True, late=True)) == []
+
+
+def test_a_concern_shared_minutes_ago_is_not_zero_hours_old() -> None:
+    shared = concern()
+    said = age(shared, shared.created_at + timedelta(minutes=12), translator("nl"))
+    assert said == "12 minuten"
