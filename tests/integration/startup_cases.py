@@ -162,7 +162,7 @@ CASES = (
     Case("unknown database dialect", 2, "[database] url",
          {"CONCERNBOT_DATABASE_URL": f"nosuch://bot:{PASSWORD}@127.0.0.1/bot"}),
     Case("database driver not installed", 2, "[database] url",
-         {"CONCERNBOT_DATABASE_URL": f"postgresql+asyncpg://bot:{PASSWORD}@127.0.0.1/bot"}),
+         {"CONCERNBOT_DATABASE_URL": f"postgresql+pg8000://bot:{PASSWORD}@127.0.0.1/bot"}),
     Case("SQLite driver other than sqlite3", 2, "[database] url",
          {"CONCERNBOT_DATABASE_URL": "sqlite+pysqlcipher:///{dir}/bot.db"}),
     Case("PostgreSQL not answering", 4, "[database] url", {"CONCERNBOT_DATABASE_URL": PG}),
