@@ -98,7 +98,7 @@ class RoomMenus:
         if entry.events:
             ids = set(entry.events)
             kept = [s for s in self.shown if not ids.intersection(s.events)]
-            self.shown = [*kept[len(kept) - MAX_SHOWN + 1 :], entry]
+            self.shown = [*kept[-(MAX_SHOWN - 1) :], entry]
 
     def resolve_text(self, text: str, reply_to: str | None) -> Picked | None:
         """The choice typed ``text`` picks: from the message replied to (none if that is not one
