@@ -199,7 +199,13 @@ class SyncedUser:
 
         return await self.wait_for(found, what=f"message with {contains!r}")
 
-    async def wait_member(self, room_id: str, user_id: str, membership: str = "join") -> None:
+    async def wait_member(
+        self,
+        room_id: str,
+        user_id: str,
+        membership: str = "join",
+        timeout: float = 10,  # noqa: ASYNC109 - seconds of waiting on the homeserver
+    ) -> None:
         """Wait until ``user_id`` has ``membership`` (join, invite, leave) in ``room_id``."""
 
         def state() -> str:
@@ -208,4 +214,5 @@ class SyncedUser:
                 return "leave"
             return "invite" if user_id in room.invited_users else "join"
 
-        await self.wait_for(lambda: state() == membership, what=f"{membership} of {user_id}")
+        what = f"{membership} of {user_id}"
+        await self.wait_for(lambda: state() == membership, timeout, what)
