@@ -53,7 +53,7 @@ i18n: $(STAMP)
 	$(BIN)/python -m bot.i18n_tools
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-synapse .mypy_cache .ruff_cache .pytest_cache
 
 # make bench: run every benchmark and print its figures (ARGS=--quick for a short run,
 # ARGS="turns fanout" for some of them); results land in bench/results/*.json.

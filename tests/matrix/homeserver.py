@@ -61,6 +61,17 @@ class Homeserver:
         if done.returncode != 0 or not url.startswith("http://127.0.0.1:"):
             raise HomeserverFailed(f"scripts/test-synapse failed: {done.stderr.strip()[-2000:]}")
         self.url = url
+        self._read_secret()
+
+    @classmethod
+    def attach(cls, directory: Path, url: str) -> Homeserver:
+        """A Homeserver already running from ``directory`` at ``url`` (not started or stopped)."""
+        server = cls(directory)
+        server.url = url
+        server._read_secret()
+        return server
+
+    def _read_secret(self) -> None:
         config = (self.directory / "homeserver.yaml").read_text()
         found = re.search(r"^registration_shared_secret: *'?([^'\n]+)'?$", config, re.M)
         if found is None:
