@@ -26,7 +26,8 @@ class RateLimited(MLimitExceeded):
     """``M_LIMIT_EXCEEDED`` with the seconds the homeserver asked us to wait."""
 
     def __init__(self, text: str, retry_after: float) -> None:
-        super().__init__(429, text, "M_LIMIT_EXCEEDED", "Too Many Requests")  # type: ignore[call-arg]
+        super().__init__(429, "Too Many Requests")
+        self.errcode = "M_LIMIT_EXCEEDED"
         self.retry_after = retry_after
 
 
