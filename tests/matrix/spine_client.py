@@ -12,6 +12,8 @@ from nio import (
     AsyncClient,
     AsyncClientConfig,
     MegolmEvent,
+    RedactionEvent,
+    RoomEncryptedMedia,
     RoomCreateResponse,
     RoomMessageFile,
     RoomMessageNotice,
@@ -68,7 +70,13 @@ class SpineClient:
                 for event in room.timeline.events
                 if event.sender != self.client.user_id
                 and isinstance(
-                    event, RoomMessageText | RoomMessageNotice | RoomMessageFile | MegolmEvent
+                    event,
+                    RoomMessageText
+                    | RoomMessageNotice
+                    | RoomMessageFile
+                    | RoomEncryptedMedia
+                    | RedactionEvent
+                    | MegolmEvent,
                 )
             ]
             if self.client.should_query_keys:
