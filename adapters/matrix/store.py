@@ -82,13 +82,14 @@ class Stores:
         # mautrix's connection ContextVar is module-global: a second pool would run the state
         # store's queries on the crypto connection inside a crypto transaction.
         self.state_db = Database.create(url, upgrade_table=PgCryptoStateStore.upgrade_table)
-        self.state_db.override_pool(self.crypto_db)
         self.crypto = PgCryptoStore(account_id=account_id, pickle_key=key, db=self.crypto_db)
         self.state = PgCryptoStateStore(self.state_db)
 
     async def open(self) -> None:
         """Open the database, migrate both stores and the adapter's table."""
         await self.crypto_db.start()
+        # After the start: on PostgreSQL the pool shared is the one the start made.
+        self.state_db.override_pool(self.crypto_db)
         await self.state_db.start()
         await self.crypto.open()
         await self.crypto_db.execute(KV_TABLE)

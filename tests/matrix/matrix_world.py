@@ -55,7 +55,7 @@ class MatrixWorld:
 
     def matrix_settings(self) -> MatrixSettings:
         """``[matrix]`` at the test homeserver, every file in the test's directory."""
-        return MatrixSettings(
+        values: dict[str, Any] = dict(
             homeserver=self.homeserver.url,
             user_id=self.bot.user_id,
             credentials_file=str(self.directory / "matrix" / "credentials.json"),
@@ -65,8 +65,9 @@ class MatrixWorld:
             overall_per_second=1000.0,
             per_room_per_second=1000.0,
             per_room_burst=1000.0,
-            **self.overrides,
         )
+        values.update(self.overrides)
+        return MatrixSettings(**values)
 
     @property
     def adapter(self) -> MatrixAdapter:
