@@ -22,11 +22,19 @@ def _slack() -> Channel:
     return CHANNEL
 
 
+def _matrix() -> Channel:
+    from adapters.matrix.plugin import CHANNEL
+
+    return CHANNEL
+
+
 def _console() -> Channel:
     from adapters.console.plugin import CHANNEL
 
     return CHANNEL
 
 
-REGISTRY = Channels({"telegram": _telegram, "slack": _slack, "console": _console})
+REGISTRY = Channels(
+    {"telegram": _telegram, "slack": _slack, "matrix": _matrix, "console": _console}
+)
 """The channels, in the order their invite lines are printed."""

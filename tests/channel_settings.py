@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from adapters.matrix.settings import MatrixSettings
 from adapters.registry import REGISTRY
 from adapters.slack.settings import SlackSettings
 from adapters.telegram.settings import TelegramSettings
@@ -39,6 +40,7 @@ def with_channels(
     settings: Settings,
     telegram: TelegramSettings | None = None,
     slack: SlackSettings | None = None,
+    matrix: MatrixSettings | None = None,
 ) -> Settings:
     """``settings`` (read) with these channel settings in place of the file's."""
     result = settled(settings)
@@ -46,4 +48,6 @@ def with_channels(
         result = result.with_channel("telegram", telegram)
     if slack is not None:
         result = result.with_channel("slack", slack)
+    if matrix is not None:
+        result = result.with_channel("matrix", matrix)
     return result

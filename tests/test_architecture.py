@@ -298,7 +298,7 @@ def test_every_channel_is_one_package_under_adapters_with_one_registry_entry() -
         package = ROOT / "adapters" / channel.name
         assert (package / "plugin.py").is_file(), channel.name
         assert isinstance(channel.loggers, tuple)
-    assert REGISTRY.names == ("telegram", "slack", "console")
+    assert REGISTRY.names == ("telegram", "slack", "matrix", "console")
     assert not (ROOT / "adapters" / "base.py").exists()
 
 

@@ -1,0 +1,54 @@
+"""The Matrix channel end to end: the real ``Service`` at a real Synapse, nio users in
+encrypted DMs, and the canary counted in Synapse's raw files and the bot's log."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from adapters.matrix.channel import MatrixAdapter
+from bot.domain.model import Role
+from bot.testing import SHARE_SCRIPT
+from tests.matrix.homeserver import Homeserver
+from tests.matrix.matrix_world import MatrixWorld, recording
+
+CANARY = "CANARY-FACT-7f3a"
+
+
+@pytest.fixture
+async def world(
+    homeserver: Homeserver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[MatrixWorld]:
+    """A running bot with a fresh Matrix account at the test homeserver."""
+    bot = await homeserver.register(homeserver.unique("bot"), "pw-bot")
+    running = MatrixWorld(homeserver, tmp_path, bot)
+    monkeypatch.setattr(MatrixAdapter, "send", recording(running))
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.close()
+
+
+async def test_a_reporter_shares_and_the_coordinator_gets_the_alert(
+    world: MatrixWorld, homeserver: Homeserver, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    coordinator = await world.user("coord")
+    await world.enrol(coordinator, Role.COORDINATOR)
+    reporter = await world.user("reporter")
+    await world.enrol(reporter)
+
+    for index, line in enumerate(SHARE_SCRIPT):
+        # One choice by a keycap reaction, the others typed as numbers.
+        last = index == len(SHARE_SCRIPT) - 1
+        await world.step(reporter, line, react=index == 1, until="Reference" if last else None)
+
+    await reporter.wait_text("Reference")
+    alert = await coordinator.wait_text("New concern shared")
+    assert CANARY not in alert
+    assert homeserver.occurrences(CANARY) == 0
+    assert CANARY not in caplog.text

@@ -1,0 +1,58 @@
+"""Removal redacts, and a file goes out encrypted (the homeserver holds only ciphertext)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from nio import RedactionEvent, RoomEncryptedMedia
+
+from adapters.matrix.channel import MatrixAdapter
+from bot.channels.events import Address
+from bot.channels.parts import Attachment
+from bot.channels.replies import Removal, Reply
+from tests.matrix.homeserver import Homeserver
+from tests.matrix.matrix_world import MatrixWorld, recording
+
+CANARY = "CANARY-FILE-9b4d"
+
+
+@pytest.fixture
+async def world(
+    homeserver: Homeserver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[MatrixWorld]:
+    """A running bot with a fresh Matrix account at the test homeserver."""
+    bot = await homeserver.register(homeserver.unique("bot"), "pw-bot")
+    running = MatrixWorld(homeserver, tmp_path, bot)
+    monkeypatch.setattr(MatrixAdapter, "send", recording(running))
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.close()
+
+
+async def test_a_file_is_sent_encrypted_and_a_removal_redacts(
+    world: MatrixWorld, homeserver: Homeserver
+) -> None:
+    reporter = await world.user("reporter")
+    await world.enrol(reporter)
+    to = Address("matrix", reporter.client.user_id)
+    mine = await reporter.say("a message to tidy away")
+    data = f'{{"account": "{CANARY}"}}'.encode()
+    text_id = await world.adapter.send(
+        Reply(to, "Your data", attachment=Attachment("mydata.json", data, "application/json"))
+    )
+    assert text_id is not None
+
+    await reporter.wait_for(lambda got: any(isinstance(e, RoomEncryptedMedia) for e in got))
+    media = next(e for e in reporter.received if isinstance(e, RoomEncryptedMedia))
+    assert media.body == "mydata.json"
+    assert media.url.startswith("mxc://")
+    assert homeserver.occurrences(CANARY) == 0
+
+    await world.adapter.send(Removal(to, (mine, text_id)))
+    await reporter.wait_for(
+        lambda got: {e.redacts for e in got if isinstance(e, RedactionEvent)} >= {mine, text_id}
+    )
