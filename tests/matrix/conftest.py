@@ -1,12 +1,17 @@
-"""The Matrix tests' homeserver: one real Synapse per test run, on loopback."""
+"""The Matrix tests' homeserver (one real Synapse per test run, on loopback) and the running
+bot at it (``world``), whose ``[matrix]`` a module changes by overriding ``matrix_overrides``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from adapters.matrix.channel import MatrixAdapter
 from tests.matrix.homeserver import Homeserver, HomeserverFailed
+from tests.matrix.matrix_world import MatrixWorld, recording
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +24,27 @@ def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homeserver]
         pytest.fail(str(error), pytrace=False)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def matrix_overrides() -> dict[str, Any]:
+    """``[matrix]`` settings of this module's bot beyond the test defaults (none here)."""
+    return {}
+
+
+@pytest.fixture
+async def world(
+    homeserver: Homeserver,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    matrix_overrides: dict[str, Any],
+) -> AsyncIterator[MatrixWorld]:
+    """A running bot with a fresh Matrix account at the test homeserver; its sends recorded."""
+    bot = await homeserver.register(homeserver.unique("bot"), "pw-bot")
+    running = MatrixWorld(homeserver, tmp_path, bot, overrides=matrix_overrides)
+    monkeypatch.setattr(MatrixAdapter, "send", recording(running))
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.close()

@@ -4,33 +4,15 @@ encrypted DMs, and the canary counted in Synapse's raw files and the bot's log."
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from adapters.matrix.channel import MatrixAdapter
 from bot.domain.model import Role
 from bot.testing import SHARE_SCRIPT
 from tests.matrix.homeserver import Homeserver
-from tests.matrix.matrix_world import MatrixWorld, recording
+from tests.matrix.matrix_world import MatrixWorld
 
 CANARY = "CANARY-FACT-7f3a"
-
-
-@pytest.fixture
-async def world(
-    homeserver: Homeserver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[MatrixWorld]:
-    """A running bot with a fresh Matrix account at the test homeserver."""
-    bot = await homeserver.register(homeserver.unique("bot"), "pw-bot")
-    running = MatrixWorld(homeserver, tmp_path, bot)
-    monkeypatch.setattr(MatrixAdapter, "send", recording(running))
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.close()
 
 
 async def test_a_reporter_shares_and_the_coordinator_gets_the_alert(

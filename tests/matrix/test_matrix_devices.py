@@ -3,36 +3,25 @@ require_verified_devices a concern's details go only to a user with a verified s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
+from typing import Any
 
 import pytest
 
-from adapters.matrix.channel import MatrixAdapter
 from adapters.matrix.texts import fingerprint
 from bot.channels.events import Address
 from bot.channels.parts import View
 from bot.channels.replies import Reply
 from tests.matrix.homeserver import Homeserver
-from tests.matrix.matrix_world import MatrixWorld, recording
+from tests.matrix.matrix_world import MatrixWorld
 
 CANARY = "CANARY-DETAILS-3c8f"
 
 
 @pytest.fixture
-async def world(
-    homeserver: Homeserver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[MatrixWorld]:
-    """A running bot that requires verified devices for a concern's details."""
-    bot = await homeserver.register(homeserver.unique("bot"), "pw-bot")
-    running = MatrixWorld(homeserver, tmp_path, bot, overrides={"require_verified_devices": True})
-    monkeypatch.setattr(MatrixAdapter, "send", recording(running))
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.close()
+def matrix_overrides() -> dict[str, Any]:
+    """This module's bot requires verified devices for a concern's details."""
+    return {"require_verified_devices": True}
 
 
 async def test_privacy_ends_with_the_bots_device_and_its_fingerprint(world: MatrixWorld) -> None:

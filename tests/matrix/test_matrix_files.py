@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 from nio import RedactionEvent, RoomEncryptedMedia
 
-from adapters.matrix.channel import MatrixAdapter
 from bot.channels.events import Address
 from bot.channels.parts import Attachment
 from bot.channels.replies import Removal, Reply
 from tests.matrix.homeserver import Homeserver
-from tests.matrix.matrix_world import MatrixWorld, recording
+from tests.matrix.matrix_world import MatrixWorld
 
 CANARY = "CANARY-FILE-9b4d"
-
-
-@pytest.fixture
-async def world(
-    homeserver: Homeserver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[MatrixWorld]:
-    """A running bot with a fresh Matrix account at the test homeserver."""
-    bot = await homeserver.register(homeserver.unique("bot"), "pw-bot")
-    running = MatrixWorld(homeserver, tmp_path, bot)
-    monkeypatch.setattr(MatrixAdapter, "send", recording(running))
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.close()
 
 
 async def test_a_file_is_sent_encrypted_and_a_removal_redacts(

@@ -3,33 +3,14 @@ and every reply arrives once, in order."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from adapters.matrix.channel import MatrixAdapter
 from adapters.matrix.limits import DEFAULT_WAIT, retry_after
 from bot.channels.events import Address
 from bot.channels.replies import Reply
 from bot.delivery.outcomes import RetryLater
 from tests.matrix.homeserver import Homeserver
-from tests.matrix.matrix_world import MatrixWorld, recording
-
-
-@pytest.fixture
-async def world(
-    homeserver: Homeserver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[MatrixWorld]:
-    """A running bot with a fresh Matrix account at the test homeserver."""
-    bot = await homeserver.register(homeserver.unique("bot"), "pw-bot")
-    running = MatrixWorld(homeserver, tmp_path, bot)
-    monkeypatch.setattr(MatrixAdapter, "send", recording(running))
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.close()
+from tests.matrix.matrix_world import MatrixWorld
 
 
 def test_the_wait_is_read_from_the_body_then_the_header() -> None:

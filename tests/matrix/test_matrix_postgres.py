@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator
-from pathlib import Path
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 from yarl import URL
 
-from adapters.matrix.channel import MatrixAdapter
-from tests.matrix.homeserver import Homeserver
-from tests.matrix.matrix_world import MatrixWorld, recording
+from tests.matrix.matrix_world import MatrixWorld
 
 SERVER = os.environ.get("CONCERNBOT_TEST_POSTGRES_URL", "")
 pytestmark = pytest.mark.skipif(not SERVER, reason="CONCERNBOT_TEST_POSTGRES_URL is not set")
@@ -22,7 +19,7 @@ pytestmark = pytest.mark.skipif(not SERVER, reason="CONCERNBOT_TEST_POSTGRES_URL
 
 async def fresh_database() -> str:
     """A new, empty database on the test server; its mautrix URL (postgresql://…)."""
-    server = URL(SERVER.replace("+asyncpg", ""))
+    server = URL(SERVER).with_scheme("postgresql")  # asyncpg takes no +driver
     name = f"matrix_{secrets.token_hex(4)}"
     connection = await asyncpg.connect(str(server.with_path("/postgres")))
     try:
@@ -33,19 +30,9 @@ async def fresh_database() -> str:
 
 
 @pytest.fixture
-async def world(
-    homeserver: Homeserver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[MatrixWorld]:
-    """A running bot whose crypto store is a fresh PostgreSQL database."""
-    bot = await homeserver.register(homeserver.unique("bot"), "pw-bot")
-    store = await fresh_database()
-    running = MatrixWorld(homeserver, tmp_path, bot, overrides={"store": store})
-    monkeypatch.setattr(MatrixAdapter, "send", recording(running))
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.close()
+async def matrix_overrides() -> dict[str, Any]:
+    """This module's bot keeps its crypto store in a fresh PostgreSQL database."""
+    return {"store": await fresh_database()}
 
 
 async def test_the_crypto_store_on_postgresql_survives_a_restart(world: MatrixWorld) -> None:

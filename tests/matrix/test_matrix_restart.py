@@ -5,31 +5,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 
-from adapters.matrix.channel import MatrixAdapter
 from bot.testing import SHARE_SCRIPT
 from tests.matrix.homeserver import Homeserver
-from tests.matrix.matrix_world import MatrixWorld, recording
-
-
-@pytest.fixture
-async def world(
-    homeserver: Homeserver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[MatrixWorld]:
-    """A running bot with a fresh Matrix account at the test homeserver."""
-    bot = await homeserver.register(homeserver.unique("bot"), "pw-bot")
-    running = MatrixWorld(homeserver, tmp_path, bot)
-    monkeypatch.setattr(MatrixAdapter, "send", recording(running))
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.close()
+from tests.matrix.matrix_world import MatrixWorld
 
 
 async def devices(homeserver: Homeserver, token: str) -> list[str]:

@@ -4,31 +4,10 @@ bot leaves a group room."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from adapters.matrix.channel import MatrixAdapter
-from tests.matrix.homeserver import Homeserver
-from tests.matrix.matrix_world import MatrixWorld, recording
+from tests.matrix.matrix_world import MatrixWorld
 
 CANARY = "CANARY-ROOM-5e2a"
-
-
-@pytest.fixture
-async def world(
-    homeserver: Homeserver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[MatrixWorld]:
-    """A running bot with a fresh Matrix account at the test homeserver."""
-    bot = await homeserver.register(homeserver.unique("bot"), "pw-bot")
-    running = MatrixWorld(homeserver, tmp_path, bot)
-    monkeypatch.setattr(MatrixAdapter, "send", recording(running))
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.close()
 
 
 async def test_an_unencrypted_room_gets_one_pointer_and_nothing_else(world: MatrixWorld) -> None:
