@@ -12,6 +12,7 @@ from pathlib import Path
 import mautrix.util.async_db.aiosqlite  # noqa: F401  (registers the sqlite scheme)
 from mautrix.crypto.store.asyncpg import PgCryptoStateStore, PgCryptoStore
 from mautrix.util.async_db import Database
+from yarl import URL
 
 from bot.app.logs import add_secret
 
@@ -70,14 +71,25 @@ def save_credentials(file: Path, credentials: Credentials) -> None:
     write_private(file, text + "\n")
 
 
+def store_url(url: str) -> str:
+    """The crypto store's URL as mautrix reads it. ``sqlite:///var/x.db`` is relative to the
+    working directory, as in the bot's own ``[database] url`` (SQLAlchemy's rule), and
+    ``sqlite:////srv/x.db`` absolute; mautrix would read the first as ``/var/x.db``. The
+    file's folder is made, readable by its owner only."""
+    if url.startswith("postgres://"):
+        return "postgresql://" + url.removeprefix("postgres://")
+    if not url.startswith("sqlite:"):
+        return url
+    path = Path(url.removeprefix("sqlite:").removeprefix("///")).absolute()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return str(URL.build(scheme="sqlite", path=str(path)))
+
+
 class Stores:
     """The crypto store, the state store and the adapter's table, on one database."""
 
     def __init__(self, url: str, account_id: str, key: str) -> None:
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        if url.startswith("postgres://"):
-            url = "postgresql://" + url.removeprefix("postgres://")
+        url = store_url(url)
         self.crypto_db = Database.create(url, upgrade_table=PgCryptoStore.upgrade_table)
         # mautrix's connection ContextVar is module-global: a second pool would run the state
         # store's queries on the crypto connection inside a crypto transaction.
