@@ -42,48 +42,57 @@ class SyncedUser:
         self._client = client
         self._auto_join = auto_join
         self._seen: dict[str, list[Received]] = {}
+        self.events: list[tuple[str, Any]] = []
+        """(room id, nio event) for every timeline event, decrypted where it could be, in the
+        order seen (a late-decrypted one again, after its ``MegolmEvent``)."""
         self._pending: list[tuple[str, Any]] = []  # (room id, MegolmEvent) not decrypted yet
         self._tick = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def offline(cls, url: str, user_id: str, directory: Path, *, auto_join: bool = True) -> Self:
+        """A user with its nio client and crypto store in ``directory``, not logged in yet."""
+        directory.mkdir(parents=True, exist_ok=True)
+        config = AsyncClientConfig(encryption_enabled=True, store_sync_tokens=True)
+        client = AsyncClient(url, user_id, store_path=str(directory), config=config)
+        return cls(client, auto_join)
 
     @classmethod
     async def login(
         cls, url: str, user_id: str, password: str, directory: Path, *, auto_join: bool = True
     ) -> Self:
         """Log an existing user in (a new device) and start its sync loop."""
-        client = cls._client_for(url, user_id, directory)
-        async with asyncio.timeout(REQUEST_SECONDS):
-            _ok(await client.login(password, device_name="nio test user"), "login")
-        return await cls._started(client, auto_join)
+        user = cls.offline(url, user_id, directory, auto_join=auto_join)
+        await user.sign_in(password)
+        return user
 
     @classmethod
     async def restore(
         cls, url: str, user_id: str, device_id: str, token: str, directory: Path
     ) -> Self:
         """Take up an earlier login (same device, same crypto store) and sync again."""
-        client = cls._client_for(url, user_id, directory)
-        client.restore_login(user_id, device_id, token)
-        return await cls._started(client, True)
+        user = cls.offline(url, user_id, directory)
+        user._client.restore_login(user_id, device_id, token)
+        await user._start()
+        return user
 
-    @staticmethod
-    def _client_for(url: str, user_id: str, directory: Path) -> Any:
-        directory.mkdir(parents=True, exist_ok=True)
-        config = AsyncClientConfig(encryption_enabled=True, store_sync_tokens=True)
-        return AsyncClient(url, user_id, store_path=str(directory), config=config)
+    async def sign_in(self, password: str, device_name: str = "nio test user") -> None:
+        """Log in (a new device named ``device_name``) and start the sync loop."""
+        async with asyncio.timeout(REQUEST_SECONDS):
+            _ok(await self._client.login(password, device_name=device_name), "login")
+        await self._start()
 
-    @classmethod
-    async def _started(cls, client: Any, auto_join: bool) -> Self:
-        user = cls(client, auto_join)
+    async def _start(self) -> None:
+        client = self._client
         async with asyncio.timeout(REQUEST_SECONDS):
             if client.should_upload_keys:
                 _ok(await client.keys_upload(), "keys upload")
-        client.add_event_callback(user._on_event, (MegolmEvent, RedactionEvent))
-        client.add_event_callback(user._on_any, (Event,))
-        client.add_event_callback(user._on_invite, (InviteMemberEvent,))
-        client.add_response_callback(user._on_sync, (SyncResponse,))
-        user._task = asyncio.create_task(client.sync_forever(timeout=SYNC_MS, full_state=True))
-        await user.wait_for(lambda: client.next_batch is not None, what="the first sync")
-        return user
+        client.add_event_callback(self._on_event, (MegolmEvent, RedactionEvent))
+        client.add_event_callback(self._on_any, (Event,))
+        client.add_event_callback(self._on_invite, (InviteMemberEvent,))
+        client.add_response_callback(self._on_sync, (SyncResponse,))
+        self._task = asyncio.create_task(client.sync_forever(timeout=SYNC_MS, full_state=True))
+        await self.wait_for(lambda: client.next_batch is not None, what="the first sync")
 
     async def close(self) -> None:
         """Stop the sync loop and close the HTTP session."""
@@ -91,6 +100,11 @@ class SyncedUser:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         await self._client.close()
+
+    @property
+    def client(self) -> Any:
+        """The nio ``AsyncClient``, for what a test reads itself (rooms, device_store, olm)."""
+        return self._client
 
     @property
     def user_id(self) -> str:
@@ -114,6 +128,7 @@ class SyncedUser:
 
     # Receiving.
     async def _on_any(self, room: Any, event: Any) -> None:
+        self.events.append((room.room_id, event))
         if isinstance(event, MegolmEvent | RedactionEvent):
             return
         source = event.source

@@ -38,7 +38,8 @@ class NioUser(SyncedUser):
             homeserver.url, made.user_id, password, directory, auto_join=auto_join
         )
 
-    async def _create_room(self, invite: list[str], encrypted: bool, direct: bool) -> str:
+    async def create_room(self, invite: list[str], encrypted: bool, direct: bool) -> str:
+        """A room inviting ``invite`` (a direct chat as Element makes one, or a private room)."""
         async with asyncio.timeout(REQUEST_SECONDS):
             made = _ok(
                 await self._client.room_create(
@@ -60,15 +61,15 @@ class NioUser(SyncedUser):
 
     async def create_encrypted_dm(self, invitee: str) -> str:
         """A direct chat with ``invitee``, end-to-end encrypted from its first event."""
-        return await self._create_room([invitee], encrypted=True, direct=True)
+        return await self.create_room([invitee], encrypted=True, direct=True)
 
     async def create_plain_dm(self, invitee: str) -> str:
         """A direct chat with ``invitee`` without encryption."""
-        return await self._create_room([invitee], encrypted=False, direct=True)
+        return await self.create_room([invitee], encrypted=False, direct=True)
 
     async def create_group(self, invitees: list[str], encrypted: bool = True) -> str:
         """A private room (not direct) with all ``invitees``."""
-        return await self._create_room(invitees, encrypted=encrypted, direct=False)
+        return await self.create_room(invitees, encrypted=encrypted, direct=False)
 
     async def join(self, room_id: str) -> None:
         """Join a room this user was invited to."""
@@ -81,8 +82,11 @@ class NioUser(SyncedUser):
         async with asyncio.timeout(REQUEST_SECONDS):
             _ok(await self._client.room_leave(room_id), "leave")
 
-    async def send(self, room_id: str, event_type: str, content: dict[str, Any]) -> str:
-        """Send any event (encrypted where the room is); its event id."""
+    async def send(
+        self, room_id: str, event_type: str, content: dict[str, Any], *, clear: bool = False
+    ) -> str:
+        """Send any event (encrypted where the room is; a reaction in the clear when ``clear``,
+        as nio itself sends one); its event id."""
         client = self._client
         async with asyncio.timeout(REQUEST_SECONDS):
             room = client.rooms[room_id]
@@ -91,7 +95,7 @@ class NioUser(SyncedUser):
                     _ok(await client.joined_members(room_id), "joined members")
                 if client.should_query_keys:
                     _ok(await client.keys_query(), "keys query")
-            if room.encrypted and event_type == "m.reaction":  # nio would send it in the clear
+            if room.encrypted and event_type == "m.reaction" and not clear:  # nio would not
                 if client.olm.should_share_group_session(room_id):
                     await client.share_group_session(room_id, ignore_unverified_devices=True)
                 kind, sealed = client.encrypt(room_id, event_type, content)
@@ -117,9 +121,11 @@ class NioUser(SyncedUser):
         content = c.reply_content(room_id, self._find(room_id, event_id), event_id, text)
         return await self.send(room_id, "m.room.message", content)
 
-    async def react(self, room_id: str, event_id: str, key: str) -> str:
-        """React to ``event_id`` with ``key`` (such as the keycap "2️⃣")."""
-        return await self.send(room_id, "m.reaction", c.reaction_content(event_id, key))
+    async def react(self, room_id: str, event_id: str, key: str, *, clear: bool = False) -> str:
+        """React to ``event_id`` with ``key`` (such as the keycap "2️⃣"), encrypted unless
+        ``clear``."""
+        content = c.reaction_content(event_id, key)
+        return await self.send(room_id, "m.reaction", content, clear=clear)
 
     async def edit(self, room_id: str, event_id: str, new_text: str) -> str:
         """Edit the message ``event_id`` (``m.replace``)."""

@@ -1,151 +1,89 @@
-"""A reporter's or coordinator's Matrix client for the channel tests: nio with encryption."""
+"""A reporter's or coordinator's Matrix client for the channel tests: a ``NioUser`` (nio with
+encryption) in one DM with the bot at a time, whose events the tests read as nio gave them."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from nio import (
-    AsyncClient,
-    AsyncClientConfig,
     MegolmEvent,
     RedactionEvent,
-    RoomCreateResponse,
     RoomEncryptedMedia,
     RoomMessageFile,
     RoomMessageNotice,
     RoomMessageText,
-    RoomPreset,
-    RoomSendResponse,
 )
 
+from tests.matrix import nio_content as c
+from tests.matrix.nio_user import NioUser
+
 WITHIN = 30.0
-ENCRYPTION = {
-    "type": "m.room.encryption",
-    "state_key": "",
-    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-}
+KEPT = (
+    RoomMessageText,
+    RoomMessageNotice,
+    RoomMessageFile,
+    RoomEncryptedMedia,
+    RedactionEvent,
+    MegolmEvent,
+)
+TEXTS = (RoomMessageText, RoomMessageNotice)
 
 
 class SpineClient:
     """One nio user in an encrypted DM with the bot; collects what the bot says."""
 
     def __init__(self, url: str, user_id: str, password: str, store: Path) -> None:
-        store.mkdir(parents=True, exist_ok=True)
-        config = AsyncClientConfig(encryption_enabled=True, store_sync_tokens=True)
-        self.client = AsyncClient(url, user_id, store_path=str(store), config=config)
-        self._password = password
+        self.nio = NioUser.offline(url, user_id, store, auto_join=False)
+        self.client: Any = self.nio.client
+        """The nio ``AsyncClient`` (rooms, device_store, olm)."""
         self.room = ""
-        self.received: list[Any] = []
+        self._password = password
+
+    @property
+    def received(self) -> list[Any]:
         """Events from others, decrypted (text, notice, file) or not (MegolmEvent)."""
-        self._changed = asyncio.Condition()
-        self._task: asyncio.Task[None] | None = None
+        me = self.client.user_id
+        return [e for _, e in self.nio.events if e.sender != me and isinstance(e, KEPT)]
 
     async def start(self) -> None:
         """Log in, upload keys, first sync, then sync in the background."""
-        await self.client.login(self._password, device_name="spine-test")
-        if self.client.should_upload_keys:
-            await self.client.keys_upload()
-        await self.client.sync(timeout=1000, full_state=True)
-        self._task = asyncio.create_task(self._loop())
+        await self.nio.sign_in(self._password, device_name="spine-test")
 
     async def close(self) -> None:
         """Stop syncing and close."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.client.close()
-
-    async def _loop(self) -> None:
-        while True:
-            response = await self.client.sync(timeout=500)
-            join = getattr(getattr(response, "rooms", None), "join", {})
-            got = [
-                event
-                for room_id, room in join.items()
-                for event in room.timeline.events
-                if event.sender != self.client.user_id
-                and isinstance(
-                    event,
-                    RoomMessageText
-                    | RoomMessageNotice
-                    | RoomMessageFile
-                    | RoomEncryptedMedia
-                    | RedactionEvent
-                    | MegolmEvent,
-                )
-            ]
-            if self.client.should_query_keys:
-                await self.client.keys_query()
-            if got:
-                async with self._changed:
-                    self.received.extend(got)
-                    self._changed.notify_all()
+        await self.nio.close()
 
     async def open_dm(
         self, bot: str, encrypted: bool = True, invite: list[str] | None = None
     ) -> str:
         """Create a DM (encrypted unless told) inviting the bot; wait until it joined."""
-        response = await self.client.room_create(
-            is_direct=True,
-            preset=RoomPreset.trusted_private_chat,
-            invite=[bot, *(invite or [])],
-            initial_state=[ENCRYPTION] if encrypted else [],
-        )
-        assert isinstance(response, RoomCreateResponse), response
-        self.room = response.room_id
-
-        async def joined() -> None:
-            while True:
-                room = self.client.rooms.get(self.room)
-                if room is not None and bot in room.users and bot not in room.invited_users:
-                    return
-                await asyncio.sleep(0.05)
-
-        await asyncio.wait_for(joined(), WITHIN)
+        self.room = await self.nio.create_room([bot, *(invite or [])], encrypted, direct=True)
+        await self.nio.wait_member(self.room, bot, timeout=WITHIN)
         return self.room
 
     async def say(self, text: str, reply_to: str | None = None) -> str:
         """Send a text (encrypted in an encrypted room); its event id."""
-        content: dict[str, Any] = {"msgtype": "m.text", "body": text}
-        if reply_to:
-            content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
-        return await self._send("m.room.message", content)
+        if reply_to:  # the bare relation, without Element's quoted fallback
+            content = c.reply_content(self.room, None, reply_to, text)
+        else:
+            content = c.text_content(text)
+        return await self.nio.send(self.room, "m.room.message", content)
 
     async def react(self, event_id: str, key: str) -> str:
-        """React to ``event_id`` with ``key``."""
-        relates = {"rel_type": "m.annotation", "event_id": event_id, "key": key}
-        return await self._send("m.reaction", {"m.relates_to": relates})
-
-    async def _send(self, kind: str, content: dict[str, Any]) -> str:
-        response = await self.client.room_send(
-            self.room, kind, content, ignore_unverified_devices=True
-        )
-        assert isinstance(response, RoomSendResponse), response
-        return str(response.event_id)
+        """React to ``event_id`` with ``key``, in the clear as nio sends a reaction."""
+        return await self.nio.react(self.room, event_id, key, clear=True)
 
     def texts(self) -> list[str]:
         """The bodies of every decrypted text and notice."""
-        return [e.body for e in self.received if isinstance(e, RoomMessageText | RoomMessageNotice)]
+        return [e.body for e in self.received if isinstance(e, TEXTS)]
 
     async def wait_for(
         self, predicate: Callable[[list[Any]], bool], within: float = WITHIN
     ) -> None:
         """Wait until ``predicate(received)`` holds."""
-
-        async def until() -> None:
-            async with self._changed:
-                await self._changed.wait_for(lambda: predicate(self.received))
-
-        try:
-            await asyncio.wait_for(until(), within)
-        except TimeoutError:
-            kinds = [type(e).__name__ for e in self.received]
-            raise AssertionError(f"waited in vain; received {kinds} {self.texts()}") from None
+        await self.nio.wait_for(lambda: predicate(self.received), within, "awaited event")
 
     async def wait_text(self, part: str, after: int = 0) -> str:
         """Wait for a text (from index ``after`` on) containing ``part``; return it."""
