@@ -52,7 +52,7 @@ class MatrixAdapter:
     """Feeds encrypted direct-chat events to the core and delivers replies encrypted."""
 
     name = CHANNEL
-    capabilities: frozenset[Capability] = frozenset()
+    capabilities = frozenset({Capability.END_TO_END})
 
     def __init__(
         self,

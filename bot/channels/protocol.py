@@ -37,6 +37,9 @@ class Capability(StrEnum):
     there asks for no step-up code (``bot.security.step_up``): Slack (the workspace's login,
     SSO and two factors as the workspace sets them) has it, Telegram (a phone number and an
     SMS code) does not."""
+    END_TO_END = "end_to_end"
+    """Its chats are end-to-end encrypted between the member's app and the bot (Matrix), so
+    ``/privacy`` says that instead of saying the chat is not."""
 
 
 class CapabilityMissing(RuntimeError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.channels.protocol import Capability
 from bot.conversation.turn import Turn
 from bot.domain.model import Role
 from bot.i18n import N_
@@ -75,13 +76,19 @@ PRIVACY = N_(
     "show it; otherwise you stay pseudonymous. The young person and the family never learn it "
     "from this bot.\n"
     "• Use no names: an age band and setting are enough.\n"
-    "• This chat is not end-to-end encrypted.\n"
+    "• {chat}\n"
     "• A concern is kept until it is closed, then {retention_days} more days, then deleted.\n"
     "• A coordinator acknowledges your concern within {ack_days} working days at the latest, "
     "sooner when it is urgent, and within {acute_minutes} minutes when someone is in danger.\n"
     "• You hear back in this chat whenever the status changes, and at least every "
     "{feedback_days} days.\n"
     "• With 'advice' you stay anonymous; with 'share' you choose whether your name is shown."
+)
+
+
+NOT_END_TO_END = N_("This chat is not end-to-end encrypted.")
+END_TO_END = N_(
+    "This chat is end-to-end encrypted: the chat server cannot read it, only your app and the bot."
 )
 
 
@@ -105,6 +112,9 @@ def show_privacy(turn: Turn) -> None:
     turn.say(
         turn.t(PRIVACY).format(
             network=turn.network.name,
+            chat=turn.t(
+                END_TO_END if Capability.END_TO_END in turn.capabilities else NOT_END_TO_END
+            ),
             retention_days=turn.network.retention_days,
             ack_days=deadlines.longest_working_days(),
             acute_minutes=deadlines.acute_acknowledge_minutes,

@@ -751,6 +751,7 @@ async def test_a_429_is_honoured_and_the_message_goes_out_after_retry_after(worl
 
     privacy = [t for t in world.texts(REPORTER) if t.startswith("What happens with what you share")]
     assert len(privacy) == 1
+    assert "• This chat is not end-to-end encrypted.\n" in privacy[0]  # Telegram's cloud chats
     assert max(world.ticks.slept) >= 7.0 - 1e-6
     assert await world.count(outbox, outbox.c.state != "sent") == 0
 

@@ -71,9 +71,10 @@ class SpineClient:
             content = c.text_content(text)
         return await self.nio.send(self.room, "m.room.message", content)
 
-    async def react(self, event_id: str, key: str) -> str:
-        """React to ``event_id`` with ``key``, in the clear as nio sends a reaction."""
-        return await self.nio.react(self.room, event_id, key, clear=True)
+    async def react(self, event_id: str, key: str, clear: bool = False) -> str:
+        """React to ``event_id`` with ``key``: encrypted as Element sends it, or (``clear``) in
+        the clear as nio's own ``room_send`` of a reaction does."""
+        return await self.nio.react(self.room, event_id, key, clear=clear)
 
     def texts(self) -> list[str]:
         """The bodies of every decrypted text and notice."""

@@ -30,6 +30,9 @@ async def test_privacy_ends_with_the_bots_device_and_its_fingerprint(world: Matr
     await reporter.say("/privacy")
     device = world.adapter.session.device_id
     note = await reporter.wait_text(device)
+    privacy = next(t for t in reporter.texts() if t.startswith("What happens with what you share"))
+    assert "• This chat is end-to-end encrypted: the chat server cannot read it" in privacy
+    assert "not end-to-end" not in privacy
 
     # The fingerprint is the one the reporter's client has for the bot's device.
     keys = reporter.client.device_store[world.bot.user_id][device]
