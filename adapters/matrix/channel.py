@@ -52,7 +52,7 @@ class MatrixAdapter:
     """Feeds encrypted direct-chat events to the core and delivers replies encrypted."""
 
     name = CHANNEL
-    capabilities = frozenset({Capability.END_TO_END})
+    capabilities = frozenset({Capability.END_TO_END, Capability.REMOVES_ANY_AGE})
 
     def __init__(
         self,
@@ -156,7 +156,8 @@ class MatrixAdapter:
             note = self._t(texts.DEVICE_NOTE).format(
                 device=self.session.device_id, fingerprint=self.session.fingerprint
             )
-            await self._send_content(room_id, {"msgtype": "m.notice", "body": note})
+            sent = await self._send_content(room_id, {"msgtype": "m.notice", "body": note})
+            await self._rooms.note(user, sent)
 
     async def _decrypt(self, event: Any) -> Any:
         machine = self.session.machine
@@ -170,7 +171,8 @@ class MatrixAdapter:
                 return await decrypted(machine, event)
         log.warning("a message came without its room key")
         body = self._t(texts.UNDECRYPTABLE)
-        await self._send_content(event.room_id, {"msgtype": "m.notice", "body": body})
+        sent = await self._send_content(event.room_id, {"msgtype": "m.notice", "body": body})
+        await self._rooms.note(str(event.sender), sent)
         return None
 
     # --- sending --------------------------------------------------------------------------
@@ -234,7 +236,8 @@ class MatrixAdapter:
         room = await self._rooms.room_of(removal.to.user_id)
         if room is None:
             return
-        for event_id in removal.message_ids:
+        notes = await self._rooms.take_notes(removal.to.user_id)
+        for event_id in (*removal.message_ids, *notes):
             async with self._limiter.sending(room):
                 with contextlib.suppress(MatrixRequestError):
                     await self.session.client.redact(room, event_id)  # type: ignore[arg-type]

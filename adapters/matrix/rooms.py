@@ -3,6 +3,7 @@ kind of a room (a DM with one person, a group, an unencrypted room)."""
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 
 from mautrix.client import Client
@@ -10,6 +11,9 @@ from mautrix.types import Membership, RoomID, UserID
 
 from adapters.matrix.menus import RoomMenus
 from adapters.matrix.store import Stores
+
+NOTES_KEPT = 50
+"""The adapter's own notes remembered per room, the newest."""
 
 
 class RoomKind(StrEnum):
@@ -74,3 +78,18 @@ class Rooms:
             return True
         await self._stores.put(f"pointer:{room_id}", "1")
         return False
+
+    async def note(self, user_id: str, event_id: str) -> None:
+        """Keep the id of a note of the adapter's own (not the core's, so not on its record)
+        in ``user_id``'s room: the next removal there takes it too."""
+        kept = await self._stores.get(f"notes:{user_id}")
+        notes = [*json.loads(kept or "[]"), event_id][-NOTES_KEPT:]
+        await self._stores.put(f"notes:{user_id}", json.dumps(notes))
+
+    async def take_notes(self, user_id: str) -> list[str]:
+        """The ids of the adapter's own notes in ``user_id``'s room, forgotten now."""
+        kept = await self._stores.get(f"notes:{user_id}")
+        if kept is None:
+            return []
+        await self._stores.delete(f"notes:{user_id}")
+        return [str(event_id) for event_id in json.loads(kept)]

@@ -40,6 +40,9 @@ class Capability(StrEnum):
     END_TO_END = "end_to_end"
     """Its chats are end-to-end encrypted between the member's app and the bot (Matrix), so
     ``/privacy`` says that instead of saying the chat is not."""
+    REMOVES_ANY_AGE = "removes_any_age"
+    """It removes its own messages however old they are (Matrix redacts at any age; Telegram
+    only within 48 hours), so ``/wipe`` takes back every message still on record."""
 
 
 class CapabilityMissing(RuntimeError):
