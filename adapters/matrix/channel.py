@@ -16,6 +16,7 @@ from adapters.lanes import ChatLanes
 from adapters.matrix import texts
 from adapters.matrix.files import send_file
 from adapters.matrix.limits import RateLimited
+from adapters.matrix.logs import hide_people
 from adapters.matrix.rooms import RoomKind, Rooms, room_kind
 from adapters.matrix.session import Session, checked_devices, decrypted, shows_concern
 from adapters.matrix.settings import MatrixSettings
@@ -89,6 +90,7 @@ class MatrixAdapter:
     async def start(self, sink: Sink) -> None:
         """Open the session (log in or reuse the device, cross-sign) and start syncing."""
         self._sink = sink
+        hide_people()
         await self.session.open()
         machine = self.session.machine
         assert machine is not None

@@ -18,7 +18,7 @@ class MatrixChannel:
     """End-to-end encrypted direct chats with reporters and coordinators on a homeserver."""
 
     name = "matrix"
-    loggers = ("mautrix", "aiosqlite", "asyncpg")
+    loggers = ("mau", "aiosqlite", "asyncpg")  # mautrix logs as mau.*
 
     def settings(self, table: Mapping[str, Any], environ: Mapping[str, str]) -> MatrixSettings:
         """``[matrix]``, checked."""
