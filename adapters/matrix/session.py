@@ -14,6 +14,7 @@ from mautrix.client import Client, DecryptionDispatcher
 from mautrix.client.syncer import EventHandlerProps
 from mautrix.crypto import OlmMachine
 from mautrix.types import DeviceID, EncryptedEvent, Event, TrustState, UserID
+from olm.account import OlmAccountError
 
 from adapters.matrix.limits import LimitedAPI, patiently
 from adapters.matrix.settings import MatrixSettings
@@ -96,7 +97,14 @@ class Session:
             )
         await self.stores.crypto.put_device_id(DeviceID(credentials.device_id))
         machine = OlmMachine(self.client, self.stores.crypto, self.stores.state)
-        await machine.load()
+        try:
+            await machine.load()
+        except OlmAccountError:
+            raise ConfigError(
+                "[matrix] the crypto store ([matrix] store) cannot be read with this "
+                f"pickle key (${self.settings.pickle_key_env}, else the file "
+                f"{self.settings.pickle_key_file}): give the key it was made with"
+            ) from None
         self.client.crypto = machine
         # We decrypt ourselves, in the sync loop, and await every handler there.
         self.client.remove_dispatcher(DecryptionDispatcher)

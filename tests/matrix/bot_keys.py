@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import olm
 import pytest
+from olm.utility import OlmVerifyError, ed25519_verify
 
 from adapters.matrix.channel import MatrixAdapter
 from adapters.matrix.settings import MatrixSettings
@@ -51,8 +51,8 @@ def signed_by(signed: Mapping[str, Any], user_id: str, key_name: str, public: st
     payload = {k: v for k, v in signed.items() if k not in ("signatures", "unsigned")}
     canonical = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     try:
-        olm.ed25519_verify(public, canonical, signature)
-    except olm.OlmVerifyError:
+        ed25519_verify(public, canonical, signature)
+    except OlmVerifyError:
         return False
     return True
 
