@@ -12,6 +12,7 @@ from pathlib import Path
 import mautrix.util.async_db.aiosqlite  # noqa: F401  (registers the sqlite scheme)
 from mautrix.crypto.store.asyncpg import PgCryptoStateStore, PgCryptoStore
 from mautrix.util.async_db import Database
+from yarl import URL
 
 from bot.app.logs import add_secret
 
@@ -78,6 +79,9 @@ class Stores:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         if url.startswith("postgres://"):
             url = "postgresql://" + url.removeprefix("postgres://")
+        password = URL(url).password
+        if password:
+            add_secret(password)
         self.crypto_db = Database.create(url, upgrade_table=PgCryptoStore.upgrade_table)
         # mautrix's connection ContextVar is module-global: a second pool would run the state
         # store's queries on the crypto connection inside a crypto transaction.

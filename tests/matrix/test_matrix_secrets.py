@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from adapters.matrix.store import Stores
 from bot.app import logs
 from bot.startup_errors import ConfigError
+from bot.testing import using_postgres
 from tests.matrix.bot_keys import (
     extra_environment,
     files_holding,
@@ -95,7 +97,8 @@ async def test_no_secret_in_a_log_line_the_bots_files_or_synapse(
         "recovery": [],
         "pickle": [files / "pickle.key"],
     }
-    assert database_files(tmp_path), "the bot's database was searched"
+    # On PostgreSQL the bot's database is not a file here (the crypto store still is).
+    assert using_postgres() or database_files(tmp_path), "the bot's database was searched"
     assert mode(files / "credentials.json") == 0o600
     assert mode(files / "pickle.key") == 0o600
 
@@ -161,3 +164,13 @@ async def test_a_pickle_key_from_the_environment_is_used_and_no_key_file_written
         await world.start()
     assert PICKLE_KEY not in str(refused.value)
     assert "another-pickle-key-0b9f" not in str(refused.value)
+
+
+def test_the_password_in_a_postgresql_store_url_is_redacted(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    Stores("postgresql://concernbot:store-pw-81c3e@127.0.0.1:1/bot", "@bot:localhost", "k" * 8)
+    log.warning("careless line: %s.", "postgresql://concernbot:store-pw-81c3e@127.0.0.1:1/bot")
+    assert caplog.records[-1].getMessage() == (
+        "careless line: postgresql://concernbot:[redacted]@127.0.0.1:1/bot."
+    )
