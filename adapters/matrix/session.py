@@ -14,6 +14,7 @@ from mautrix.client import Client, DecryptionDispatcher
 from mautrix.client.syncer import EventHandlerProps
 from mautrix.crypto import OlmMachine
 from mautrix.types import DeviceID, EncryptedEvent, Event, TrustState, UserID
+from olm.account import OlmAccountError
 
 from adapters.matrix.limits import LimitedAPI, patiently
 from adapters.matrix.settings import MatrixSettings
@@ -30,6 +31,13 @@ from bot.startup_errors import ConfigError
 
 log = logging.getLogger(__name__)
 
+NO_RECOVERY_KEY = (
+    "[matrix] {user} is cross-signed, but this device ({device}) is new: give the recovery "
+    "key printed at the first start as ${env}, so the device signs itself with the bot's key "
+    "(new cross-signing keys would break every member's verification of the bot). If the key "
+    "is lost, reset the account's cryptographic identity in Element and give the new key."
+)
+WRONG_RECOVERY_KEY = "[matrix] ${env} is not the recovery key of {user} ({reason})"
 RECOVERY_NOTE = (
     "Matrix: cross-signing set up for {user}. Recovery key (shown ONCE; store it with the "
     "bot's encryption keys, give it as ${env} to sign a new device):\n{key}\n"
@@ -42,6 +50,13 @@ class Session:
     def __init__(self, settings: MatrixSettings, environ: Mapping[str, str]) -> None:
         self.settings = settings
         self._environ = environ
+        for name in (
+            settings.password_env,
+            settings.access_token_env,
+            settings.pickle_key_env,
+        ):
+            add_secret(environ.get(name, ""))
+        secret_recovery_key(environ.get(settings.recovery_key_env, ""))
         key = pickle_key(environ.get(settings.pickle_key_env, ""), Path(settings.pickle_key_file))
         self.stores = Stores(settings.store, settings.user_id, key)
         api = LimitedAPI(base_url=settings.homeserver)
@@ -66,9 +81,10 @@ class Session:
         key = str(self.machine.account.signing_key)
         return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
-    async def open(self, stderr: TextIO = sys.stderr) -> None:
+    async def open(self, stderr: TextIO | None = None) -> None:
         """Open the store, log in (first start) or reuse the device, load the olm machine,
-        upload the device keys and set up or repair cross-signing."""
+        upload the device keys and set up or repair cross-signing (the recovery key of a
+        first start goes to ``stderr``, by default the process's at the time of the call)."""
         await self.stores.open()
         credentials = await self._credentials()
         self.client.api.token = credentials.access_token
@@ -81,7 +97,14 @@ class Session:
             )
         await self.stores.crypto.put_device_id(DeviceID(credentials.device_id))
         machine = OlmMachine(self.client, self.stores.crypto, self.stores.state)
-        await machine.load()
+        try:
+            await machine.load()
+        except OlmAccountError:
+            raise ConfigError(
+                "[matrix] the crypto store ([matrix] store) cannot be read with this "
+                f"pickle key (${self.settings.pickle_key_env}, else the file "
+                f"{self.settings.pickle_key_file}): give the key it was made with"
+            ) from None
         self.client.crypto = machine
         # We decrypt ourselves, in the sync loop, and await every handler there.
         self.client.remove_dispatcher(DecryptionDispatcher)
@@ -90,7 +113,7 @@ class Session:
         budget = self.settings.start_retry_seconds
         if machine.account is None or not machine.account.shared:
             await patiently("upload device keys", machine.share_keys, budget)
-        await self._cross_sign(machine, stderr)
+        await self._cross_sign(machine, sys.stderr if stderr is None else stderr)
 
     async def verified(self, user: UserID, checked: set[tuple[str, str, str]]) -> bool:
         """True if one of ``user``'s devices is cross-signed by them or in ``checked``."""
@@ -142,27 +165,46 @@ class Session:
         return credentials
 
     async def _cross_sign(self, machine: OlmMachine, stderr: TextIO) -> None:
+        # The homeserver's view first: keys mautrix published itself are stored without the
+        # master key's signature on the self-signing key, so a restart read them as unsigned.
+        own = UserID(self.settings.user_id)
+        await patiently(
+            "query own keys",
+            lambda: machine._fetch_keys([own], include_untracked=True),
+            self.settings.start_retry_seconds,
+        )
         trust = await machine.resolve_trust(machine.own_identity)
         if trust >= TrustState.CROSS_SIGNED_UNTRUSTED:
             return
         if await machine.get_own_cross_signing_public_keys() is None:
             key = await machine.generate_recovery_key()
+            secret_recovery_key(key)
             # Printed once for the operator; never logged, never stored by the bot.
             env = self.settings.recovery_key_env
             stderr.write(RECOVERY_NOTE.format(user=self.settings.user_id, env=env, key=key))
             stderr.flush()
             log.info("cross-signing set up; the recovery key went to stderr once")
             return
-        recovery = self._environ.get(self.settings.recovery_key_env, "")
+        env, user = self.settings.recovery_key_env, self.settings.user_id
+        recovery = self._environ.get(env, "").strip()
         if not recovery:
-            log.warning(
-                "this Matrix device is not cross-signed: give the recovery key as $%s",
-                self.settings.recovery_key_env,
-            )
-            return
-        add_secret(recovery)
-        await machine.verify_with_recovery_key(recovery)
+            raise ConfigError(NO_RECOVERY_KEY.format(user=user, device=self.device_id, env=env))
+        secret_recovery_key(recovery)
+        try:
+            await machine.verify_with_recovery_key(recovery)
+        except ValueError as error:
+            # mautrix's reasons ("Key MAC does not match", ...) never quote the key.
+            reason = str(error)
+            raise ConfigError(
+                WRONG_RECOVERY_KEY.format(env=env, user=user, reason=reason)
+            ) from None
         log.info("device %s signed with the recovery key", self.device_id)
+
+
+def secret_recovery_key(key: str) -> None:
+    """Redact a recovery key from the logs as printed (groups of four) and run together."""
+    add_secret(key.strip())
+    add_secret("".join(key.split()))
 
 
 def waited(client: Client) -> None:

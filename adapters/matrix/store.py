@@ -91,6 +91,9 @@ class Stores:
 
     def __init__(self, url: str, account_id: str, key: str) -> None:
         url = store_url(url)
+        password = URL(url).password
+        if password:
+            add_secret(password)
         self.crypto_db = Database.create(url, upgrade_table=PgCryptoStore.upgrade_table)
         # mautrix's connection ContextVar is module-global: a second pool would run the state
         # store's queries on the crypto connection inside a crypto transaction.
