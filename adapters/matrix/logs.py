@@ -7,8 +7,9 @@ from __future__ import annotations
 import logging
 import re
 
-MATRIX_ID = re.compile(r"@[^\s:@/]+:[A-Za-z0-9.\-]+(?::\d+)?")
-"""A Matrix user id as it appears in a log line."""
+MATRIX_ID = re.compile(r"(?<![^\s'\"(<\[,=])@[a-z0-9._=/+\-]+:[A-Za-z0-9.\-]+(?::\d+)?")
+"""A Matrix user id as it appears in a log line: after a space, a quote or a bracket (not
+the ``user:password@host`` of a URL)."""
 
 
 class MaskedIds(logging.Filter):
