@@ -130,6 +130,22 @@ class MatrixWorld:
         before = len(user.texts())
         await user.say(f"/start {await self.invite(role)}")
         await user.wait_text("Welcome", before)
+        await self.delivered()
+
+    async def delivered(self, within: float = 30.0) -> None:
+        """Wait until the outbox holds nothing more to send (every reply so far delivered)."""
+        assert self.service is not None
+        assert self.service.app is not None
+        app = self.service.app
+
+        async def empty() -> None:
+            while True:
+                async with app.uow() as uow:
+                    if not await uow.outbox.pending_count():
+                        return
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(empty(), within)
 
     def last_menu(self, user: SpineClient) -> Sent:
         """The newest reply with choices to ``user``."""
@@ -200,7 +216,8 @@ class MatrixWorld:
         """Move the clock to the outbox's next retry, if it lies ahead, and wake the worker."""
         assert self.service is not None
         deliverer = self.service.deliverer
-        assert deliverer is not None and self.service.app is not None
+        assert deliverer is not None
+        assert self.service.app is not None
         async with self.service.app.uow() as uow:
             due = await uow.outbox.next_due(tuple(deliverer.channels), None)
         if due is not None and due > self.clock.now():
