@@ -32,7 +32,7 @@ def withhold_key(world: MatrixWorld, reporter: SpineClient) -> OutboundGroupSess
     session = client.olm.outbound_group_sessions[reporter.room]
     first = str(session.session_key)
 
-    class FromStart(OutboundGroupSession):  # type: ignore[misc]  (nio has no stubs)
+    class FromStart(OutboundGroupSession):  # type: ignore[misc]  # nio has no type stubs
         """Shares the key from its first message on, as a client sharing in time would."""
 
         @property
