@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import socket
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-
-import pyotp
 
 from adapters.matrix.channel import MatrixAdapter
 from adapters.matrix.settings import MatrixSettings
@@ -198,19 +195,6 @@ class MatrixWorld:
                 await user.say(str(number))
         else:
             await user.say(line)
-
-    async def two_factor(self, user: SpineClient) -> str:
-        """Set up ``user``'s authenticator with /2fa and its first code (pyotp at the fake
-        clock); returns the secret taken from the otpauth:// address the bot showed."""
-        before = len(user.texts())
-        await user.say("/2fa")
-        shown = await user.wait_text("otpauth://", before)
-        found = re.search(r"secret=([A-Z2-7]+)", shown)
-        assert found is not None
-        after = len(user.texts())
-        await user.say(pyotp.TOTP(found.group(1)).at(self.clock.now()))
-        await user.wait_text("Done: your second factor is active.", after)
-        return found.group(1)
 
     async def run_due(self) -> None:
         """Move the clock to the outbox's next retry, if it lies ahead, and wake the worker."""
