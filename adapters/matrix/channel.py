@@ -9,7 +9,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiohttp import ClientError
-from mautrix.errors import MatrixConnectionError, MatrixRequestError, SessionNotFound
+from mautrix.errors import (
+    DecryptionError,
+    MatrixConnectionError,
+    MatrixRequestError,
+    SessionNotFound,
+)
 from mautrix.types import EncryptedEvent, Event, EventType, RoomID, TrustState, UserID
 
 from adapters.lanes import ChatLanes
@@ -170,8 +175,13 @@ class MatrixAdapter:
         except SessionNotFound:
             session_id = event.content.session_id
             if await machine.wait_for_session(event.room_id, session_id, timeout=KEY_WAIT):
-                return await decrypted(machine, event)
-        log.warning("a message came without its room key")
+                # A key that cannot open it (not from its index on) is no better than none.
+                with contextlib.suppress(DecryptionError):
+                    return await decrypted(machine, event)
+        except DecryptionError:
+            # Never raised: the batch would come again and fail again, stalling every chat.
+            pass
+        log.warning("a message came without a room key that opens it")
         body = self._t(texts.UNDECRYPTABLE)
         sent = await self._send_content(event.room_id, {"msgtype": "m.notice", "body": body})
         await self._rooms.note(str(event.sender), sent)

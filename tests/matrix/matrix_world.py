@@ -127,6 +127,22 @@ class MatrixWorld:
         before = len(user.texts())
         await user.say(f"/start {await self.invite(role)}")
         await user.wait_text("Welcome", before)
+        await self.delivered()
+
+    async def delivered(self, within: float = 30.0) -> None:
+        """Wait until the outbox holds nothing more to send (every reply so far delivered)."""
+        assert self.service is not None
+        assert self.service.app is not None
+        app = self.service.app
+
+        async def empty() -> None:
+            while True:
+                async with app.uow() as uow:
+                    if not await uow.outbox.pending_count():
+                        return
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(empty(), within)
 
     def last_menu(self, user: SpineClient) -> Sent:
         """The newest reply with choices to ``user``."""
@@ -137,12 +153,13 @@ class MatrixWorld:
         )
 
     def menu_with(self, user: SpineClient, choice_id: str) -> tuple[Sent, int]:
-        """The newest reply to ``user`` offering ``choice_id``, and its number there."""
+        """The newest reply to ``user`` offering ``choice_id`` (an id or a label), and its
+        number there."""
         for sent in reversed(self.sent):
             if sent.reply.to.user_id != user.client.user_id:
                 continue
             for number, choice in numbered(sent.reply.choices):
-                if choice.id == choice_id:
+                if choice_id in (choice.id, choice.label):
                     return sent, number
         raise AssertionError(f"no menu offers {choice_id}: {self.replies_to(user)[-3:]}")
 
@@ -152,6 +169,18 @@ class MatrixWorld:
         """Play one script line ('#id' picks by number, typed or as a keycap); wait for the
         bot's next menu (or a reply containing ``until``)."""
         before = len(self.replies_to(user))
+        await self.play(user, line, react)
+
+        def answered() -> bool:
+            new = self.replies_to(user)[before:]
+            if until is not None:
+                return any(until in r.text for r in new)
+            return any(r.choices for r in new)
+
+        await self.wait(answered)
+
+    async def play(self, user: SpineClient, line: str, react: bool = False) -> None:
+        """Send one script line ('#id' or '#Label' picks by number, typed or as a keycap)."""
         if line.startswith("#"):
             menu, number = self.menu_with(user, line[1:])
             if react:
@@ -161,19 +190,23 @@ class MatrixWorld:
                 await user.react(event_id, key)
             elif writing(menu.reply):
                 # In a text step a typed number is text: the label picks.
-                await user.say(next(c.label for c in menu.reply.choices if c.id == line[1:]))
+                await user.say(dict(numbered(menu.reply.choices))[number].label)
             else:
                 await user.say(str(number))
         else:
             await user.say(line)
 
-        def answered() -> bool:
-            new = self.replies_to(user)[before:]
-            if until is not None:
-                return any(until in r.text for r in new)
-            return any(r.choices for r in new)
-
-        await self.wait(answered)
+    async def run_due(self) -> None:
+        """Move the clock to the outbox's next retry, if it lies ahead, and wake the worker."""
+        assert self.service is not None
+        deliverer = self.service.deliverer
+        assert deliverer is not None
+        assert self.service.app is not None
+        async with self.service.app.uow() as uow:
+            due = await uow.outbox.next_due(tuple(deliverer.channels), None)
+        if due is not None and due > self.clock.now():
+            self.clock.set(due)
+        deliverer.wake()
 
     def replies_to(self, user: SpineClient) -> list[Reply]:
         """Every reply delivered to ``user``."""
