@@ -8,10 +8,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aiohttp import ClientError
 from mautrix.errors import (
     DecryptionError,
-    MatrixConnectionError,
     MatrixRequestError,
     SessionNotFound,
 )
@@ -20,8 +18,8 @@ from mautrix.types import EncryptedEvent, Event, EventType, RoomID, TrustState, 
 from adapters.lanes import ChatLanes
 from adapters.matrix import texts
 from adapters.matrix.files import send_file
-from adapters.matrix.limits import RateLimited
 from adapters.matrix.logs import hide_people
+from adapters.matrix.outcomes import delivery_outcomes
 from adapters.matrix.rooms import RoomKind, Rooms, room_kind
 from adapters.matrix.session import Session, checked_devices, decrypted, shows_concern
 from adapters.matrix.settings import MatrixSettings
@@ -39,10 +37,6 @@ from bot.channels.events import Address, CommandReceived, InboundEvent, Sender
 from bot.channels.protocol import Capability, Route, Sink
 from bot.channels.replies import Outgoing, Removal, Reply
 from bot.delivery.outcomes import (
-    Disconnected,
-    Rejected,
-    RetryLater,
-    ServerError,
     Unreachable,
     part_sent,
 )
@@ -191,24 +185,13 @@ class MatrixAdapter:
 
     async def send(self, reply: Outgoing) -> str | None:
         """Deliver a reply (in parts, encrypted) or redact a removal's messages."""
-        try:
+        with delivery_outcomes(self._limiter):
             if isinstance(reply, Removal):
                 await self._remove(reply)
                 return None
             if not isinstance(reply, Reply):
                 return None  # a home view: Matrix keeps none
             return await self._send_reply(reply)
-        except RateLimited as error:
-            self._limiter.pause(error.retry_after)
-            raise RetryLater(error.retry_after) from None
-        except MatrixRequestError as error:
-            if error.http_status >= 500:
-                raise ServerError(f"http {error.http_status}") from None
-            if error.http_status == 403:
-                raise Unreachable("forbidden") from None
-            raise Rejected(f"http {error.http_status} {error.errcode}") from None
-        except (MatrixConnectionError, ClientError, TimeoutError):
-            raise Disconnected("homeserver unreachable") from None
 
     async def _send_reply(self, reply: Reply) -> str | None:
         user = reply.to.user_id

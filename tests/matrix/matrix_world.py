@@ -7,7 +7,7 @@ import socket
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from adapters.matrix.channel import MatrixAdapter
 from adapters.matrix.settings import MatrixSettings
@@ -22,6 +22,8 @@ from tests.matrix.homeserver import Homeserver, Registered
 from tests.matrix.spine_client import SpineClient
 
 ORG = "jongerenwerk-noord"
+React = bool | Literal["clear"]
+"""Whether a pick is a keycap reaction, and whether it goes in the clear."""
 PASSWORD = "pw-bot-7c1e"
 
 
@@ -164,7 +166,7 @@ class MatrixWorld:
         raise AssertionError(f"no menu offers {choice_id}: {self.replies_to(user)[-3:]}")
 
     async def step(
-        self, user: SpineClient, line: str, react: bool = False, until: str | None = None
+        self, user: SpineClient, line: str, react: React = False, until: str | None = None
     ) -> None:
         """Play one script line ('#id' picks by number, typed or as a keycap); wait for the
         bot's next menu (or a reply containing ``until``)."""
@@ -179,15 +181,16 @@ class MatrixWorld:
 
         await self.wait(answered)
 
-    async def play(self, user: SpineClient, line: str, react: bool = False) -> None:
-        """Send one script line ('#id' or '#Label' picks by number, typed or as a keycap)."""
+    async def play(self, user: SpineClient, line: str, react: React = False) -> None:
+        """Send one script line ('#id' or '#Label' picks by number, typed or as a keycap:
+        encrypted as Element sends it, or with ``react="clear"`` as nio does)."""
         if line.startswith("#"):
             menu, number = self.menu_with(user, line[1:])
             if react:
                 key = KEYCAPS[number]
                 event_id = menu.event_id
                 assert event_id is not None
-                await user.react(event_id, key)
+                await user.react(event_id, key, clear=react == "clear")
             elif writing(menu.reply):
                 # In a text step a typed number is text: the label picks.
                 await user.say(dict(numbered(menu.reply.choices))[number].label)
