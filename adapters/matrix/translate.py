@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from adapters.matrix.texts import HELD_BACK
 from bot.channels.events import ChoiceMade, InboundEvent, Sender, UnsupportedReceived, parse_text
 from bot.channels.replies import Choice, Reply, numbered
-from bot.conversation.text_units import utf16_cut, utf16_len
+from bot.conversation.text_units import natural_cut, utf16_cut, utf16_len
 from bot.domain.numbers import small_number
 from bot.i18n import Translate
 
@@ -227,14 +227,7 @@ def split_text(text: str, limit: int = MAX_BODY, budget: int = MAX_CONTENT_BYTES
     rest = text
     while (fits := _fitting(rest, limit, budget)) < len(rest):
         window = utf16_cut(rest, utf16_len(rest[: max(fits, 1)]))
-        half = len(window) // 2
-        cut = window.rfind("\n\n")
-        if cut < half:
-            cut = window.rfind("\n")
-        if cut < half:
-            cut = window.rfind(" ")
-        if cut < half:
-            cut = len(window)
+        cut = natural_cut(window)
         chunk = rest[:cut].rstrip()
         if chunk:  # an empty part would say nothing
             chunks.append(chunk)

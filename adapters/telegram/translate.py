@@ -15,7 +15,7 @@ from bot.channels.events import (
     parse_text,
 )
 from bot.channels.replies import Reply
-from bot.conversation.text_units import utf16_cut, utf16_len
+from bot.conversation.text_units import natural_cut, utf16_cut, utf16_len
 
 CHANNEL = "telegram"
 MAX_TEXT = 4096
@@ -115,14 +115,7 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     rest = text
     while utf16_len(rest) > limit:
         window = utf16_cut(rest, limit)
-        half = len(window) // 2
-        cut = window.rfind("\n\n")
-        if cut < half:
-            cut = window.rfind("\n")
-        if cut < half:
-            cut = window.rfind(" ")
-        if cut < half:
-            cut = len(window)
+        cut = natural_cut(window)
         chunk = rest[:cut].rstrip()
         if chunk:  # Telegram refuses an empty message
             chunks.append(chunk)

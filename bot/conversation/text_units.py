@@ -50,3 +50,14 @@ def _inside_grapheme(s: str, at: int) -> bool:
 
 def _regional(c: str) -> bool:
     return 0x1F1E6 <= ord(c) <= 0x1F1FF
+
+
+def natural_cut(window: str) -> int:
+    """Where to end a part taken from ``window``: its last paragraph, line or word end in
+    the second half, else all of it."""
+    half = len(window) // 2
+    for mark in ("\n\n", "\n", " "):
+        cut = window.rfind(mark)
+        if cut >= half:
+            return cut
+    return len(window)
