@@ -25,8 +25,11 @@ class MaskedIds(logging.Filter):
 
 
 def hide_people() -> None:
-    """Put the mask on every handler of the root logger (once) and quiet mautrix's crypto."""
-    logging.getLogger("mau.crypto").setLevel(logging.ERROR)
+    """Put the mask on every handler of the root logger (once) and quiet mautrix's crypto
+    logger, unless its level was set on purpose."""
+    crypto = logging.getLogger("mau.crypto")
+    if crypto.level == logging.NOTSET:
+        crypto.setLevel(logging.ERROR)
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, MaskedIds) for f in handler.filters):
             handler.addFilter(MaskedIds())

@@ -15,7 +15,7 @@ from bot.domain.model import Concern, Mode
 from bot.domain.vocabulary import ACTIONS
 from bot.i18n import Translate, translator
 from bot.usecases.account import concern_fields
-from bot.usecases.info import PRIVACY
+from bot.usecases.info import NOT_END_TO_END, PRIVACY
 from dialogs.share_concern import DIALOG
 
 SENDER = Sender(Address("console", "reporter"))
@@ -253,7 +253,12 @@ def test_card_and_privacy_say_who_can_learn_who_reported(
     t = translator(language)
     card = Talk(language).to("privacy").text
     full = t(PRIVACY).format(
-        network="Demo", retention_days=365, ack_days=5, acute_minutes=15, feedback_days=14
+        network="Demo",
+        chat=t(NOT_END_TO_END),
+        retention_days=365,
+        ack_days=5,
+        acute_minutes=15,
+        feedback_days=14,
     )
     for words in card_words:
         assert words in card

@@ -108,12 +108,13 @@ def logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> I
     and a redacting handler, with the root logger at DEBUG; everything is put back after."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
-    touched = ("httpx", "httpcore", "telegram", "apscheduler", "aiohttp.access", "slack_bolt")
+    quiet = REGISTRY.loggers()  # as `concernbot` passes them: the channels' libraries
+    touched = ("httpx", "httpcore", "apscheduler", "aiohttp.access", "slack_bolt", *quiet)
     levels = {name: logging.getLogger(name).level for name in (*touched, "slack_sdk")}
     buffer = io.StringIO()
     with monkeypatch.context() as patch:
         patch.setattr(sys, "stderr", buffer)
-        configure_logging(verbose=True, structured=True)
+        configure_logging(verbose=True, structured=True, quiet=quiet)
     captured = Captured()
     root.addHandler(captured)
     root.addHandler(caplog.handler)

@@ -3,6 +3,7 @@ bot at it (``world``), whose ``[matrix]`` a module changes by overriding ``matri
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -48,3 +49,14 @@ async def world(
         yield running
     finally:
         await running.close()
+
+
+@pytest.fixture
+def debug_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """Every log record at DEBUG, from before the bot's first start: mautrix's too, whatever
+    an earlier test's logging set up left its loggers at (``concernbot`` holds them at
+    WARNING, the adapter its crypto logger at ERROR)."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("mau", "mau.crypto"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    return caplog

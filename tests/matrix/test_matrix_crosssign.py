@@ -5,7 +5,6 @@ signed with the recovery key, or refused without it."""
 from __future__ import annotations
 
 import json
-import logging
 import secrets
 from pathlib import Path
 from typing import Any
@@ -36,13 +35,6 @@ def extra_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     extra: dict[str, str] = {}
     extra_environment(monkeypatch, extra)
     return extra
-
-
-@pytest.fixture
-def debug_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    """Every log record at DEBUG, from before the bot's first start."""
-    caplog.set_level(logging.DEBUG)
-    return caplog
 
 
 def bot_token(directory: Path) -> str:

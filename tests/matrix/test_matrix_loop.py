@@ -181,6 +181,9 @@ async def test_429s_during_a_share_are_retried_by_the_outbox_and_each_reply_come
     reporter = await world.user("reporter")
     await world.enrol(reporter)
     (last_row,) = await rows(world, select(func.max(outbox.c.id)))
+    # Everything sent so far has arrived, so that what arrives from here on is this test's.
+    earlier = {s.event_id for s in world.sent}
+    await reporter.wait_for(lambda got: earlier <= {getattr(e, "event_id", None) for e in got})
     first, seen = len(world.sent), len(reporter.received)
     await homeserver.limit_messages(world.bot.user_id, 1, 2)
     try:

@@ -39,13 +39,6 @@ def _bot_environment(monkeypatch: pytest.MonkeyPatch, extra_env: dict[str, str])
     extra_environment(monkeypatch, extra_env)
 
 
-@pytest.fixture
-def debug_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    """Every log record at DEBUG, from before the bot's first start."""
-    caplog.set_level(logging.DEBUG)
-    return caplog
-
-
 def matrix_files(directory: Path) -> Path:
     """The bot's Matrix directory (credentials, pickle key, crypto store)."""
     return directory / "matrix"
