@@ -1,6 +1,8 @@
 """The peer: the share dialog written the common way, with python-telegram-bot's
 ConversationHandler and PicklePersistence (answers kept in ``user_data``, written to a pickle
-file now and then, not at every turn).
+file now and then, not at every turn). ``--like-concernbot`` runs it on concernbot's transport
+and lanes (``bench.floors``); ``--durable`` also writes every turn to disk before its reply
+(``bench.durable``): the durable peer.
 
 Same questions, buttons and order as concernbot's share dialog in English, so that a reporter
 script plays the same against both.
@@ -10,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -23,6 +27,9 @@ from telegram.ext import (
     PicklePersistence,
     filters,
 )
+
+from bench import floors
+from bench.durable import Journal
 
 Choices = tuple[tuple[str, str], ...]
 
@@ -158,11 +165,6 @@ QUESTIONS = (
         (("soon", "Within a day or two"), ("week", "This week"), ("no_rush", "No rush")),
     ),
     Question(
-        "kind",
-        "Do you want advice, or do you want to share the concern?",
-        (("advice", "Ask for advice (anonymous consultation)"), ("share", "Share the concern")),
-    ),
-    Question(
         "contact",
         "May the coordinator contact you about this, through this chat?",
         (("yes", "Yes"), ("no", "No")),
@@ -174,6 +176,14 @@ QUESTIONS = (
     ),
 )
 SUMMARY = len(QUESTIONS)
+JOURNAL: list[Journal] = []
+"""The durable peer's journal, once opened (empty for the in-memory peer)."""
+
+
+async def persist(chat_id: int, state: int, answers: Mapping[str, Any] | None) -> None:
+    """The durable peer: the turn's state on disk before its reply goes out."""
+    if JOURNAL:
+        await JOURNAL[0].turn(chat_id, state, answers or {})
 
 
 def keyboard(choices: Choices, ticked: frozenset[str] = frozenset()) -> InlineKeyboardMarkup:
@@ -190,6 +200,7 @@ async def ask(update: Update, step: int, context: ContextTypes.DEFAULT_TYPE) -> 
     """Send question ``step`` (or the summary) and return it as the conversation state."""
     chat = update.effective_chat
     assert chat is not None
+    await persist(chat.id, step, context.user_data)
     if step == SUMMARY:
         answers = context.user_data or {}
         lines = ["Please check your account before it is shared:", ""]
@@ -229,6 +240,7 @@ def pressed(step: int) -> object:
             chat = update.effective_chat
             assert chat is not None
             markup = keyboard(question.choices, frozenset(ticked))
+            await persist(chat.id, step, context.user_data)
             await context.bot.send_message(chat.id, question.text, reply_markup=markup)
             return step
         if choice not in ("done", "skip"):
@@ -249,6 +261,7 @@ def typed(step: int) -> object:
         if question.several:
             notes = context.user_data.setdefault(question.key, [])
             notes.append(message.text or "")
+            await persist(message.chat_id, step, context.user_data)
             await message.reply_text(
                 f"Noted ({len(notes)} so far). Write more, or choose Done when complete.",
                 reply_markup=keyboard(question.choices),
@@ -270,6 +283,8 @@ async def finish(update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str
         await context.bot.send_message(chat.id, "Discarded.")
         return ConversationHandler.END
     reference = "-".join(secrets.token_hex(2).upper()[:3] for _ in range(2))
+    if JOURNAL:
+        await JOURNAL[0].share(chat.id, reference, context.user_data)
     shared = context.bot_data.setdefault("shared", [])
     shared.append(dict(context.user_data))
     context.user_data.clear()
@@ -308,22 +323,23 @@ def conversation() -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m bench.peer_bot --api URL --token TOKEN --state FILE``"""
+    """``python -m bench.peer_bot --api URL --token TOKEN --state FILE [--like-concernbot]
+    [--durable]``"""
     parser = argparse.ArgumentParser(prog="python -m bench.peer_bot", description=__doc__)
-    parser.add_argument("--api", required=True, help="Bot API base URL (without /bot)")
-    parser.add_argument("--token", required=True)
+    floors.add_options(parser)
     parser.add_argument("--state", required=True, help="the PicklePersistence file")
+    parser.add_argument("--durable", action="store_true", help="every turn synced to disk")
     args = parser.parse_args(argv)
+    if args.durable:
+        JOURNAL.append(Journal(Path(args.state).with_suffix(".db")))
     persistence = PicklePersistence(filepath=args.state)
-    application = (
-        Application.builder()
-        .token(args.token)
-        .base_url(f"{args.api}/bot")
-        .persistence(persistence)
-        .build()
-    )
+    application = floors.builder(args).persistence(persistence).build()
     application.add_handler(conversation())
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    finally:
+        for journal in JOURNAL:
+            journal.close()
 
 
 if __name__ == "__main__":

@@ -15,11 +15,14 @@ from tests.fakes.telegram_api import FakeTelegram
 
 
 class TimedTelegram(FakeTelegram):
-    """Notes when each update was first served by getUpdates, and queues every message sent,
-    with its arrival time, per chat."""
+    """Notes when each update was offered (became available to getUpdates, or its webhook POST
+    began) and when getUpdates first served it, and queues every message sent, with its
+    arrival time, per chat."""
 
     def __init__(self) -> None:
         super().__init__(TELEGRAM_TOKEN)
+        self.offered: dict[int, float] = {}
+        """When each update was offered: where a turn's latency starts."""
         self.served: dict[int, float] = {}
         self.inboxes: defaultdict[int, asyncio.Queue[tuple[float, dict[str, Any]]]] = defaultdict(
             asyncio.Queue
@@ -30,6 +33,18 @@ class TimedTelegram(FakeTelegram):
     def api_url(self) -> str:
         """What to configure as the API base URL (the library appends ``/bot<token>``)."""
         return f"http://127.0.0.1:{self.port}"
+
+    async def push(self, update: dict[str, Any]) -> None:
+        """Offer an update (noting when) as the fake does."""
+        self.offered.setdefault(int(update["update_id"]), time.perf_counter())
+        await super().push(update)
+
+    async def push_all(self, *updates: dict[str, Any]) -> None:
+        """Offer several updates at once (noting when) as the fake does."""
+        now = time.perf_counter()
+        for update in updates:
+            self.offered.setdefault(int(update["update_id"]), now)
+        await super().push_all(*updates)
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         if float(params.get("timeout", 0) or 0) > 0:

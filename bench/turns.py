@@ -1,10 +1,15 @@
 """Benchmarks 1 and 2: dialog turns through Telegram, and alert latency into Slack.
 
-Many reporters complete the share dialog at once through the fake Bot API. Three bots answer
+Many reporters complete the share dialog at once through the fake Bot API. The bots answer
 them in turn, each in a process of its own: concernbot (real Telegram adapter, SQLite, every
-turn committed), a bare python-telegram-bot echo bot (the floor) and the same dialog written
-the common way, with ConversationHandler and PicklePersistence (the peer). While concernbot
-serves, the fake Slack notes when each concern's alert arrives.
+turn committed); the floors, echo bots making the Bot API calls concernbot makes per turn on
+its transport and lanes (python-telegram-bot, ``bench.echo_bot``; aiogram 3,
+``bench.aiogram_bot``); the same dialog written the common way, with ConversationHandler and
+PicklePersistence (the peer, ``bench.peer_bot``), on concernbot's transport, and durable
+(every turn synced to disk before its reply); and, as extra rows, the echo bot and the peer
+with the library's defaults. While concernbot serves, the fake Slack notes when each
+concern's alert arrives. ``--rate`` and ``--open-loop`` offer turns at a fixed rate instead
+(``bench.open_loop``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.telegram.translate import parse_callback
+from bench import open_loop
 from bench.common import (
     FIGURES,
     RESULTS,
@@ -117,7 +123,7 @@ async def play(
         await fake.push(update)
         replies = [await asyncio.wait_for(inbox.get(), REPLY_WITHIN) for _ in range(counts[index])]
         served = fake.served[int(update["update_id"])]
-        outcome.latencies.append(replies[-1][0] - served)
+        outcome.latencies.append(replies[-1][0] - fake.offered[int(update["update_id"])])
         if line == "#confirm":
             outcome.confirm_served = served
             for _, message in replies:
@@ -164,9 +170,32 @@ class Result:
 async def load(
     name: str, fake: TimedTelegram, reporters: int, script: Sequence[str], pid: int
 ) -> Result:
-    """Calibrate with one extra user, then let ``reporters`` users play at once."""
+    """Calibrate with one extra user, then let ``reporters`` users play at once (or as
+    ``open_loop.DRIVE`` says)."""
     counts = await calibrate(fake, FIRST_USER - 1, script)
     users = range(FIRST_USER, FIRST_USER + reporters)
+    drive = open_loop.DRIVE.get()
+    if drive is not None and drive.rates:
+        return await open_loop_load(name, fake, users, script, counts, pid, drive.rates)
+    result = await closed_loop(name, fake, users, script, counts, pid)
+    places: open_loop.Places = {}  # every reporter at the top of the script again
+    for fraction in drive.fractions if drive is not None else ():
+        rate = fraction * result.turns_per_second
+        phase = await open_loop.run(fake, users, script, counts, rate, result.turns, places)
+        result.extra.update(phase.figures(f"at{round(fraction * 100)}_"))
+    return result
+
+
+async def closed_loop(
+    name: str,
+    fake: TimedTelegram,
+    users: Sequence[int],
+    script: Sequence[str],
+    counts: Sequence[int],
+    pid: int,
+) -> Result:
+    """Every reporter plays the script at once, each turn as soon as the last is answered."""
+    reporters = len(users)
     cpu = cpu_seconds(pid)
     began = time.perf_counter()
     outcomes = await asyncio.gather(*(play(fake, user, script, counts) for user in users))
@@ -176,6 +205,32 @@ async def load(
     result = Result(name, reporters, len(latencies), seconds, latencies, list(outcomes))
     result.extra["cpu_ms_per_turn"] = cpu * 1000 / len(latencies)
     result.extra["cpu_busy"] = cpu / seconds
+    return result
+
+
+async def open_loop_load(
+    name: str,
+    fake: TimedTelegram,
+    users: Sequence[int],
+    script: Sequence[str],
+    counts: Sequence[int],
+    pid: int,
+    rates: Sequence[float],
+) -> Result:
+    """``--rate``: turns offered at each fixed rate (as many as the closed loop would play);
+    the result is the last rate's, the others' figures beside it."""
+    figures: dict[str, float] = {}
+    places: open_loop.Places = {}
+    for rate in rates:
+        cpu = cpu_seconds(pid)
+        turns = len(users) * len(script)
+        phase = await open_loop.run(fake, users, script, counts, rate, turns, places)
+        cpu = cpu_seconds(pid) - cpu
+        figures |= phase.figures(f"at{rate:g}_")
+        figures["cpu_ms_per_turn"] = cpu * 1000 / phase.turns
+        figures["cpu_busy"] = cpu / phase.seconds
+    result = Result(name, len(users), phase.turns, phase.seconds, phase.from_offered, [])
+    result.extra |= figures
     return result
 
 
@@ -198,6 +253,9 @@ async def run_concernbot(work: Path, reporters: int, script: Sequence[str]) -> R
         slack_overall_per_second=LIMITS_OFF,
         slack_per_channel_per_second=LIMITS_OFF,
         slack_per_channel_burst=LIMITS_OFF,
+        # A reporter of the open loop plays the script again and again: the per-sender
+        # throttle still counts every message, but refuses none.
+        limits_messages_burst=LIMITS_OFF,
         # No digest catch-up or reminders in the middle of a dialog: scheduled messages would
         # be taken for replies. Benchmark 3 measures the scheduler's fan-out.
         scheduler_enabled="false",
@@ -275,9 +333,14 @@ def alert_figures(
 
 
 async def run_library_bot(
-    name: str, module: str, work: Path, reporters: int, script: Sequence[str]
+    name: str,
+    module: str,
+    work: Path,
+    reporters: int,
+    script: Sequence[str],
+    *options: str,
 ) -> Result:
-    """A plain python-telegram-bot program (``bench.<module>``) against a fresh fake."""
+    """A plain library program (``bench.<module> [options]``) against a fresh fake."""
     fake = TimedTelegram()
     await fake.start()
     command = [
@@ -290,6 +353,7 @@ async def run_library_bot(
         TELEGRAM_TOKEN,
         "--state",
         str(work / f"{module}.pickle"),
+        *options,
     ]
     log = (work / f"{module}.log").open("wb")
     began = time.perf_counter()
@@ -324,7 +388,7 @@ def plot(results: Sequence[Result], path: Path) -> None:
         label = f"{result.name} ({result.turns_per_second:,.0f} turns/s)"
         axes.plot(ordered, fractions, label=label)
     axes.set_xscale("log")
-    axes.set_xlabel("turn latency, update served → reply received (ms, log scale)")
+    axes.set_xlabel("turn latency, update offered → reply received (ms, log scale)")
     axes.set_ylabel("fraction of turns")
     axes.set_title(f"{results[0].reporters:,} reporters completing the share dialog at once")
     axes.grid(True, which="both", alpha=0.3)
@@ -335,11 +399,27 @@ def plot(results: Sequence[Result], path: Path) -> None:
     plt.close(figure)
 
 
-CONTENDERS: dict[str, Callable[[Path, int, Sequence[str]], Awaitable[Result]]] = {
-    "echo": lambda w, n, s: run_library_bot("echo (floor)", "echo_bot", w, n, s),
-    "peer": lambda w, n, s: run_library_bot("peer (ConversationHandler)", "peer_bot", w, n, s),
+LIKE = "--like-concernbot"
+"""concernbot's transport, its lanes and its Bot API calls per turn (``bench.floors``)."""
+
+
+def library(name: str, module: str, *options: str) -> Contender:
+    """A contender that runs ``bench.<module> [options]``."""
+    return lambda w, n, s: run_library_bot(name, module, w, n, s, *options)
+
+
+Contender = Callable[[Path, int, Sequence[str]], Awaitable[Result]]
+CONTENDERS: dict[str, Contender] = {
+    "echo": library("echo (PTB floor, concernbot's transport and lanes)", "echo_bot", LIKE),
+    "aiogram": library("echo (aiogram 3, 8 at once)", "aiogram_bot", LIKE),
+    "peer": library("peer (ConversationHandler, concernbot's transport)", "peer_bot", LIKE),
+    "durable-peer": library("durable peer (every turn synced)", "peer_bot", LIKE, "--durable"),
+    "echo-default": library("echo (PTB defaults: httpx, one at a time)", "echo_bot"),
+    "peer-default": library("peer (PTB defaults: httpx, one at a time)", "peer_bot"),
     "concernbot": run_concernbot,
 }
+TARGETS = {"echo": 0.6, "peer": 0.8, "durable-peer": 1.5}
+"""concernbot's throughput ÷ each of these, at least (issue 19)."""
 
 
 async def main_async(reporters: int, names: Sequence[str], plot_to: Path | None) -> int:
@@ -355,16 +435,14 @@ async def main_async(reporters: int, names: Sequence[str], plot_to: Path | None)
     ratios: dict[str, float] = {}
     ours = results.get("concernbot")
     if ours is not None:
-        for other in ("echo", "peer"):
-            if other in results:
-                them = results[other]
+        for other, them in results.items():
+            if other != "concernbot":
                 ratios[f"throughput_vs_{other}"] = ours.turns_per_second / them.turns_per_second
                 ratios[f"p99_vs_{other}"] = percentile(ours.latencies, 99) / percentile(
                     them.latencies, 99
                 )
-        show(
-            "concernbot against the floor and the peer (targets: ≥ 0.5 × echo, ≥ 1 × peer)", ratios
-        )
+        wanted = ", ".join(f"≥ {v:g} × {k}" for k, v in TARGETS.items())
+        show(f"concernbot against the floors and the peers (targets: {wanted})", ratios)
     save(
         "turns",
         {
@@ -381,15 +459,26 @@ async def main_async(reporters: int, names: Sequence[str], plot_to: Path | None)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bench.turns [--quick] [--reporters N] [--only NAME…]``"""
+    """``python -m bench.turns [--quick] [--reporters N] [--only NAME…] [--rate N… |
+    --open-loop]``"""
     parser = argparse.ArgumentParser(prog="python -m bench.turns", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100 reporters instead of 1,000")
     parser.add_argument("--reporters", type=int, default=None)
     parser.add_argument("--only", nargs="+", choices=list(CONTENDERS), default=list(CONTENDERS))
+    parser.add_argument(
+        "--rate", type=float, nargs="+", help="open loop: turns offered at N per second"
+    )
+    parser.add_argument(
+        "--open-loop", action="store_true", help="capacity, then open loops at 50%% and 80%%"
+    )
     args = parser.parse_args(argv)
+    if args.rate or args.open_loop:
+        rates = tuple(args.rate or ())
+        open_loop.DRIVE.set(open_loop.OpenLoop(rates, () if rates else (0.5, 0.8)))
     reporters = args.reporters or (100 if args.quick else 1000)
     # The documented figure only from the documented run; other runs plot beside their figures.
     full = not args.quick and args.reporters is None and args.only == list(CONTENDERS)
+    full = full and not (args.rate or args.open_loop)
     plot_to = FIGURES / "turns.png" if full else RESULTS / "turns.png"
     return asyncio.run(main_async(reporters, args.only, plot_to))
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,11 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.sqlite_only  # the turns benchmark brings its own SQLite file
 
 
-def test_the_turns_benchmark_runs_all_three_bots_and_reports_ratios(tmp_path: Path) -> None:
+def run_turns(tmp_path: Path, *args: str) -> dict[str, Any]:
+    """``python -m bench.turns ARGS`` with its figures written under ``tmp_path``; the figures."""
     env = {**os.environ, "CONCERNBOT_BENCH_RESULTS": str(tmp_path)}
     env.pop("CONCERNBOT_TEST_POSTGRES_URL", None)
     done = subprocess.run(
-        [sys.executable, "-m", "bench.turns", "--reporters", "3"],
+        [sys.executable, "-m", "bench.turns", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -27,10 +29,37 @@ def test_the_turns_benchmark_runs_all_three_bots_and_reports_ratios(tmp_path: Pa
         timeout=240,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    figures = json.loads((tmp_path / "turns.json").read_text())
-    assert set(figures["results"]) == {"echo", "peer", "concernbot"}
+    figures: dict[str, Any] = json.loads((tmp_path / "turns.json").read_text())
+    return figures
+
+
+def test_the_turns_benchmark_runs_every_bot_and_reports_ratios(tmp_path: Path) -> None:
+    figures = run_turns(tmp_path, "--reporters", "3")
+    bots = {"echo", "aiogram", "peer", "durable-peer", "echo-default", "peer-default"}
+    assert set(figures["results"]) == bots | {"concernbot"}
+    for name, result in figures["results"].items():
+        assert result["turns"] == 3 * figures["turns_per_reporter"], name
     ours = figures["results"]["concernbot"]
-    assert ours["turns"] == 3 * figures["turns_per_reporter"]
     assert ours["alerts"] == 3
     assert ours["alerts_missing"] == 0
-    assert {"throughput_vs_echo", "throughput_vs_peer"} <= set(figures["ratios"])
+    assert {f"throughput_vs_{name}" for name in bots} <= set(figures["ratios"])
+
+
+def test_the_open_loop_measures_capacity_then_runs_at_half_and_four_fifths(
+    tmp_path: Path,
+) -> None:
+    names = ("echo", "durable-peer", "concernbot")
+    figures = run_turns(tmp_path, "--reporters", "2", "--open-loop", "--only", *names)
+    for name in names:
+        result = figures["results"][name]
+        for fraction in (50, 80):
+            assert result[f"at{fraction}_rate_target"] > 0, name
+            assert result[f"at{fraction}_turn_p99_ms"] > 0, name
+
+
+def test_a_fixed_rate_offers_turns_at_that_rate(tmp_path: Path) -> None:
+    figures = run_turns(tmp_path, "--reporters", "2", "--rate", "40", "--only", "aiogram")
+    result = figures["results"]["aiogram"]
+    assert result["turns"] == 2 * figures["turns_per_reporter"]
+    assert 20 < result["at40_rate_offered"] < 60
+    assert result["at40_turn_p99_ms"] > 0
