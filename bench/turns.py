@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -234,8 +234,11 @@ async def open_loop_load(
     return result
 
 
-async def run_concernbot(work: Path, reporters: int, script: Sequence[str]) -> Result:
-    """concernbot as ``concernbot run`` serves it: polling, SQLite, outbox, Slack alerts."""
+async def run_concernbot(
+    work: Path, reporters: int, script: Sequence[str], extra: Mapping[str, str] | None = None
+) -> Result:
+    """concernbot as ``concernbot run`` serves it: polling, SQLite, outbox, Slack alerts
+    (``extra``: more environment for its process, e.g. a slow disk or a setting)."""
     fake, slack = TimedTelegram(), TimedSlack()
     await fake.start()
     await slack.start()
@@ -260,6 +263,7 @@ async def run_concernbot(work: Path, reporters: int, script: Sequence[str]) -> R
         # be taken for replies. Benchmark 3 measures the scheduler's fan-out.
         scheduler_enabled="false",
     )
+    env.update(extra or {})
     profile = os.environ.get("BENCH_PROFILE", "")
     options = ("-m", "cProfile", "-o", profile) if profile else ()
     bot = BotProcess(env, port, log=work / "concernbot.log", python_options=options)

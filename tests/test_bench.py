@@ -63,3 +63,22 @@ def test_a_fixed_rate_offers_turns_at_that_rate(tmp_path: Path) -> None:
     assert result["turns"] == 2 * figures["turns_per_reporter"]
     assert 20 < result["at40_rate_offered"] < 60
     assert result["at40_turn_p99_ms"] > 0
+
+
+def test_the_sync_cost_benchmark_runs_concernbot_four_ways(tmp_path: Path) -> None:
+    env = {**os.environ, "CONCERNBOT_BENCH_RESULTS": str(tmp_path)}
+    env.pop("CONCERNBOT_TEST_POSTGRES_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.sync_cost", "--reporters", "2", "--delay-ms", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    figures = json.loads((tmp_path / "sync_cost.json").read_text())["figures"]
+    for group in ("true", "false"):
+        assert figures[f"slow_vs_fast[group_commit={group}]"] > 0
+        for disk in ("fast", "slow"):
+            assert figures[f"turns_per_s[group_commit={group}, {disk} disk]"] > 0
