@@ -29,7 +29,7 @@ from bot.scheduling.scheduler import Scheduler
 from bot.settings import Settings
 from bot.storage.crypto import Cipher, KeyringError, load_key_ring
 from bot.storage.tables import members
-from bot.storage.uow import UnitOfWorkFactory
+from bot.storage.uow_factory import UnitOfWorkFactory
 
 __all__ = ["App", "bootstrap", "compose", "default_flows"]
 
