@@ -3,7 +3,8 @@ first, through a small LD_PRELOAD library (compiled here with the C compiler on 
 
     env = slow_sync_env(2.0)   # 2 ms per sync, for a subprocess's environment
 
-Both SQLite's own syncs (synchronous=FULL) and any the bot makes itself pass through libc's
+The variable is not named CONCERNBOT_…: bench.common.bot_environment drops those. Both
+SQLite's own syncs (synchronous=FULL) and any the bot makes itself pass through libc's
 ``fsync``/``fdatasync``, so both sides of a comparison pay the same per sync."""
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ SOURCE = r"""
 static void pause_for_sync(void) {
     static long delay_us = -1;
     if (delay_us < 0) {
-        const char *value = getenv("CONCERNBOT_BENCH_SYNC_US");
+        const char *value = getenv("BENCH_SLOW_SYNC_US");
         delay_us = value ? atol(value) : 0;
     }
     if (delay_us > 0) {
@@ -80,5 +81,5 @@ def slow_sync_env(milliseconds: float) -> dict[str, str]:
         return {}
     return {
         "LD_PRELOAD": str(library()),
-        "CONCERNBOT_BENCH_SYNC_US": str(round(milliseconds * 1000)),
+        "BENCH_SLOW_SYNC_US": str(round(milliseconds * 1000)),
     }

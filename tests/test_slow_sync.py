@@ -40,7 +40,7 @@ def seconds_for_commits(database: Path, extra: dict[str, str]) -> float:
 
 def test_each_sync_waits_the_injected_time(tmp_path: Path) -> None:
     env = slow_sync_env(10.0)
-    assert env["CONCERNBOT_BENCH_SYNC_US"] == "10000"
+    assert env["BENCH_SLOW_SYNC_US"] == "10000"
 
     slow = seconds_for_commits(tmp_path / "slow.db", env)
 
