@@ -8,7 +8,6 @@ began after its commit before it returns (and so before its replies go out)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -59,9 +58,3 @@ class GroupSync:
             self._synced = max(self._synced, ticket)
         finally:
             self._running = None
-
-    async def drain(self) -> None:
-        """Wait for a sync under way (at shutdown)."""
-        if self._running is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self._running)
