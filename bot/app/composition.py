@@ -127,7 +127,7 @@ async def compose(
     engine = await open_database(settings.database)
     try:
         await check_keys(engine, cipher)
-        uow = UnitOfWorkFactory(engine, cipher)
+        uow = UnitOfWorkFactory(engine, cipher, group_commit=settings.database.group_commit)
         real_clock = clock or SystemClock()
         built = dict(runtimes or {})
         for name in channels.configured(settings, env) if serve is None else serve:
