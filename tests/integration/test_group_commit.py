@@ -10,8 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.app.composition import App
+from bot.storage.uow_factory import UnitOfWorkFactory
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -54,3 +56,15 @@ async def test_a_durable_unit_waits_for_the_logs_sync_and_the_next_writer_goes_o
     await asyncio.gather(first, second)
     assert group.syncs == 2  # the second commit came after the first sync began
     assert synced[0].name.endswith(".db-wal")
+
+
+async def test_without_group_commit_each_durable_commit_syncs_on_its_own(app: App) -> None:
+    single = UnitOfWorkFactory(app.engine, app.uow.cipher, group_commit=False)
+    try:
+        assert single.group is None
+        async with single() as uow:
+            # 2 is FULL: the commit itself waits for its sync.
+            assert (await uow.connection.execute(text("PRAGMA synchronous"))).scalar_one() == 2
+            await uow.commit()
+    finally:
+        single.dispose()
