@@ -31,6 +31,9 @@ class DatabaseSettings:
     echo: bool = False
     connect_timeout_seconds: int = 10
     """How long a new PostgreSQL connection may take before it fails."""
+    group_commit: bool = True
+    """SQLite: commits that are ready together share one sync of the log (each still durable
+    before its replies go out); false: every commit syncs on its own (synchronous=FULL)."""
 
 
 @dataclass(frozen=True)

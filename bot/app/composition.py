@@ -29,7 +29,7 @@ from bot.scheduling.scheduler import Scheduler
 from bot.settings import Settings
 from bot.storage.crypto import Cipher, KeyringError, load_key_ring
 from bot.storage.tables import members
-from bot.storage.uow import UnitOfWorkFactory
+from bot.storage.uow_factory import UnitOfWorkFactory
 
 __all__ = ["App", "bootstrap", "compose", "default_flows"]
 
@@ -127,7 +127,7 @@ async def compose(
     engine = await open_database(settings.database)
     try:
         await check_keys(engine, cipher)
-        uow = UnitOfWorkFactory(engine, cipher)
+        uow = UnitOfWorkFactory(engine, cipher, group_commit=settings.database.group_commit)
         real_clock = clock or SystemClock()
         built = dict(runtimes or {})
         for name in channels.configured(settings, env) if serve is None else serve:

@@ -26,7 +26,7 @@ from bot.scheduling.leadership import Leadership, lead
 from bot.scheduling.scheduler import Scheduler
 from bot.settings import HttpSettings, Settings
 from bot.storage.health import StorageHealth
-from bot.storage.uow import UnitOfWorkFactory
+from bot.storage.uow_factory import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

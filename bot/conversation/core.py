@@ -22,7 +22,8 @@ from bot.domain.clock import Clock
 from bot.domain.model import AccessLogEntry
 from bot.i18n import N_, translator
 from bot.settings import Settings
-from bot.storage.uow import UnitOfWork, UnitOfWorkFactory
+from bot.storage.uow import UnitOfWork
+from bot.storage.uow_factory import UnitOfWorkFactory
 from bot.usecases import info
 from bot.usecases.invites import redeem
 

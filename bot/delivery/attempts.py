@@ -18,7 +18,7 @@ from bot.domain.clock import Clock
 from bot.settings import OutboxSettings
 from bot.storage.outbox import LEASE, OutboxItem
 from bot.storage.posted import CHAT_SLOT
-from bot.storage.uow import UnitOfWorkFactory
+from bot.storage.uow_factory import UnitOfWorkFactory
 
 
 class Attempts:

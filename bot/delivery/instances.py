@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from bot.delivery.presence import Presence
 from bot.domain.clock import Clock
 from bot.storage.outbox import LEASE
-from bot.storage.uow import UnitOfWorkFactory
+from bot.storage.uow_factory import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from bot.delivery.outcomes import Outlet
 from bot.domain.clock import Clock
 from bot.settings import OutboxSettings
 from bot.storage.outbox import LEASE, OutboxItem
-from bot.storage.uow import UnitOfWorkFactory
+from bot.storage.uow_factory import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,8 @@ from bot.scheduling.scheduler import JobRun, Scheduler
 from bot.storage.labels import labels
 from bot.storage.statements import Statements
 from bot.storage.tables import metadata
-from bot.storage.uow import UnitOfWork, UnitOfWorkFactory
+from bot.storage.uow import UnitOfWork
+from bot.storage.uow_factory import UnitOfWorkFactory
 
 Snapshot = dict[str, dict[tuple[object, ...], int]]
 """Per table: each row's primary key and a hash of the whole row."""

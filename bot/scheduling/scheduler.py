@@ -23,7 +23,8 @@ from bot.scheduling.jobs.drafts import run_drafts
 from bot.scheduling.jobs.reminders import run_reminders
 from bot.scheduling.jobs.retention import run_retention
 from bot.settings import Settings
-from bot.storage.uow import UnitOfWork, UnitOfWorkFactory
+from bot.storage.uow import UnitOfWork
+from bot.storage.uow_factory import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

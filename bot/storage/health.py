@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.storage.outbox import DEAD, PENDING
 from bot.storage.sqlite.lock_wait import WAITS, WRITE_LOCK, LockWaits
 from bot.storage.tables import outbox
-from bot.storage.uow import UnitOfWorkFactory
+from bot.storage.uow_factory import UnitOfWorkFactory
 
 PROBE_TIMEOUT = 0.8
 """Seconds a report waits for the counts before it says what it waits on (within the second

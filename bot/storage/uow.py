@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from bot.storage.access_log import AccessLogRepository
@@ -13,11 +13,10 @@ from bot.storage.additions import AdditionRepository
 from bot.storage.agreements import AgreementRepository
 from bot.storage.attempts import AttemptCounter
 from bot.storage.case_events import CaseEventRepository
-from bot.storage.claims import ClaimRepository, new_instance_id
+from bot.storage.claims import ClaimRepository
 from bot.storage.concerns import ConcernRepository
 from bot.storage.crypto import Cipher
 from bot.storage.dialog_states import DialogStateRepository
-from bot.storage.engine import in_place_engine
 from bot.storage.invites import InviteRepository
 from bot.storage.members import MemberRepository
 from bot.storage.notes import TrendNotes
@@ -25,6 +24,7 @@ from bot.storage.once import JobLedger, ProcessedEvents
 from bot.storage.outbox import OutboxRepository
 from bot.storage.posted import PostedMessages
 from bot.storage.questions import QuestionRepository
+from bot.storage.sqlite.group_sync import GroupSync
 from bot.storage.sqlite.lock_wait import WAIT_LIMIT, while_busy
 from bot.storage.sqlite.writer import WriterTurns
 from bot.storage.statements import Committer, InPlace, SharedConnection, Statements
@@ -75,6 +75,7 @@ class UnitOfWork:
         durable: bool = True,
         committer: Committer | None = None,
         owner: int | None = None,
+        group: GroupSync | None = None,
     ) -> None:
         self._engine = engine
         self._owner = owner
@@ -84,6 +85,9 @@ class UnitOfWork:
         self._in_place = in_place
         self._durable = durable
         self._committer = committer or Committer()
+        self._group = group
+        self._ticket: int | None = None
+        """A commit of this unit that waits for its group's sync."""
         self._holding = False
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
@@ -157,6 +161,12 @@ class UnitOfWork:
                 await self._transaction.rollback()
         finally:
             await self._close()
+        if self._ticket is not None:
+            # After the writer's turn is given back: the next unit writes meanwhile, and
+            # shares the sync if it commits before it begins.
+            ticket, self._ticket = self._ticket, None
+            assert self._group is not None
+            await self._group.durable(ticket)
 
     async def _close(self) -> None:
         try:
@@ -182,64 +192,13 @@ class UnitOfWork:
     async def commit(self) -> None:
         """Make every change of this unit permanent."""
         if self._local is not None:
-            if self._durable:
+            if self._durable and self._group is not None:
+                self._local.commit()  # to the log, not yet to the disk: see __aexit__
+                self._ticket = self._group.committed()
+            elif self._durable:
                 await self._committer.commit(self._local)
             else:
                 self._local.commit()  # nothing to wait for: no sync to disk
             return
         assert self._transaction is not None, "commit outside 'async with'"
         await self._transaction.commit()
-
-
-class UnitOfWorkFactory:
-    """Makes units of work on one engine with one cipher, for one running instance: the
-    outbox claims they make are recorded as its own (``owner``, random unless given)."""
-
-    def __init__(self, engine: AsyncEngine, cipher: Cipher, owner: int | None = None) -> None:
-        self.engine = engine
-        self.cipher = cipher
-        self.owner = new_instance_id() if owner is None else owner
-        sqlite = engine.dialect.name == "sqlite"
-        self._writer = WriterTurns() if sqlite else None
-        twin = in_place_engine(engine)
-        self._in_place = SharedConnection(twin) if twin is not None else None
-        light = in_place_engine(engine, durable=False)
-        self._in_place_light = SharedConnection(light) if light is not None else None
-        self.committer = Committer()
-
-    def __call__(self) -> UnitOfWork:
-        """A fresh unit of work."""
-        return self._make(urgent=False, durable=True)
-
-    def for_delivery(self, durable: bool = True) -> UnitOfWork:
-        """A unit of work for delivering messages (claims, outcomes), which gets SQLite's writer
-        before the others: a turn's replies must not wait behind the work they answer.
-
-        One that is not ``durable`` commits without waiting for the disk: a power cut may undo
-        it (never half of it), so it is only for what can be done again, such as noting that
-        a message was sent (it would be sent again)."""
-        return self._make(urgent=True, durable=durable)
-
-    def _make(self, urgent: bool, durable: bool) -> UnitOfWork:
-        in_place = self._in_place if durable else self._in_place_light
-        return UnitOfWork(
-            self.engine,
-            self.cipher,
-            self._writer,
-            urgent,
-            in_place,
-            durable,
-            self.committer,
-            self.owner,
-        )
-
-    @property
-    def sync_engine(self) -> Engine:
-        """The synchronous engine that runs this factory's statements (to listen to its events)."""
-        return self._in_place.engine if self._in_place else self.engine.sync_engine
-
-    def dispose(self) -> None:
-        """Close the connections this factory opened itself (those of SQLite in place)."""
-        for shared in (self._in_place, self._in_place_light):
-            if shared is not None:
-                shared.close()

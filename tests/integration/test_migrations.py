@@ -32,7 +32,7 @@ from bot.storage.crypto import Cipher
 from bot.storage.engine import create_engine
 from bot.storage.migrate import alembic_config, downgrade, upgrade
 from bot.storage.tables import metadata
-from bot.storage.uow import UnitOfWorkFactory
+from bot.storage.uow_factory import UnitOfWorkFactory
 from bot.testing import database_url, fixed_cipher
 
 REVISIONS = (

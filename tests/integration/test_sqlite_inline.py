@@ -15,7 +15,7 @@ from bot.storage.crypto import Cipher
 from bot.storage.engine import create_engine, in_place_engine
 from bot.storage.sqlite import inline as sqlite_inline
 from bot.storage.statements import SharedConnection
-from bot.storage.uow import UnitOfWorkFactory
+from bot.storage.uow_factory import UnitOfWorkFactory
 from bot.testing import fixed_cipher
 
 pytestmark = pytest.mark.sqlite_only

@@ -15,7 +15,7 @@ from bot.app.composition import App
 from bot.storage.engine import create_engine
 from bot.storage.health import STALLED_AFTER, StorageHealth
 from bot.storage.sqlite.lock_wait import WAITS, WRITE_LOCK, LockWaits
-from bot.storage.uow import UnitOfWorkFactory
+from bot.storage.uow_factory import UnitOfWorkFactory
 from bot.testing import fixed_cipher
 
 WITHIN = 10.0
