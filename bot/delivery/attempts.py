@@ -18,6 +18,7 @@ from bot.domain.clock import Clock
 from bot.settings import OutboxSettings
 from bot.storage.outbox import LEASE, OutboxItem
 from bot.storage.posted import CHAT_SLOT
+from bot.storage.reading import reading
 from bot.storage.uow import UnitOfWorkFactory
 
 
@@ -87,7 +88,7 @@ class Attempts:
         slot = slot or (reply.thread.slot if reply.thread is not None else None)
         if not slot:
             return reply
-        async with self._uow.for_delivery() as uow:
+        async with reading(self._uow, delivery=True) as uow:
             found = await uow.posted.find(reply.to, slot)
         if found is None:
             return reply
