@@ -15,6 +15,7 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
+from adapters.registry import REGISTRY
 from bot.app.composition import lanes
 from bot.storage.engine import create_engine
 from bot.storage.migrate import upgrade
@@ -37,10 +38,9 @@ def test_the_pool_holds_a_connection_per_lane_and_the_background_without_pinging
 
 
 def test_the_lanes_are_the_channels_concurrent_updates(tmp_path: Path) -> None:
-    settings = example_settings(tmp_path / "lanes.db")
-    channel = settings.channels.get("telegram")
-    assert channel is not None
-    assert lanes(settings, ["telegram"]) == channel.concurrent_updates
+    settings = REGISTRY.settle(example_settings(tmp_path / "lanes.db"), {})
+    channel = settings.channels["telegram"]
+    assert lanes(settings, ["telegram"]) == channel.concurrent_updates == 8
     assert lanes(settings, []) == 0
 
 
@@ -83,14 +83,15 @@ async def test_a_connection_the_server_ended_does_not_fail_the_next_unit_of_work
 SEED = """
 INSERT INTO outbox (channel, address, payload_enc, state, attempts, next_attempt_at,
                     created_at, order_key)
-SELECT 'telegram', (i % 500)::text, 'x', CASE WHEN i % 1000 = 0 THEN 'pending' ELSE 'sent' END,
-       0, now() - interval '1 minute', now(), ''
+SELECT 'telegram', mod(i, 500)::text, 'x', CASE WHEN mod(i, 1000) = 0 THEN 'pending' ELSE 'sent' END,
+       0, now() + interval '1 hour', now(), ''
 FROM generate_series(1, 20000) AS i
 """
 
 
 async def claim_plan(url: str) -> str:
-    """EXPLAIN of the outbox claim, as the worker sends it, over 20,000 rows mostly sent."""
+    """EXPLAIN of the outbox claim, as the worker sends it, over 20,000 rows mostly sent (the
+    20 pending ones due later: nothing is claimed, no payload opened)."""
     engine = create_engine(url, lanes=1)
     await upgrade(engine)
     sent: list[tuple[str, Any]] = []
