@@ -83,7 +83,8 @@ async def test_a_connection_the_server_ended_does_not_fail_the_next_unit_of_work
 SEED = """
 INSERT INTO outbox (channel, address, payload_enc, state, attempts, next_attempt_at,
                     created_at, order_key)
-SELECT 'telegram', mod(i, 500)::text, 'x', CASE WHEN mod(i, 1000) = 0 THEN 'pending' ELSE 'sent' END,
+SELECT 'telegram', mod(i, 500)::text, 'x',
+       CASE WHEN mod(i, 1000) = 0 THEN 'pending' ELSE 'sent' END,
        0, now() + interval '1 hour', now(), ''
 FROM generate_series(1, 20000) AS i
 """
