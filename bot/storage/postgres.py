@@ -37,7 +37,7 @@ def postgres_engine(url: str, echo: bool, connect_timeout: int, lanes: int) -> A
         url,
         echo=echo,
         pool_size=size,
-        max_overflow=size,
+        max_overflow=max(size, 10),  # bursts: never fewer than SQLAlchemy's default 5 + 10
         pool_recycle=RECYCLE_SECONDS,
         pool_pre_ping=not psycopg,  # another driver: its socket is not looked at
         connect_args={"connect_timeout": connect_timeout} if psycopg else {},
