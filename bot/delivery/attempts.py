@@ -111,11 +111,9 @@ class Attempts:
         instead of waiting for the next claim of the whole pass."""
         channel = item.reply.to.channel
         following: list[OutboxItem] = []
-        metrics.DELIVERIES.inc(channel, outcome)
         if outcome == "sent":
             self._health.delivered(channel, item.id, self._clock.now())
             waited = (self._clock.now() - item.created_at).total_seconds()
-            metrics.DELIVERY_SECONDS.observe(max(waited, 0.0))
         # That a message was sent may be lost in a power cut (it would be sent again); that it
         # must be tried again, or not at all, may not.
         async with self._uow.for_delivery(durable=outcome != "sent") as uow:
@@ -158,6 +156,10 @@ class Attempts:
                 assert when is not None
                 await uow.outbox.retry_at(item.id, attempts, when, error)
             await uow.commit()
+        # Counted once recorded: a delivery counted is one the backlog no longer holds.
+        metrics.DELIVERIES.inc(channel, outcome)
+        if outcome == "sent":
+            metrics.DELIVERY_SECONDS.observe(max(waited, 0.0))
         return following[0] if following else None
 
     async def _mark_unreachable(self, address: Address) -> None:
