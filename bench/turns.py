@@ -464,7 +464,7 @@ async def main_async(reporters: int, names: Sequence[str], plot_to: Path | None)
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m bench.turns [--quick] [--reporters N] [--only NAME…] [--rate N… |
-    --open-loop]``"""
+    --open-loop] [--database postgresql]``"""
     parser = argparse.ArgumentParser(prog="python -m bench.turns", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100 reporters instead of 1,000")
     parser.add_argument("--reporters", type=int, default=None)
@@ -475,11 +475,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--open-loop", action="store_true", help="capacity, then open loops at 50%% and 80%%"
     )
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="postgresql: concernbot on PostgreSQL beside SQLite (see bench.turns_postgres)",
+    )
+    parser.add_argument("--postgres-url", default=None, help="the server (with --database)")
+    parser.add_argument("--instances", type=int, nargs="+", default=[1, 3])
     args = parser.parse_args(argv)
     if args.rate or args.open_loop:
         rates = tuple(args.rate or ())
         open_loop.DRIVE.set(open_loop.OpenLoop(rates, () if rates else (0.5, 0.8)))
     reporters = args.reporters or (100 if args.quick else 1000)
+    if args.database == "postgresql":
+        from bench import turns_postgres
+
+        server = args.postgres_url or os.environ.get(turns_postgres.SERVER_ENV)
+        if not server:
+            parser.error(
+                f"--database postgresql needs --postgres-url or ${turns_postgres.SERVER_ENV}"
+            )
+        return asyncio.run(turns_postgres.main_async(reporters, server, args.instances))
     # The documented figure only from the documented run; other runs plot beside their figures.
     full = not args.quick and args.reporters is None and args.only == list(CONTENDERS)
     full = full and not (args.rate or args.open_loop)

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from bot.testing import POSTGRES_ENV, using_postgres
 
-pytestmark = pytest.mark.sqlite_only  # the turns benchmark brings its own SQLite file
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_turns(tmp_path: Path, *args: str) -> dict[str, Any]:
@@ -33,6 +33,7 @@ def run_turns(tmp_path: Path, *args: str) -> dict[str, Any]:
     return figures
 
 
+@pytest.mark.sqlite_only  # the benchmark brings its own SQLite file
 def test_the_turns_benchmark_runs_every_bot_and_reports_ratios(tmp_path: Path) -> None:
     figures = run_turns(tmp_path, "--reporters", "3")
     bots = {"echo", "aiogram", "peer", "durable-peer", "echo-default", "peer-default"}
@@ -45,6 +46,7 @@ def test_the_turns_benchmark_runs_every_bot_and_reports_ratios(tmp_path: Path) -
     assert {f"throughput_vs_{name}" for name in bots} <= set(figures["ratios"])
 
 
+@pytest.mark.sqlite_only  # the benchmark brings its own SQLite file
 def test_the_open_loop_measures_capacity_then_runs_at_half_and_four_fifths(
     tmp_path: Path,
 ) -> None:
@@ -57,6 +59,7 @@ def test_the_open_loop_measures_capacity_then_runs_at_half_and_four_fifths(
             assert result[f"at{fraction}_turn_p99_ms"] > 0, name
 
 
+@pytest.mark.sqlite_only  # the benchmark brings its own SQLite file
 def test_a_fixed_rate_offers_turns_at_that_rate(tmp_path: Path) -> None:
     figures = run_turns(tmp_path, "--reporters", "2", "--rate", "40", "--only", "aiogram")
     result = figures["results"]["aiogram"]
@@ -65,6 +68,7 @@ def test_a_fixed_rate_offers_turns_at_that_rate(tmp_path: Path) -> None:
     assert result["at40_turn_p99_ms"] > 0
 
 
+@pytest.mark.sqlite_only  # the benchmark brings its own SQLite file
 def test_the_sync_cost_benchmark_runs_concernbot_four_ways(tmp_path: Path) -> None:
     env = {**os.environ, "CONCERNBOT_BENCH_RESULTS": str(tmp_path)}
     env.pop("CONCERNBOT_TEST_POSTGRES_URL", None)
@@ -82,3 +86,35 @@ def test_the_sync_cost_benchmark_runs_concernbot_four_ways(tmp_path: Path) -> No
         assert figures[f"slow_vs_fast[group_commit={group}]"] > 0
         for disk in ("fast", "slow"):
             assert figures[f"turns_per_s[group_commit={group}, {disk} disk]"] > 0
+
+
+@pytest.mark.skipif(not using_postgres(), reason=f"{POSTGRES_ENV} is not set")
+def test_the_turns_benchmark_runs_on_postgresql_with_one_and_three_instances(
+    tmp_path: Path,
+) -> None:
+    env = {**os.environ, "CONCERNBOT_BENCH_RESULTS": str(tmp_path)}
+    server = env.pop(POSTGRES_ENV)
+    command = ["--database", "postgresql", "--postgres-url", server, "--reporters", "3"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.turns", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    figures = json.loads((tmp_path / "turns-postgres.json").read_text())
+    assert set(figures["results"]) == {"sqlite", "postgresql_1", "postgresql_3"}
+    for key in ("postgresql_1", "postgresql_3"):
+        run = figures["results"][key]
+        assert run["turns"] == 3 * figures["turns_per_reporter"]
+        assert run["alerts_missing"] == 0
+        assert run["xact_per_turn"] > 0
+        assert run["connections_opened"] >= run["instances"]
+        assert run["cpu_ms_per_turn"] > 0
+    assert {
+        "postgresql_1_vs_sqlite_throughput",
+        "postgresql_3_vs_sqlite_throughput",
+        "postgresql_3_vs_postgresql_1_cpu_per_turn",
+    } <= set(figures["ratios"])

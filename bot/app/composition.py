@@ -98,6 +98,12 @@ def default_scheduler(parts: Scheduling) -> Scheduler:
     return Scheduler(parts.uow, parts.settings, parts.clock, parts.feeds, parts.on_outbox)
 
 
+def lanes(settings: Settings, names: Sequence[str]) -> int:
+    """Units of work the channels ``names`` run side by side: their ``concurrent_updates``
+    (one for a channel without the setting)."""
+    return sum(getattr(settings.channels.get(name), "concurrent_updates", 1) for name in names)
+
+
 async def compose(
     settings: Settings,
     *,
@@ -124,13 +130,14 @@ async def compose(
     if cipher is None:
         ring = load_key_ring(settings.crypto.keys_env, Path(settings.crypto.key_file), env)
         cipher = Cipher(ring)
-    engine = await open_database(settings.database)
+    names = channels.configured(settings, env) if serve is None else list(serve)
+    engine = await open_database(settings.database, lanes(settings, names))
     try:
         await check_keys(engine, cipher)
         uow = UnitOfWorkFactory(engine, cipher, group_commit=settings.database.group_commit)
         real_clock = clock or SystemClock()
         built = dict(runtimes or {})
-        for name in channels.configured(settings, env) if serve is None else serve:
+        for name in names:
             context = ChannelContext(
                 settings,
                 settings.channels.get(name),

@@ -23,17 +23,19 @@ from bot.settings import DatabaseSettings
 from bot.startup_errors import ConfigError, StorageUnusable, masked_url, refusal
 from bot.storage.engine import UnusedSQLiteDriver, create_engine, sqlite_url_warning
 from bot.storage.migrate import UnknownRevision, upgrade
+from bot.storage.postgres import DEFAULT_LANES
 
 DRIVERS = "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/NAME"
 
 log = logging.getLogger(__name__)
 
 
-async def open_database(settings: DatabaseSettings) -> AsyncEngine:
-    """An engine on the configured database, its schema brought up to date."""
+async def open_database(settings: DatabaseSettings, lanes: int = DEFAULT_LANES) -> AsyncEngine:
+    """An engine on the configured database, its schema brought up to date; ``lanes`` units of
+    work run side by side for the channels (PostgreSQL's pool is sized to them)."""
     where = f"[database] url {masked_url(settings.url)}"
     try:
-        engine = create_engine(settings.url, settings.echo, settings.connect_timeout_seconds)
+        engine = create_engine(settings.url, settings.echo, settings.connect_timeout_seconds, lanes)
     except (NoSuchModuleError, ImportError) as error:
         # An unknown dialect or driver name is a NoSuchModuleError; a known driver whose
         # module is missing (asyncpg, psycopg2, MySQLdb) an ImportError.

@@ -18,6 +18,7 @@ from bot.domain.clock import Clock
 from bot.settings import OutboxSettings
 from bot.storage.outbox import LEASE, OutboxItem
 from bot.storage.posted import CHAT_SLOT
+from bot.storage.reading import reading
 from bot.storage.uow_factory import UnitOfWorkFactory
 
 
@@ -87,7 +88,7 @@ class Attempts:
         slot = slot or (reply.thread.slot if reply.thread is not None else None)
         if not slot:
             return reply
-        async with self._uow.for_delivery() as uow:
+        async with reading(self._uow, delivery=True) as uow:
             found = await uow.posted.find(reply.to, slot)
         if found is None:
             return reply
@@ -110,11 +111,9 @@ class Attempts:
         instead of waiting for the next claim of the whole pass."""
         channel = item.reply.to.channel
         following: list[OutboxItem] = []
-        metrics.DELIVERIES.inc(channel, outcome)
         if outcome == "sent":
             self._health.delivered(channel, item.id, self._clock.now())
             waited = (self._clock.now() - item.created_at).total_seconds()
-            metrics.DELIVERY_SECONDS.observe(max(waited, 0.0))
         # That a message was sent may be lost in a power cut (it would be sent again); that it
         # must be tried again, or not at all, may not.
         async with self._uow.for_delivery(durable=outcome != "sent") as uow:
@@ -157,6 +156,10 @@ class Attempts:
                 assert when is not None
                 await uow.outbox.retry_at(item.id, attempts, when, error)
             await uow.commit()
+        # Counted once recorded: a delivery counted is one the backlog no longer holds.
+        metrics.DELIVERIES.inc(channel, outcome)
+        if outcome == "sent":
+            metrics.DELIVERY_SECONDS.observe(max(waited, 0.0))
         return following[0] if following else None
 
     async def _mark_unreachable(self, address: Address) -> None:

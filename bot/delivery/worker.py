@@ -17,6 +17,7 @@ from bot.delivery.outcomes import Outlet
 from bot.domain.clock import Clock
 from bot.settings import OutboxSettings
 from bot.storage.outbox import LEASE, OutboxItem
+from bot.storage.reading import reading
 from bot.storage.uow_factory import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ class Deliverer:
 
     async def pending(self) -> int:
         """How many messages still wait for this worker's outlets (and address)."""
-        async with self._uow.for_delivery() as uow:
+        async with reading(self._uow, delivery=True) as uow:
             counts = [await uow.outbox.pending_count(c, self._address) for c in self._outlets]
         return sum(counts)
 

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.storage.postgres import DEFAULT_LANES, postgres_engine
 from bot.storage.sqlite import inline as sqlite_inline
 from bot.storage.sqlite.lock_wait import IN_PLACE_BUSY_MS
 
@@ -51,15 +52,17 @@ def sqlite_url_warning(url: str) -> str | None:
 
 
 def create_engine(
-    url: str, echo: bool = False, connect_timeout: int = CONNECT_TIMEOUT
+    url: str,
+    echo: bool = False,
+    connect_timeout: int = CONNECT_TIMEOUT,
+    lanes: int = DEFAULT_LANES,
 ) -> AsyncEngine:
-    """Create an async engine; for SQLite, WAL, full sync, foreign keys and ``BEGIN IMMEDIATE``."""
+    """Create an async engine; for SQLite, WAL, full sync, foreign keys and ``BEGIN IMMEDIATE``;
+    for PostgreSQL, a pool for ``lanes`` units of work side by side and the background's (see
+    bot.storage.postgres)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        limits = (
-            {"connect_timeout": connect_timeout} if parsed.get_driver_name() == "psycopg" else {}
-        )
-        return create_async_engine(url, echo=echo, pool_pre_ping=True, connect_args=limits)
+        return postgres_engine(url, echo, connect_timeout, lanes)
     _check_sqlite_driver(parsed)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

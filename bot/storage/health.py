@@ -20,6 +20,7 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.outbox import DEAD, PENDING
+from bot.storage.reading import reading
 from bot.storage.sqlite.lock_wait import WAITS, WRITE_LOCK, LockWaits
 from bot.storage.tables import outbox
 from bot.storage.uow_factory import UnitOfWorkFactory
@@ -100,7 +101,7 @@ class StorageHealth:
             return await asyncio.get_running_loop().run_in_executor(None, _read_with, reader)
         # PostgreSQL (no writer to wait for), or SQLite in memory (one process: no other
         # process's lock; the writer's turn keeps it off a transaction in hand).
-        async with self._uow() as uow:
+        async with reading(self._uow) as uow:
             return Counts(await uow.outbox.pending_count(), await uow.outbox.dead_count())
 
     async def close(self) -> None:

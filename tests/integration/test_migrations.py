@@ -52,6 +52,7 @@ REVISIONS = (
     "0014_regie",
     "0015_totp",
     "0016_sheet",
+    "0017_outbox_pending",
 )
 HEAD = REVISIONS[-1]
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -87,6 +88,7 @@ CREATED = {
     "0014_regie": (),
     "0015_totp": ("totp_secrets",),
     "0016_sheet": ("agreements",),
+    "0017_outbox_pending": (),
 }
 HOLDER = 424242  # the instance holding a claim seeded at 0009
 

@@ -19,7 +19,7 @@ from bot.storage.tables import concerns, dialog_states, metadata
 from bot.testing import Chat, FakeClock, RecordingOutlet, join, start_app
 from tests.integration.conftest import act, share, share_script, texts
 
-HEAD = "0016_sheet"
+HEAD = "0017_outbox_pending"
 
 
 async def table_names(engine: AsyncEngine) -> set[str]:

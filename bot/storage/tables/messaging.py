@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, String, Table, Text
+from sqlalchemy import Column, Index, Integer, String, Table, Text, text
 
 from bot.storage.tables.columns import Stamp, metadata
 
@@ -26,6 +26,14 @@ outbox = Table(
     Column("order_key", String(64), nullable=False, default="", server_default=""),
     Index("ix_outbox_due", "state", "channel", "next_attempt_at"),
     Index("ix_outbox_address", "channel", "address", "state"),
+    # The few rows still to be sent, for the claim (which writes 'pending' into its SQL).
+    Index(
+        "ix_outbox_pending",
+        "channel",
+        "next_attempt_at",
+        postgresql_where=text("state = 'pending'"),
+        sqlite_where=text("state = 'pending'"),
+    ),
 )
 
 
