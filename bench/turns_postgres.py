@@ -141,7 +141,10 @@ class SpreadTelegram(TimedTelegram):
             self._client = aiohttp.ClientSession()
         sender = (update.get("message") or update.get("callback_query") or {})["from"]["id"]
         target = self.targets[int(sender) % len(self.targets)]
-        self.served.setdefault(int(update["update_id"]), time.perf_counter())
+        # A webhook POST is offered and served at once: the turn's latency starts here.
+        now = time.perf_counter()
+        self.offered.setdefault(int(update["update_id"]), now)
+        self.served.setdefault(int(update["update_id"]), now)
         headers = {SECRET_HEADER: WEBHOOK_SECRET}
         async with self._client.post(target, json=update, headers=headers) as answer:
             if answer.status != 200:
