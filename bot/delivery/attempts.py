@@ -17,7 +17,7 @@ from bot.delivery.retry_policy import judge
 from bot.domain.clock import Clock
 from bot.settings import OutboxSettings
 from bot.storage.outbox import LEASE, OutboxItem
-from bot.storage.posted import CHAT_SLOT
+from bot.storage.posted import CHAT_SLOT, Posted
 from bot.storage.reading import reading
 from bot.storage.uow_factory import UnitOfWorkFactory
 
@@ -118,33 +118,10 @@ class Attempts:
         # must be tried again, or not at all, may not.
         async with self._uow.for_delivery(durable=outcome != "sent") as uow:
             if outcome == "sent":
-                await uow.outbox.mark_sent(item.id, self._clock.now())
-                card = reply.card if isinstance(reply, Reply) else None
-                if card is not None and posted_id and isinstance(reply, Reply):
-                    await uow.posted.record(
-                        reply.to, card.slot, posted_id, reply.concern, self._clock.now()
-                    )
-                # Every part in a member's chat, so that /wipe can take the bot's messages back.
-                if isinstance(reply, Reply) and reply.thread is None:
-                    for index, part_id in enumerate(parts):
-                        await uow.posted.record(
-                            reply.to,
-                            f"{CHAT_SLOT}{item.id}:{index}",
-                            part_id,
-                            None,
-                            self._clock.now(),
-                        )
-                # A copy to take back later (a coordinator's view of an account): every part.
-                copy = reply.copy if isinstance(reply, Reply) else None
-                if copy is not None and isinstance(reply, Reply):
-                    for index, part_id in enumerate(parts):
-                        await uow.posted.record(
-                            reply.to,
-                            f"{copy.slot}:{index}",
-                            part_id,
-                            reply.concern,
-                            self._clock.now(),
-                        )
+                now = self._clock.now()
+                await uow.outbox.mark_sent(item.id, now)
+                if isinstance(reply, Reply):
+                    await uow.posted.record_all(landed(reply, item.id, posted_id, parts, now))
                 # Most often nothing else waits: a look at the index costs less than a claim.
                 if follow and not self._stopping() and await uow.outbox.waiting(item.reply.to):
                     following = await uow.outbox.claim(
@@ -168,3 +145,25 @@ class Attempts:
             if member is not None and member.id is not None:
                 await uow.members.mark_unreachable(member.id)
             await uow.commit()
+
+
+def landed(
+    reply: Reply, item_id: int, posted_id: str | None, parts: tuple[str, ...], at: datetime
+) -> list[Posted]:
+    """Where a sent reply landed, to remember: its card's slot (to replace it later), every
+    part in a member's chat (so that /wipe can take the bot's messages back), and a copy's
+    parts (a coordinator's view of an account, to take back later)."""
+    records = []
+    if reply.card is not None and posted_id:
+        records.append(Posted(reply.to, reply.card.slot, posted_id, at, reply.concern))
+    if reply.thread is None:
+        records += [
+            Posted(reply.to, f"{CHAT_SLOT}{item_id}:{index}", part_id, at)
+            for index, part_id in enumerate(parts)
+        ]
+    if reply.copy is not None:
+        records += [
+            Posted(reply.to, f"{reply.copy.slot}:{index}", part_id, at, reply.concern)
+            for index, part_id in enumerate(parts)
+        ]
+    return records

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.dml import Insert
 
 from bot.channels.events import Address
 from bot.domain.clock import as_utc
@@ -24,6 +29,8 @@ class Posted:
     slot: str
     message_id: str
     at: datetime | None = None
+    reference: str | None = None
+    """The concern it is about, if any (kept when the message is replaced)."""
 
 
 class PostedMessages:
@@ -60,25 +67,25 @@ class PostedMessages:
         self, address: Address, slot: str, message_id: str, reference: str | None, at: datetime
     ) -> None:
         """Remember (or replace) the message posted under ``slot``."""
-        where = (
-            (posted_messages.c.channel == address.channel)
-            & (posted_messages.c.address == address.user_id)
-            & (posted_messages.c.slot == slot)
-        )
-        changed = await self._c.execute(
-            update(posted_messages).where(where).values(message_id=message_id, at=at)
-        )
-        if changed.rowcount == 0:
-            await self._c.execute(
-                insert(posted_messages).values(
-                    channel=address.channel,
-                    address=address.user_id,
-                    slot=slot,
-                    message_id=message_id,
-                    concern_reference=reference,
-                    at=at,
-                )
-            )
+        await self.record_all([Posted(address, slot, message_id, at, reference)])
+
+    async def record_all(self, posted: Sequence[Posted]) -> None:
+        """Remember (or replace) each of these messages (``at`` given), in one statement: a
+        sent reply's parts are recorded together."""
+        if not posted:
+            return
+        rows = {
+            (p.address, p.slot): {
+                "channel": p.address.channel,
+                "address": p.address.user_id,
+                "slot": p.slot,
+                "message_id": p.message_id,
+                "concern_reference": p.reference,
+                "at": p.at,
+            }
+            for p in posted
+        }  # one row per slot: PostgreSQL refuses a statement that updates a row twice
+        await self._c.execute(_upsert(self._c.dialect.name), list(rows.values()))
 
     async def of_concern(self, reference: str) -> list[Posted]:
         """Every message the bot posted about a concern."""
@@ -155,3 +162,19 @@ class PostedMessages:
         await self._c.execute(
             delete(posted_messages).where(posted_messages.c.concern_reference == reference)
         )
+
+
+@functools.cache
+def _upsert(dialect: str) -> Insert:
+    # One statement, not an update then an insert: a sent reply's parts are new slots, and
+    # this runs for every message the bot sends. A replaced message keeps its concern.
+    maker = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = maker(posted_messages)
+    return statement.on_conflict_do_update(
+        index_elements=[
+            posted_messages.c.channel,
+            posted_messages.c.address,
+            posted_messages.c.slot,
+        ],
+        set_={"message_id": statement.excluded.message_id, "at": statement.excluded.at},
+    )

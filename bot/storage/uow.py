@@ -8,30 +8,12 @@ from types import TracebackType
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from bot.storage.access_log import AccessLogRepository
-from bot.storage.additions import AdditionRepository
-from bot.storage.agreements import AgreementRepository
-from bot.storage.attempts import AttemptCounter
-from bot.storage.case_events import CaseEventRepository
-from bot.storage.claims import ClaimRepository
-from bot.storage.concerns import ConcernRepository
 from bot.storage.crypto import Cipher
-from bot.storage.dialog_states import DialogStateRepository
-from bot.storage.invites import InviteRepository
-from bot.storage.members import MemberRepository
-from bot.storage.notes import TrendNotes
-from bot.storage.once import JobLedger, ProcessedEvents
-from bot.storage.outbox import OutboxRepository
-from bot.storage.posted import PostedMessages
-from bot.storage.questions import QuestionRepository
+from bot.storage.repositories import Repositories
 from bot.storage.sqlite.group_sync import GroupSync
 from bot.storage.sqlite.lock_wait import WAIT_LIMIT, while_busy
 from bot.storage.sqlite.writer import WriterTurns
 from bot.storage.statements import Committer, InPlace, SharedConnection, Statements
-from bot.storage.stats import StatsQueries
-from bot.storage.totp import TotpSecrets
-from bot.storage.trends import TrendQueries
-from bot.storage.usefulness import UsefulnessAnswers
 
 _NOT_WAITING_FOR_THE_DISK = text("SET LOCAL synchronous_commit TO OFF")
 """PostgreSQL's commit that does not wait for its log to reach the disk (it may be lost in a
@@ -41,29 +23,8 @@ WRITER_TIMEOUT = WAIT_LIMIT
 _BEGIN = "BEGIN IMMEDIATE"
 
 
-class UnitOfWork:
+class UnitOfWork(Repositories):
     """``async with uow:`` opens a transaction; ``commit()`` keeps it, leaving rolls back."""
-
-    members: MemberRepository
-    concerns: ConcernRepository
-    dialogs: DialogStateRepository
-    questions: QuestionRepository
-    additions: AdditionRepository
-    agreements: AgreementRepository
-    access_log: AccessLogRepository
-    outbox: OutboxRepository
-    claims: ClaimRepository
-    invites: InviteRepository
-    events: ProcessedEvents
-    attempts: AttemptCounter
-    posted: PostedMessages
-    notes: TrendNotes
-    stats: StatsQueries
-    trends: TrendQueries
-    ledger: JobLedger
-    usefulness: UsefulnessAnswers
-    case_events: CaseEventRepository
-    totp: TotpSecrets
 
     def __init__(
         self,
@@ -108,27 +69,6 @@ class UnitOfWork:
             await self._close()
             raise
         self._statements = c
-        cipher = self._cipher
-        self.members = MemberRepository(c, cipher)
-        self.concerns = ConcernRepository(c, cipher)
-        self.dialogs = DialogStateRepository(c, cipher)
-        self.questions = QuestionRepository(c, cipher)
-        self.additions = AdditionRepository(c, cipher)
-        self.agreements = AgreementRepository(c, cipher)
-        self.access_log = AccessLogRepository(c)
-        self.outbox = OutboxRepository(c, cipher, self._owner)
-        self.claims = ClaimRepository(c)
-        self.invites = InviteRepository(c)
-        self.events = ProcessedEvents(c)
-        self.attempts = AttemptCounter(c)
-        self.posted = PostedMessages(c)
-        self.notes = TrendNotes(c, cipher)
-        self.stats = StatsQueries(c)
-        self.trends = TrendQueries(c)
-        self.ledger = JobLedger(c)
-        self.usefulness = UsefulnessAnswers(c, cipher)
-        self.case_events = CaseEventRepository(c, cipher)
-        self.totp = TotpSecrets(c, cipher)
         return self
 
     async def _open(self) -> Statements:
@@ -177,6 +117,7 @@ class UnitOfWork:
         finally:
             self._local = None
             self._statements = None
+            self._forget_repositories()
             self._connection = None
             self._transaction = None
             if self._holding and self._writer is not None:
