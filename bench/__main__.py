@@ -9,7 +9,7 @@ import time
 
 from bench.common import ROOT
 
-BENCHMARKS = ("turns", "fanout", "digest_scale", "footprint", "flood", "sync_cost")
+BENCHMARKS = ("turns", "turns_limits", "fanout", "digest_scale", "footprint", "flood", "sync_cost")
 """Every benchmark, in the order of issues 8 and 14; each is also ``python -m bench.<name>``."""
 
 

@@ -16,21 +16,37 @@ from bot.testing import POSTGRES_ENV, using_postgres
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_turns(tmp_path: Path, *args: str) -> dict[str, Any]:
-    """``python -m bench.turns ARGS`` with its figures written under ``tmp_path``; the figures."""
-    env = {**os.environ, "CONCERNBOT_BENCH_RESULTS": str(tmp_path)}
-    env.pop("CONCERNBOT_TEST_POSTGRES_URL", None)
+def run_bench(
+    tmp_path: Path,
+    module: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    saved: str | None = None,
+    timeout: int = 240,
+) -> dict[str, Any]:
+    """``python -m bench.MODULE ARGS`` with its figures written under ``tmp_path`` (and no test
+    database of ours in its environment, unless ``env`` is given); the figures it saved (as
+    ``saved``.json, by default the module's name)."""
+    if env is None:
+        env = {**os.environ, "CONCERNBOT_BENCH_RESULTS": str(tmp_path)}
+        env.pop(POSTGRES_ENV, None)
     done = subprocess.run(
-        [sys.executable, "-m", "bench.turns", *args],
+        [sys.executable, "-m", f"bench.{module}", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=timeout,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    figures: dict[str, Any] = json.loads((tmp_path / "turns.json").read_text())
+    path = tmp_path / f"{saved or module}.json"
+    figures: dict[str, Any] = json.loads(path.read_text())
     return figures
+
+
+def run_turns(tmp_path: Path, *args: str) -> dict[str, Any]:
+    """``python -m bench.turns ARGS``; its figures."""
+    return run_bench(tmp_path, "turns", *args)
 
 
 @pytest.mark.sqlite_only  # the benchmark brings its own SQLite file
@@ -70,22 +86,24 @@ def test_a_fixed_rate_offers_turns_at_that_rate(tmp_path: Path) -> None:
 
 @pytest.mark.sqlite_only  # the benchmark brings its own SQLite file
 def test_the_sync_cost_benchmark_runs_concernbot_four_ways(tmp_path: Path) -> None:
-    env = {**os.environ, "CONCERNBOT_BENCH_RESULTS": str(tmp_path)}
-    env.pop("CONCERNBOT_TEST_POSTGRES_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.sync_cost", "--reporters", "2", "--delay-ms", "1"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    figures = json.loads((tmp_path / "sync_cost.json").read_text())["figures"]
+    args = ("--reporters", "2", "--delay-ms", "1")
+    figures = run_bench(tmp_path, "sync_cost", *args)["figures"]
     for group in ("true", "false"):
         assert figures[f"slow_vs_fast[group_commit={group}]"] > 0
         for disk in ("fast", "slow"):
             assert figures[f"turns_per_s[group_commit={group}, {disk} disk]"] > 0
+
+
+@pytest.mark.sqlite_only  # the benchmark brings its own SQLite file
+def test_the_production_limits_run_names_what_caps_it_and_gets_no_429(tmp_path: Path) -> None:
+    figures = run_bench(tmp_path, "turns_limits", "--reporters", "2")["figures"]
+    assert figures["turns"] == 2 * 18
+    assert figures["answered_429"] == 0
+    assert figures["capped_by"] in {"overall", "per_chat"}
+    assert figures["sends_per_turn"] >= 1
+    # Two chats at about a message a second each: the per-chat limit is what holds it back.
+    assert figures["capped_by"] == "per_chat"
+    assert 0.8 < figures["turns_per_s_of_the_cap"] < 1.05
 
 
 @pytest.mark.skipif(not using_postgres(), reason=f"{POSTGRES_ENV} is not set")
@@ -95,16 +113,7 @@ def test_the_turns_benchmark_runs_on_postgresql_with_one_and_three_instances(
     env = {**os.environ, "CONCERNBOT_BENCH_RESULTS": str(tmp_path)}
     server = env.pop(POSTGRES_ENV)
     command = ["--database", "postgresql", "--postgres-url", server, "--reporters", "3"]
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.turns", *command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    figures = json.loads((tmp_path / "turns-postgres.json").read_text())
+    figures = run_bench(tmp_path, "turns", *command, env=env, saved="turns-postgres", timeout=300)
     assert set(figures["results"]) == {"sqlite", "postgresql_1", "postgresql_3"}
     for key in ("postgresql_1", "postgresql_3"):
         run = figures["results"][key]
