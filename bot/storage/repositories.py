@@ -41,8 +41,9 @@ class Repositories:
 
     def _forget_repositories(self) -> None:
         """Drop the repositories made so far: they hold a connection that is given back."""
-        for name in _REPOSITORIES:
-            self.__dict__.pop(name, None)
+        made = self.__dict__
+        for name in _REPOSITORIES.intersection(made):
+            del made[name]
 
     @cached_property
     def members(self) -> MemberRepository:
@@ -145,6 +146,6 @@ class Repositories:
         return TotpSecrets(self.connection, self._cipher)
 
 
-_REPOSITORIES = tuple(
+_REPOSITORIES = frozenset(
     name for name, value in vars(Repositories).items() if isinstance(value, cached_property)
 )
