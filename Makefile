@@ -3,7 +3,7 @@
 #            (scripts/test-postgres starts a throwaway server on 127.0.0.1, installing it
 #            from the distribution's packages when missing).
 # make test-sqlite: the same without PostgreSQL.
-# make bench: every benchmark in bench/ (make bench ARGS=--quick: under two minutes).
+# make bench: every benchmark in bench/ (make bench ARGS=--quick: small loads, a few minutes).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

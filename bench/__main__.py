@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the chosen benchmarks (all by default); the exit code is the first failure's."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", choices=[[], *BENCHMARKS], metavar="NAME")
-    parser.add_argument("--quick", action="store_true", help="smaller loads: under two minutes")
+    parser.add_argument("--quick", action="store_true", help="smaller loads: a few minutes")
     args = parser.parse_args(argv)
     names = args.names or list(BENCHMARKS)
     failed = 0

@@ -11,6 +11,7 @@ script plays the same against both.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -227,7 +229,11 @@ def pressed(step: int) -> object:
         query = update.callback_query
         assert query is not None
         assert context.user_data is not None
-        await query.answer()
+        # As concernbot does: a press answered too late (its query older than Telegram keeps
+        # it) is not the end of the turn. One update at a time, 1,000 reporters wait longer
+        # than that, and the library's error would drop the reply.
+        with contextlib.suppress(BadRequest):
+            await query.answer()
         await query.edit_message_reply_markup(None)
         choice = query.data or ""
         if step == SUMMARY:

@@ -414,6 +414,15 @@ async def run_library_bot(
     return result
 
 
+def log_tail(work: Path, lines: int = 15) -> str:
+    """The last lines of every log a contender left in ``work``."""
+    tails = []
+    for log in sorted(work.glob("*.log")):
+        text = log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+        tails.append(f"-- {log.name}\n" + "\n".join(text))
+    return "\n".join(tails) or "(no log)"
+
+
 def plot(results: Sequence[Result], path: Path) -> None:
     """Turn latency distribution of each contender, as a CDF on a log scale."""
     import matplotlib
@@ -467,11 +476,19 @@ P99_AT_80_MS = 250.0
 async def main_async(reporters: int, names: Sequence[str], plot_to: Path | None) -> int:
     """Run the chosen contenders one after another and print figures and ratios."""
     results: dict[str, Result] = {}
+    failed: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="concernbot-bench-") as tmp:
         for name in names:
             work = Path(tmp) / name
             work.mkdir()
-            results[name] = result = await CONTENDERS[name](work, reporters, SHARE_SCRIPT)
+            try:
+                results[name] = result = await CONTENDERS[name](work, reporters, SHARE_SCRIPT)
+            except (TimeoutError, OSError, RuntimeError) as error:
+                # One contender that stalls must not take the others' figures with it; the
+                # run still fails, and says which one and how (its log's tail below).
+                failed[name] = type(error).__name__
+                print(f"\n== {name}: FAILED ({failed[name]})\n{log_tail(work)}", flush=True)
+                continue
             title = f"{result.name}: {reporters} reporters × {len(SHARE_SCRIPT)} turns"
             show(title, result.figures())
     ratios: dict[str, float] = {}
@@ -496,11 +513,15 @@ async def main_async(reporters: int, names: Sequence[str], plot_to: Path | None)
             "turns_per_reporter": len(SHARE_SCRIPT),
             "results": {k: r.figures() | {"ready_s": r.ready_seconds} for k, r in results.items()},
             "ratios": ratios,
+            "failed": failed,
         },
     )
     if plot_to is not None and len(results) > 1:
         plot(list(results.values()), plot_to)
         print(f"\nplot: {plot_to}")
+    if failed:
+        print(f"\nFAILED: {', '.join(f'{k} ({v})' for k, v in failed.items())}", flush=True)
+        return 1
     return 0
 
 
