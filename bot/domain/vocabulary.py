@@ -82,8 +82,10 @@ STATUS_MEANINGS: dict[str, str] = {
         "Your concern has been received and is waiting for a coordinator to read it."
     ),
     Status.ACKNOWLEDGED: N_(
-        "A coordinator has read your concern and is now responsible for it. You hear here when "
-        "they look into it or take a step, and at the latest by the date in /status."
+        # Not "has read": acknowledging takes the alert's summary, not the account (that is
+        # "View details", which /status reports as "Opened by a coordinator").
+        "A coordinator has taken on your concern and is now responsible for it. You hear here "
+        "when they look into it or take a step, and at the latest by the date in /status."
     ),
     Status.IN_ANALYSIS: N_(
         "The coordinator is looking into your concern and weighing what should happen. They may "

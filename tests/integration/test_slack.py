@@ -613,6 +613,9 @@ async def test_a_coordinator_takes_a_concern_from_alert_to_closed_without_leavin
     assert [line["text"] for line in world.thread(ts)] == ["Acknowledged by carla."]
     assert world.texts(REPORTER)[-1].startswith(f"Update on your concern {reference}: Acknowledged")
     assert "is now responsible for it" in world.texts(REPORTER)[-1]
+    # Acknowledged from the alert, the account unread: the reporter is not told it was read.
+    assert "has taken on your concern" in world.texts(REPORTER)[-1]
+    assert "has read" not in world.texts(REPORTER)[-1]
     assert "the reporter has been told" in world.ephemerals(CARLA)[-1]["text"]
     assert (await world.concern(reference)).status is Status.ACKNOWLEDGED
 
