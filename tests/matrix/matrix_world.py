@@ -52,6 +52,8 @@ class MatrixWorld:
     clock: FakeClock = field(default_factory=FakeClock)
     service: Service | None = None
     sent: list[Sent] = field(default_factory=list)
+    sending: int = 0
+    """Sends under way: a user can see a message before its send returns and is recorded."""
     users: list[SpineClient] = field(default_factory=list)
     overrides: dict[str, Any] = field(default_factory=dict)
 
@@ -146,12 +148,21 @@ class MatrixWorld:
 
         await asyncio.wait_for(empty(), within)
 
-    def last_menu(self, user: SpineClient) -> Sent:
+    async def recorded(self) -> None:
+        """Wait until no send is under way, so that all a user has seen is in ``sent``."""
+        await self.wait(lambda: self.sending == 0)
+
+    async def last_sent(self, predicate: Any) -> Sent:
+        """The newest recorded reply for which ``predicate(sent)`` holds, once recorded."""
+        await self.recorded()
+        found = [s for s in self.sent if predicate(s)]
+        assert found, f"no recorded reply matches: {[s.reply.text[:40] for s in self.sent[-3:]]}"
+        return found[-1]
+
+    async def last_menu(self, user: SpineClient) -> Sent:
         """The newest reply with choices to ``user``."""
-        return next(
-            s
-            for s in reversed(self.sent)
-            if s.reply.to.user_id == user.client.user_id and s.reply.choices
+        return await self.last_sent(
+            lambda s: s.reply.to.user_id == user.client.user_id and s.reply.choices
         )
 
     def menu_with(self, user: SpineClient, choice_id: str) -> tuple[Sent, int]:
@@ -185,6 +196,7 @@ class MatrixWorld:
         """Send one script line ('#id' or '#Label' picks by number, typed or as a keycap:
         encrypted as Element sends it, or with ``react="clear"`` as nio does)."""
         if line.startswith("#"):
+            await self.recorded()
             menu, number = self.menu_with(user, line[1:])
             if react:
                 key = KEYCAPS[number]
@@ -236,9 +248,13 @@ def recording(world: MatrixWorld) -> Any:
     original = MatrixAdapter.send
 
     async def send(self: MatrixAdapter, reply: Outgoing) -> str | None:
-        event_id = await original(self, reply)
-        if isinstance(reply, Reply):
-            world.sent.append(Sent(reply, event_id))
+        world.sending += 1
+        try:
+            event_id = await original(self, reply)
+            if isinstance(reply, Reply):
+                world.sent.append(Sent(reply, event_id))
+        finally:
+            world.sending -= 1
         return event_id
 
     return send

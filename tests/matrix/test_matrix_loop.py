@@ -80,7 +80,7 @@ async def test_a_coordinator_on_matrix_handles_a_concern_from_a_reporter_on_matr
     alert = await coordinator.wait_text("New concern shared")
     assert reference in alert
     assert CANARY not in alert
-    labels = {c.label for c in world.last_menu(coordinator).reply.choices}
+    labels = {c.label for c in (await world.last_menu(coordinator)).reply.choices}
     assert {"Acknowledge", "View details", "Ask reporter", "Update status"} <= labels
 
     update = await said(reporter, "Update on your concern", world.play(coordinator, "#Acknowledge"))
@@ -117,7 +117,7 @@ async def test_a_coordinator_on_matrix_handles_a_concern_from_a_reporter_on_matr
     # A second question, answered by replying to its message.
     await world.step(coordinator, "#Ask reporter", until="")
     await said(reporter, "Which class is it?", coordinator.say("Which class is it?"))
-    asked = next(s for s in reversed(world.sent) if s.reply.text.endswith("Which class is it?"))
+    asked = await world.last_sent(lambda s: s.reply.text.endswith("Which class is it?"))
     assert asked.event_id is not None
     relayed = await said(
         coordinator, "The reporter answered", reporter.say("Class 3B.", reply_to=asked.event_id)
@@ -217,7 +217,7 @@ async def test_a_batch_that_comes_again_after_a_restart_adds_to_the_concern_once
     reference = await share(world, reporter)
     await coordinator.wait_text("New concern shared")
     await said(reporter, "Update on your concern", world.play(coordinator, "#Acknowledge"))
-    update = next(s for s in reversed(world.sent) if s.reply.text.startswith("Update on"))
+    update = await world.last_sent(lambda s: s.reply.text.startswith("Update on"))
     assert update.event_id is not None
     stale = await world.adapter.session.stores.crypto.get_next_batch()
     added = await said(
