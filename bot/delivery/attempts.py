@@ -119,11 +119,11 @@ class Attempts:
         async with self._uow.for_delivery(durable=outcome != "sent") as uow:
             if outcome == "sent":
                 now = self._clock.now()
-                await uow.outbox.mark_sent(item.id, now)
+                waits = await uow.outbox.mark_sent(item.id, now)
                 if isinstance(reply, Reply):
                     await uow.posted.record_all(landed(reply, item.id, posted_id, parts, now))
                 # Most often nothing else waits: a look at the index costs less than a claim.
-                if follow and not self._stopping() and await uow.outbox.waiting(item.reply.to):
+                if follow and waits and not self._stopping():
                     following = await uow.outbox.claim(
                         (channel,), self._clock.now(), LEASE, limit=1, address=item.reply.to.user_id
                     )

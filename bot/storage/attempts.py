@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 
 from bot.domain.clock import as_utc
 from bot.storage.statements import Statements
@@ -16,6 +16,26 @@ _REFILL = (
     update(attempts)
     .where(attempts.c.key == bindparam("bucket"))
     .values(window_start=bindparam("refilled"), count=bindparam("left"))
+)
+
+# PostgreSQL takes a token in one statement, the row locked (another instance's turn of the
+# same sender waits for it instead of taking the same token): one round trip, not two.
+_TAKE = text(
+    """
+    UPDATE attempts SET window_start = :now,
+        count = bucket.tokens - CASE WHEN bucket.tokens >= 1000 THEN 1000 ELSE 0 END
+    FROM (
+        SELECT key, LEAST(:full, count + floor(
+            GREATEST(EXTRACT(EPOCH FROM (:now - window_start)), 0) * :milli_per_second
+        )::integer) AS tokens
+        FROM attempts WHERE key = :bucket FOR UPDATE
+    ) AS bucket
+    WHERE attempts.key = bucket.key
+    RETURNING bucket.tokens >= 1000
+    """
+).bindparams(
+    bindparam("now", type_=attempts.c.window_start.type),
+    bindparam("full", type_=attempts.c.count.type),
 )
 
 
@@ -63,15 +83,23 @@ class AttemptCounter:
         """Token bucket: refill at ``per_second`` up to ``capacity``; take one if there is one.
 
         Tokens are stored in thousandths in ``count``; ``window_start`` is the last refill."""
-        row = (await self._c.execute(_BUCKET, {"bucket": key})).first()
-        if row is None:
-            await self._c.execute(
-                insert(attempts).values(key=key, window_start=now, count=(capacity - 1) * 1000)
-            )
-            return True
-        elapsed = max((now - as_utc(row.window_start)).total_seconds(), 0.0)
-        tokens = min(capacity * 1000, int(row._mapping["count"]) + int(elapsed * per_second * 1000))
-        allowed = tokens >= 1000
-        left = tokens - 1000 if allowed else tokens
-        await self._c.execute(_REFILL, {"bucket": key, "refilled": now, "left": left})
-        return allowed
+        if self._c.dialect.name == "postgresql":
+            values = {"bucket": key, "now": now, "full": capacity * 1000}
+            taken = await self._c.execute(_TAKE, {**values, "milli_per_second": per_second * 1000})
+            row = taken.first()
+            if row is not None:
+                return bool(row[0])
+        else:
+            row = (await self._c.execute(_BUCKET, {"bucket": key})).first()
+            if row is not None:
+                elapsed = max((now - as_utc(row.window_start)).total_seconds(), 0.0)
+                stored = int(row._mapping["count"])
+                tokens = min(capacity * 1000, stored + int(elapsed * per_second * 1000))
+                allowed = tokens >= 1000
+                left = tokens - 1000 if allowed else tokens
+                await self._c.execute(_REFILL, {"bucket": key, "refilled": now, "left": left})
+                return allowed
+        await self._c.execute(
+            insert(attempts).values(key=key, window_start=now, count=(capacity - 1) * 1000)
+        )
+        return True

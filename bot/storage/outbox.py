@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, and_, bindparam, delete, func, insert, literal, or_, select, update
-from sqlalchemy.sql.dml import Update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from bot.channels.events import Address
 from bot.channels.replies import HomeView, Outgoing, Reply, outgoing_from_payload
@@ -16,11 +14,20 @@ from bot.domain.clock import as_utc
 from bot.storage.crypto import Cipher
 from bot.storage.ids import new_id
 from bot.storage.outbox_home import HOME_KEY, replace_waiting, settled
+from bot.storage.outbox_statements import (
+    ADD,
+    PENDING,
+    SENT,
+    SENT_AND_NEXT,
+    WAITING,
+    claim_statement,
+)
 from bot.storage.statements import Statements
 from bot.storage.tables import outbox
 
 _PAYLOAD = "outbox.payload"
-PENDING, SENT, DEAD = "pending", "sent", "dead"
+DEAD = "dead"
+__all__ = ["DEAD", "LEASE", "PENDING", "SENT", "OutboxItem", "OutboxRepository", "order_key"]
 LEASE = timedelta(seconds=60)
 """How long a claim holds a message; after that another worker may take it over."""
 
@@ -82,12 +89,12 @@ class OutboxRepository:
             "claimed_by": None if claimed_until is None else self._owner,
             "order_key": order_key(reply),
         }
-        return new_id(await self._c.execute(_ADD, values))
+        return new_id(await self._c.execute(ADD, values))
 
     async def waiting(self, to: Address) -> bool:
         """True when a message to ``to`` is still pending (due, later, or being sent)."""
         values = {"channel": to.channel, "address": to.user_id}
-        return (await self._c.execute(_WAITING, values)).first() is not None
+        return (await self._c.execute(WAITING, values)).first() is not None
 
     async def claim(
         self,
@@ -98,7 +105,7 @@ class OutboxRepository:
         address: str | None = None,
     ) -> list[OutboxItem]:
         """Claim due messages, only the oldest pending one per recipient (keeps their order)."""
-        statement = _claim_statement(self._c.dialect.name, address is not None)
+        statement = claim_statement(self._c.dialect.name, address is not None)
         values = {
             "channels": list(channels),
             "now": now,
@@ -123,9 +130,11 @@ class OutboxRepository:
             for r in rows
         ]
 
-    async def mark_sent(self, item_id: int, now: datetime) -> None:
-        """Record a successful delivery."""
-        await self._c.execute(_SENT, {"item": item_id, "at": now})
+    async def mark_sent(self, item_id: int, now: datetime) -> bool:
+        """Record a successful delivery; True when another message to the same recipient is
+        still pending (asked in the same statement: one round trip fewer per message)."""
+        row = (await self._c.execute(SENT_AND_NEXT, {"item": item_id, "at": now})).first()
+        return bool(row is not None and row[0])
 
     async def note_parts(self, item_id: int, reply: Outgoing) -> None:
         """Store ``reply`` again with the parts already delivered (``parts_sent``)."""
@@ -183,68 +192,3 @@ class OutboxRepository:
 
     async def _settle(self, item_id: int, **values: object) -> None:
         await self._c.execute(update(outbox).where(outbox.c.id == item_id).values(**values))
-
-
-# Made for every message: built once, with parameters (building costs more than running).
-_ADD = insert(outbox)
-_WAITING = (
-    select(outbox.c.id)
-    .where(
-        outbox.c.channel == bindparam("channel"),
-        outbox.c.address == bindparam("address"),
-        outbox.c.state == PENDING,
-    )
-    .limit(1)
-)
-_SENT = (
-    update(outbox)
-    .where(outbox.c.id == bindparam("item"))
-    .values(state=SENT, sent_at=bindparam("at"), claimed_until=None)
-)
-
-
-@functools.cache
-def _claim_statement(dialect: str, by_address: bool) -> Update:
-    """The claim as one atomic UPDATE … RETURNING (the claim and the lease in one statement),
-    built once: it is made at every delivery pass, and building it costs more than running it."""
-    earlier = outbox.alias("earlier")
-    blocked = (
-        select(earlier.c.id)
-        .where(
-            earlier.c.channel == outbox.c.channel,
-            earlier.c.address == outbox.c.address,
-            earlier.c.order_key == outbox.c.order_key,
-            earlier.c.state == PENDING,
-            earlier.c.id < outbox.c.id,
-        )
-        .exists()
-    )
-    now = bindparam("now", type_=outbox.c.next_attempt_at.type)
-    due = (
-        select(outbox.c.id)
-        .where(
-            # Written into the SQL, not bound: a partial index on pending rows is then of
-            # use to PostgreSQL's generic plans too (of a statement psycopg prepared).
-            outbox.c.state == literal(PENDING, literal_execute=True),
-            outbox.c.channel.in_(bindparam("channels", expanding=True)),
-            outbox.c.next_attempt_at <= now,
-            or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
-            ~blocked,
-        )
-        .order_by(outbox.c.id)
-        .limit(bindparam("most", type_=Integer))
-    )
-    if by_address:
-        due = due.where(outbox.c.address == bindparam("only"))
-    if dialect == "postgresql":
-        # Several instances claim side by side: rows another worker is claiming are skipped.
-        due = due.with_for_update(skip_locked=True, of=outbox)
-    return (
-        update(outbox)
-        .where(outbox.c.id.in_(due.scalar_subquery()))
-        .values(
-            claimed_until=bindparam("until", type_=outbox.c.claimed_until.type),
-            claimed_by=bindparam("by", type_=Integer),
-        )
-        .returning(*outbox.c)
-    )

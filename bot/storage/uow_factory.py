@@ -53,7 +53,8 @@ class UnitOfWorkFactory:
 
         One that is not ``durable`` commits without waiting for the disk: a power cut may undo
         it (never half of it), so it is only for what can be done again, such as noting that
-        a message was sent (it would be sent again)."""
+        a message was sent (it would be sent again). On PostgreSQL every unit is durable (see
+        ``UnitOfWork._open``)."""
         return self._make(urgent=True, durable=durable)
 
     def _make(self, urgent: bool, durable: bool) -> UnitOfWork:

@@ -341,3 +341,21 @@ async def test_cards_of_different_concerns_pass_each_other_and_each_concern_keep
         "alert A",
         "alert B",
     ]
+
+
+async def test_noting_a_message_sent_tells_whether_another_to_the_same_chat_still_waits(
+    apps: list[App], clock: FakeClock
+) -> None:
+    app = apps[0]
+    await queue(app, [("4301", "first"), ("4301", "second"), ("4302", "alone")])
+    async with app.uow() as uow:
+        first, alone = await uow.outbox.claim((CHANNEL,), clock.now(), LEASE)
+        await uow.commit()
+    async with app.uow.for_delivery(durable=False) as uow:
+        # The row itself is never the one that waits (PostgreSQL's subquery sees it pending).
+        assert await uow.outbox.mark_sent(alone.id, clock.now()) is False
+        assert await uow.outbox.mark_sent(first.id, clock.now()) is True
+        (second,) = await uow.outbox.claim((CHANNEL,), clock.now(), LEASE)
+        assert await uow.outbox.mark_sent(second.id, clock.now()) is False
+        await uow.commit()
+    assert await states(app) == Counter({SENT: 3})
