@@ -7,7 +7,10 @@ instance and several on one database, beside the same load on a SQLite file in t
 The server is ``--postgres-url``, else $CONCERNBOT_BENCH_POSTGRES_URL (scripts/bench-postgres
 starts a durable one and prints its URL); each run gets a fresh database there, dropped at the
 end. One instance polls, as on SQLite; several take webhooks, each reporter's updates posted to
-one of them (by user id), all on one database, any of them sending any reply.
+one of them (by user id), all on one database, any of them sending any reply. Beside several,
+one instance also takes webhooks (``postgresql_1_webhook``): several instances must use webhooks
+(Telegram gives one bot's updates to one poller), so what several cost is measured against one
+in the same mode, and against the polling one as well.
 
 Figures per run: turns/s and latencies, the bots' CPU per turn (all their processes, during the
 load), transactions per turn (pg_stat_database's xact_commit + xact_rollback of that database
@@ -64,6 +67,8 @@ SETTLE = 0.5
 """Seconds for the server to count the stopped bots' sessions (a backend's statistics are
 flushed when it exits)."""
 _names = itertools.count()
+ONE_WEBHOOK = "postgresql_1_webhook"
+"""One instance taking webhooks, as several must (the like-for-like base of several)."""
 
 BOT_SETTINGS = {
     "telegram_overall_per_second": LIMITS_OFF,
@@ -207,9 +212,15 @@ async def load_all(
 
 
 async def run_postgres(
-    server: str, work: Path, reporters: int, script: Sequence[str], instances: int
+    server: str,
+    work: Path,
+    reporters: int,
+    script: Sequence[str],
+    instances: int,
+    webhook: bool | None = None,
 ) -> Result:
-    """concernbot on a fresh PostgreSQL database: ``instances`` bots serving the reporters."""
+    """concernbot on a fresh PostgreSQL database: ``instances`` bots serving the reporters
+    (by webhooks when ``webhook``; by default when there are several)."""
     name, url = create_database(server)
     try:
         await seed_members(url, range(FIRST_USER - 1, FIRST_USER + reporters))
@@ -217,7 +228,7 @@ async def run_postgres(
         await fake.start()
         await slack.start()
         ports = [free_port() for _ in range(instances)]
-        webhook = instances > 1
+        webhook = instances > 1 if webhook is None else webhook
         bots = [
             BotProcess(instance_env(url, p, fake, slack, webhook), p, log=work / f"bot{i}.log")
             for i, p in enumerate(ports)
@@ -231,6 +242,7 @@ async def run_postgres(
                 await fake.polling()
             pids = [b.process.pid for b in bots if b.process is not None]
             label = f"concernbot on PostgreSQL, {instances} instance{'s' * (instances > 1)}"
+            label += ", webhooks" if webhook and instances == 1 else ""
             result = await load_all(label, fake, reporters, script, pids)
             result.ready_seconds = max(ready)
             await alerts_arrived(result.outcomes, slack)
@@ -256,10 +268,14 @@ def ratios(results: dict[str, Result]) -> dict[str, float]:
     """Each PostgreSQL run ÷ SQLite; several instances ÷ one (throughput and CPU per turn)."""
     found: dict[str, float] = {}
     sqlite, one = results["sqlite"], results.get("postgresql_1")
+    one_webhook = results.get(ONE_WEBHOOK)
     for key, result in results.items():
         if key == "sqlite":
             continue
-        for base_key, base in (("sqlite", sqlite), ("postgresql_1", one)):
+        bases = [("sqlite", sqlite), ("postgresql_1", one)]
+        if key != ONE_WEBHOOK:
+            bases.append((ONE_WEBHOOK, one_webhook))
+        for base_key, base in bases:
             if base is None or base is result:
                 continue
             found[f"{key}_vs_{base_key}_throughput"] = (
@@ -279,12 +295,17 @@ async def main_async(reporters: int, server: str, instances: Sequence[int]) -> i
         print("  NOT DURABLE: these figures are not production's (start scripts/bench-postgres)")
     results: dict[str, Result] = {}
     with tempfile.TemporaryDirectory(prefix="concernbot-bench-pg-") as tmp:
-        for key in ["sqlite", *(f"postgresql_{n}" for n in instances)]:
+        keys = ["sqlite", *(f"postgresql_{n}" for n in instances)]
+        if any(n > 1 for n in instances):
+            keys.insert(keys.index(f"postgresql_{min(n for n in instances if n > 1)}"), ONE_WEBHOOK)
+        for key in keys:
             work = Path(tmp) / key
             work.mkdir()
             if key == "sqlite":
                 result = await run_concernbot(work, reporters, SHARE_SCRIPT)
                 result.name = "concernbot on SQLite"
+            elif key == ONE_WEBHOOK:
+                result = await run_postgres(server, work, reporters, SHARE_SCRIPT, 1, True)
             else:
                 n = int(key.rsplit("_", 1)[1])
                 result = await run_postgres(server, work, reporters, SHARE_SCRIPT, n)
@@ -294,7 +315,11 @@ async def main_async(reporters: int, server: str, instances: Sequence[int]) -> i
                 result.figures(),
             )
     found = ratios(results)
-    show("PostgreSQL ÷ SQLite (target ≥ 0.6), instances ÷ one (CPU per turn ≤ 1.1)", found)
+    show(
+        "PostgreSQL ÷ SQLite (target ≥ 0.6), instances ÷ one (CPU per turn ≤ 1.1; like for like:"
+        " ÷ postgresql_1_webhook)",
+        found,
+    )
     save(
         "turns-postgres",
         {

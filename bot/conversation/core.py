@@ -131,7 +131,7 @@ class Bot:
                 await uow.commit()
                 log.warning("throttled a sender on %s", address.channel)
                 return queued
-            member = await uow.members.by_address(address)
+            member, sealed = await uow.members.by_address_with_dialog(address)
             if member is None:
                 replies = await self._stranger(uow, event, now)
             else:
@@ -148,9 +148,7 @@ class Bot:
                     feeds=self._feeds,
                     capabilities=capabilities,
                 )
-                assert member.id is not None
-                state = await uow.dialogs.load(member.id)
-                await self._router.route(turn, state, event)
+                await self._router.route(turn, uow.dialogs.opened(sealed), event)
                 replies = turn.replies
             queued = await queue(uow, replies, address, now, direct, self._courier)
             if direct and isinstance(event, FormSubmitted) and refused_only(replies):

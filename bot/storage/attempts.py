@@ -19,7 +19,8 @@ _REFILL = (
 )
 
 # PostgreSQL takes a token in one statement, the row locked (another instance's turn of the
-# same sender waits for it instead of taking the same token): one round trip, not two.
+# same sender waits for it instead of taking the same token): one round trip, not two. The
+# refill is capped before it becomes an integer: a year's refill overflows one.
 _TAKE = text(
     """
     UPDATE attempts SET window_start = :now,
@@ -27,7 +28,7 @@ _TAKE = text(
     FROM (
         SELECT key, LEAST(:full, count + floor(
             GREATEST(EXTRACT(EPOCH FROM (:now - window_start)), 0) * :milli_per_second
-        )::integer) AS tokens
+        ))::integer AS tokens
         FROM attempts WHERE key = :bucket FOR UPDATE
     ) AS bucket
     WHERE attempts.key = bucket.key

@@ -49,9 +49,11 @@ class DialogStateRepository:
     async def load(self, member_id: int) -> DialogState | None:
         """Return the member's dialog state, if a dialog is under way."""
         row = (await self._c.execute(_LOAD, {"member": member_id})).first()
-        if row is None:
-            return None
-        return DialogState.from_json(self._cipher.open(row.state_enc, _STATE))
+        return self.opened(None if row is None else row.state_enc)
+
+    def opened(self, sealed: str | None) -> DialogState | None:
+        """The state of a sealed one read with its member (``by_address_with_dialog``)."""
+        return None if sealed is None else DialogState.from_json(self._cipher.open(sealed, _STATE))
 
     async def save(self, member_id: int, state: DialogState, now: datetime) -> None:
         """Store ``state`` as the member's current position."""

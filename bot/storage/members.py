@@ -13,7 +13,7 @@ from bot.domain.model import Member, Role
 from bot.storage.crypto import Cipher
 from bot.storage.ids import new_id
 from bot.storage.statements import Statements
-from bot.storage.tables import identities, members, totp_secrets
+from bot.storage.tables import dialog_states, identities, members, totp_secrets
 
 _NAME = "members.display_name"
 _PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -33,6 +33,10 @@ _BY_ADDRESS = (
         identities.c.channel == bindparam("channel"),
         identities.c.external_id == bindparam("external_id"),
     )
+)
+
+_BY_ADDRESS_WITH_DIALOG = _BY_ADDRESS.add_columns(dialog_states.c.state_enc).outerjoin(
+    dialog_states, dialog_states.c.member_id == members.c.id
 )
 
 
@@ -82,6 +86,15 @@ class MemberRepository:
         values = {"channel": address.channel, "external_id": address.user_id}
         row = (await self._c.execute(_BY_ADDRESS, values)).first()
         return None if row is None else self._member(row._mapping)
+
+    async def by_address_with_dialog(self, address: Address) -> tuple[Member | None, str | None]:
+        """The member an address leads to and their dialog's sealed state (None when no dialog
+        is under way), in one statement: every turn needs both."""
+        values = {"channel": address.channel, "external_id": address.user_id}
+        row = (await self._c.execute(_BY_ADDRESS_WITH_DIALOG, values)).first()
+        if row is None:
+            return None, None
+        return self._member(row._mapping), row._mapping["state_enc"]
 
     async def address_of(self, member_id: int) -> Address | None:
         """Return the address most recently linked to the member."""

@@ -47,6 +47,14 @@ async def test_a_bucket_never_holds_more_than_its_capacity(app: App) -> None:
     assert results == [True, True, False]
 
 
+async def test_a_sender_back_after_a_year_has_a_full_bucket(app: App) -> None:
+    # A year's refill is far beyond an integer's range: it is capped first (PostgreSQL failed
+    # the turn with a DataError when it was not).
+    assert [await take(app, 0), await take(app, 0)] == [True, True]
+    year = 366 * 24 * 3600.0
+    assert [await take(app, year) for _ in range(3)] == [True, True, False]
+
+
 async def test_a_moment_before_the_last_refill_adds_nothing_and_buckets_are_apart(
     app: App,
 ) -> None:
