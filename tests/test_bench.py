@@ -114,8 +114,10 @@ def test_the_turns_benchmark_runs_on_postgresql_with_one_and_three_instances(
     server = env.pop(POSTGRES_ENV)
     command = ["--database", "postgresql", "--postgres-url", server, "--reporters", "3"]
     figures = run_bench(tmp_path, "turns", *command, env=env, saved="turns-postgres", timeout=300)
-    assert set(figures["results"]) == {"sqlite", "postgresql_1", "postgresql_3"}
-    for key in ("postgresql_1", "postgresql_3"):
+    runs = {"postgresql_1", "postgresql_1_webhook", "postgresql_3"}
+    assert set(figures["results"]) == {"sqlite", *runs}
+    assert figures["results"]["postgresql_1_webhook"]["instances"] == 1
+    for key in sorted(runs):
         run = figures["results"][key]
         assert run["turns"] == 3 * figures["turns_per_reporter"]
         assert run["alerts_missing"] == 0
@@ -126,4 +128,6 @@ def test_the_turns_benchmark_runs_on_postgresql_with_one_and_three_instances(
         "postgresql_1_vs_sqlite_throughput",
         "postgresql_3_vs_sqlite_throughput",
         "postgresql_3_vs_postgresql_1_cpu_per_turn",
+        "postgresql_3_vs_postgresql_1_webhook_cpu_per_turn",
+        "postgresql_1_webhook_vs_sqlite_throughput",
     } <= set(figures["ratios"])
