@@ -15,6 +15,7 @@ from adapters.registry import REGISTRY
 from bot.app.catalog import Channels
 from bot.app.composition import App, compose
 from bot.app.health import gauges
+from bot.app.heap import settle_heap
 from bot.delivery.worker import Deliverer
 from bot.domain.clock import Clock
 from bot.metrics import render as render_metrics
@@ -130,6 +131,7 @@ async def serve_until_signal(
         loop.add_signal_handler(sig, stopping.set)
     try:
         await service.start()
+        log.info("heap settled: %d objects left out of full collections", settle_heap())
         await stopping.wait()
     finally:
         await service.stop()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import json
 import os
 import signal
@@ -11,7 +13,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +23,7 @@ import aiohttp
 
 from bot.app.composition import bootstrap
 from bot.app.config import load_settings
+from bot.app.heap import settle_heap
 from bot.channels.events import Address
 from bot.domain.model import Role
 from bot.testing import TEST_KEY, fixed_cipher
@@ -35,6 +38,21 @@ TELEGRAM_TOKEN = "123456:BENCH-TOKEN"
 SLACK_TOKEN = "xoxb-bench-token"
 KEYS = f"test:{TEST_KEY}"
 """The well-known test key of ``bot.testing``: benchmark data is made up and thrown away."""
+
+
+@contextlib.contextmanager
+def harness_without_collections() -> Iterator[None]:
+    """While a measured phase runs, this process (the fake platforms, the reporters) makes no
+    garbage collections: with every call and reply kept for the figures, its full ones paused
+    it for 15-500 ms, a stall the real platforms do not have, counted in the bot's latency.
+    What a phase leaves is collected after it."""
+    settle_heap()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -41,6 +41,7 @@ from bench.common import (
     bot_environment,
     cpu_seconds,
     free_port,
+    harness_without_collections,
     latency_figures,
     percentile,
     rss_mb,
@@ -188,10 +189,19 @@ async def load(
         return await open_loop_load(name, fake, users, script, counts, pid, drive.rates)
     result = await closed_loop(name, fake, users, script, counts, pid)
     places: open_loop.Places = {}  # every reporter at the top of the script again
+    if drive is not None and drive.fractions:
+        await open_loop.stagger(fake, users, script, counts, places)
     for fraction in drive.fractions if drive is not None else ():
         rate = fraction * result.turns_per_second
+        cpu = cpu_seconds(pid)
         phase = await open_loop.run(fake, users, script, counts, rate, result.turns, places)
-        result.extra.update(phase.figures(f"at{round(fraction * 100)}_"))
+        cpu = cpu_seconds(pid) - cpu
+        prefix = f"at{round(fraction * 100)}_"
+        result.extra.update(phase.figures(prefix))
+        # How busy the bot was: a turn offered alone costs more than one in a closed loop's
+        # crowd (fewer updates per getUpdates, fewer commits per sync).
+        result.extra[f"{prefix}cpu_ms_per_turn"] = cpu * 1000 / phase.turns
+        result.extra[f"{prefix}cpu_busy"] = cpu / phase.seconds
     return result
 
 
@@ -205,11 +215,12 @@ async def closed_loop(
 ) -> Result:
     """Every reporter plays the script at once, each turn as soon as the last is answered."""
     reporters = len(users)
-    cpu = cpu_seconds(pid)
-    began = time.perf_counter()
-    outcomes = await asyncio.gather(*(play(fake, user, script, counts) for user in users))
-    seconds = time.perf_counter() - began
-    cpu = cpu_seconds(pid) - cpu
+    with harness_without_collections():
+        cpu = cpu_seconds(pid)
+        began = time.perf_counter()
+        outcomes = await asyncio.gather(*(play(fake, user, script, counts) for user in users))
+        seconds = time.perf_counter() - began
+        cpu = cpu_seconds(pid) - cpu
     latencies = [x for o in outcomes for x in o.latencies]
     result = Result(name, reporters, len(latencies), seconds, latencies, list(outcomes))
     result.extra["cpu_ms_per_turn"] = cpu * 1000 / len(latencies)
@@ -230,6 +241,7 @@ async def open_loop_load(
     the result is the last rate's, the others' figures beside it."""
     figures: dict[str, float] = {}
     places: open_loop.Places = {}
+    await open_loop.stagger(fake, users, script, counts, places)
     for rate in rates:
         cpu = cpu_seconds(pid)
         turns = len(users) * len(script)

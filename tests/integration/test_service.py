@@ -570,12 +570,12 @@ def run_environ(fakes: Fakes, database: str, port: int) -> dict[str, str]:
     }
 
 
-async def spawn(env: dict[str, str], cwd: Path, name: str) -> Process:
-    """Start ``concernbot run`` with ``env``; its log goes to a file in ``cwd``."""
+async def spawn(env: dict[str, str], cwd: Path, name: str, *options: str) -> Process:
+    """Start ``concernbot [options] run`` with ``env``; its log goes to a file in ``cwd``."""
     log = cwd / f"{name}.log"
     with log.open("wb") as sink:
         child = await asyncio.create_subprocess_exec(
-            str(CONCERNBOT), "run", env=env, cwd=cwd, stdout=sink, stderr=sink
+            str(CONCERNBOT), *options, "run", env=env, cwd=cwd, stdout=sink, stderr=sink
         )
     return Process(child, int(env["CONCERNBOT_HTTP_PORT"]), log)
 
@@ -646,6 +646,24 @@ async def test_concernbot_run_serves_healthz_and_stops_on_sigterm_losing_nothing
     assert "Only invited professionals" in telegram.sent[0]["text"]
     assert await outbox_states(database, "7170") == ["sent"]
     assert "Traceback" not in first.log.read_text() + second.log.read_text()
+
+
+async def test_concernbot_run_leaves_what_it_built_at_start_out_of_full_collections(
+    tmp_path: Path, fakes: Fakes, children: list[Process]
+) -> None:
+    env = run_environ(fakes, database_url(tmp_path / "run.db"), free_port())
+    child = await spawn(env, tmp_path, "verbose", "--verbose")
+    children.append(child)
+    await child.until_healthy()
+
+    async def settled() -> bool:
+        return "heap settled" in child.log.read_text()
+
+    await eventually(settled)
+    frozen = re.search(r"heap settled: (\d+) objects", child.log.read_text())
+    assert frozen is not None
+    assert int(frozen.group(1)) > 10_000
+    assert await child.terminate() == 0
 
 
 async def test_concernbot_run_exits_with_status_3_when_another_poller_holds_the_bot(
