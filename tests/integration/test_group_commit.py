@@ -40,6 +40,7 @@ async def test_a_durable_unit_waits_for_the_logs_sync_and_the_next_writer_goes_o
         assert release.wait(5.0)
 
     group._sync = held_sync
+    group._pace.on_thread = True  # a slow disk: syncs on a thread, where commits share them
 
     async def write() -> None:
         async with app.uow() as uow:
@@ -56,6 +57,20 @@ async def test_a_durable_unit_waits_for_the_logs_sync_and_the_next_writer_goes_o
     await asyncio.gather(first, second)
     assert group.syncs == 2  # the second commit came after the first sync began
     assert synced[0].name.endswith(".db-wal")
+
+
+async def test_on_a_quick_disk_a_durable_unit_is_synced_in_place_before_it_ends(
+    app: App,
+) -> None:
+    group = app.uow.group
+    assert group is not None
+    threads: list[int] = []
+    group._sync = lambda _log: threads.append(threading.get_ident())
+    before = group.syncs
+    async with app.uow() as uow:
+        await uow.commit()
+    assert group.syncs == before + 1
+    assert threads == [threading.get_ident()]
 
 
 async def test_without_group_commit_each_durable_commit_syncs_on_its_own(app: App) -> None:
