@@ -17,6 +17,8 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, CursorResult, Engine, Executable
 from sqlalchemy.engine import Dialect
 
+from bot.storage.sqlite.direct import DirectStatements
+
 AVERAGE_WEIGHT = 0.1
 """The weight of the newest commit in the running average of commit times."""
 Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
@@ -42,8 +44,9 @@ class InPlace:
     """A synchronous SQLAlchemy connection offered as ``Statements``: each statement runs at
     once, on the event loop's thread (SQLite's work is local and short)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, direct: DirectStatements | None = None) -> None:
         self._connection = connection
+        self._direct = direct
 
     @property
     def dialect(self) -> Dialect:
@@ -54,6 +57,10 @@ class InPlace:
         self, statement: Executable, parameters: Parameters = None
     ) -> CursorResult[*tuple[Any, ...]]:
         """Run one statement; its result."""
+        if self._direct is not None:
+            result = self._direct.run(self._connection, statement, parameters)
+            if result is not None:
+                return result
         return self._connection.execute(statement, parameters)
 
 
@@ -116,6 +123,8 @@ class SharedConnection:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.direct = DirectStatements()
+        """The plans of the statements run on this connection (see bot.storage.sqlite.direct)."""
         self._connection: Connection | None = None
 
     def take(self) -> Connection:

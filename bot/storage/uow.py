@@ -78,7 +78,7 @@ class UnitOfWork(Repositories):
             driver = local.connection.driver_connection
             assert driver is not None
             await while_busy(lambda: driver.execute(_BEGIN))
-            return InPlace(local)
+            return InPlace(local, self._in_place.direct)
         self._connection = await self._engine.connect()
         # PostgreSQL: durable, even where it need not be. A commit that waits for the log shares
         # its flush with the others' (the server's group commit); one that does not wait costs
